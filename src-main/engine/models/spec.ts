@@ -1,0 +1,116 @@
+/**
+ * The ESPCN model family, described as plain data so that every consumer
+ * (TF.js layers, the ONNX graph builder, the trainer, MAC counting) reads one definition.
+ *
+ * Layout conventions (shared by all backends):
+ * - tensors are NHWC, float32, pixel values in [0, 1];
+ * - conv kernels are HWIO ([kh, kw, inChannels, outChannels]) like TF.js;
+ * - every conv is "same" padded, stride 1;
+ * - the last conv produces scale² · channels maps, rearranged by depth-to-space
+ *   in TF's NHWC order (ONNX DepthToSpace mode DCR).
+ */
+export type Scale = 2 | 3 | 4;
+export type Activation = 'relu' | 'tanh' | 'prelu';
+
+export interface ArchitectureSpec {
+  /** 'espcn' for the classic network, other names for variants built from the same parts. */
+  name: string;
+  scale: Scale;
+  /** 1: runs on BT.601 Y; 3: runs on RGB. */
+  channels: 1 | 3;
+  /** Output channels of each hidden conv, e.g. [64, 32] for classic ESPCN. */
+  widths: number[];
+  /** Kernel size of each conv, hidden ones first then the output conv: length = widths.length + 1. */
+  kernels: number[];
+  activation: Activation;
+  /** Add the LR input, repeated to scale² maps per channel, before depth-to-space (nearest-neighbour skip). */
+  residual: boolean;
+}
+
+export interface ConvWeights {
+  /** HWIO kernel, length kh·kw·in·out. */
+  kernel: Float32Array;
+  bias: Float32Array;
+  kh: number;
+  kw: number;
+  inChannels: number;
+  outChannels: number;
+  /** PReLU slopes (one per output channel) when the layer is followed by PReLU. */
+  alpha?: Float32Array;
+}
+
+export interface ModelWeights {
+  spec: ArchitectureSpec;
+  /** One entry per conv, in order; hidden layers carry alpha when activation is 'prelu'. */
+  convs: ConvWeights[];
+}
+
+export function classicEspcn(scale: Scale, channels: 1 | 3 = 1): ArchitectureSpec {
+  return { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false };
+}
+
+/** Channel counts of each conv as [in, out] pairs. */
+export function convShapes(spec: ArchitectureSpec): Array<{ k: number; inChannels: number; outChannels: number }> {
+  const outs = [...spec.widths, spec.scale * spec.scale * spec.channels];
+  let inChannels: number = spec.channels;
+  return outs.map((outChannels, i) => {
+    const shape = { k: spec.kernels[i], inChannels, outChannels };
+    inChannels = outChannels;
+    return shape;
+  });
+}
+
+/** Multiply-accumulates per LR pixel (convs only; activations and depth-to-space are free by comparison). */
+export function macsPerPixel(spec: ArchitectureSpec): number {
+  return convShapes(spec).reduce((sum, c) => sum + c.k * c.k * c.inChannels * c.outChannels, 0);
+}
+
+export function parameterCount(spec: ArchitectureSpec): number {
+  return convShapes(spec).reduce(
+    (sum, c, i) => sum + c.k * c.k * c.inChannels * c.outChannels + c.outChannels
+      + (spec.activation === 'prelu' && i < spec.widths.length ? c.outChannels : 0),
+    0,
+  );
+}
+
+/**
+ * How many LR pixels one output pixel depends on in each direction:
+ * the halo a tile needs so that tiled inference equals whole-image inference.
+ */
+export function receptiveRadius(spec: ArchitectureSpec): number {
+  return spec.kernels.reduce((r, k) => r + Math.floor(k / 2), 0);
+}
+
+export function validateSpec(spec: ArchitectureSpec): void {
+  if (![2, 3, 4].includes(spec.scale)) throw new Error(`unsupported scale ${spec.scale}`);
+  if (spec.channels !== 1 && spec.channels !== 3) throw new Error(`channels must be 1 or 3, got ${spec.channels}`);
+  if (spec.kernels.length !== spec.widths.length + 1) {
+    throw new Error(`kernels (${spec.kernels.length}) must have one more entry than widths (${spec.widths.length})`);
+  }
+  if (spec.kernels.some((k) => k < 1 || k % 2 === 0)) throw new Error('kernel sizes must be odd and positive');
+  if (!['relu', 'tanh', 'prelu'].includes(spec.activation)) throw new Error(`unknown activation ${spec.activation}`);
+}
+
+/** Deterministic random weights (for tests and as the trainer's initialisation). */
+export function randomWeights(spec: ArchitectureSpec, seed = 1): ModelWeights {
+  validateSpec(spec);
+  let state = seed >>> 0 || 1;
+  const uniform = (): number => {
+    // xorshift32: tiny, fast, reproducible across platforms
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    return state / 0x100000000;
+  };
+  const convs = convShapes(spec).map(({ k, inChannels, outChannels }, i) => {
+    const fanIn = k * k * inChannels;
+    const fanOut = k * k * outChannels;
+    const limit = Math.sqrt(6 / (fanIn + fanOut)); // Glorot uniform
+    const kernel = new Float32Array(k * k * inChannels * outChannels);
+    for (let j = 0; j < kernel.length; j++) kernel[j] = (uniform() * 2 - 1) * limit;
+    const conv: ConvWeights = { kernel, bias: new Float32Array(outChannels), kh: k, kw: k, inChannels, outChannels };
+    if (spec.activation === 'prelu' && i < spec.widths.length) conv.alpha = new Float32Array(outChannels).fill(0.25);
+    return conv;
+  });
+  return { spec, convs };
+}
