@@ -1,0 +1,550 @@
+/**
+ * The one API between the main process (or `subpixel serve`) and the renderer: every command and every event,
+ * each with a zod schema, plus the envelopes both transports carry.
+ *
+ * The renderer imports this module, so it must stay free of Node built-ins and of the rest of src-main.
+ * Field shapes mirror the services' own types; the dispatcher validates outputs against them in dev and test,
+ * so a drift between a service and this contract shows up as a failing test rather than a confused UI.
+ */
+import * as z from 'zod';
+
+export const API_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results and errors
+
+export const ErrorCode = z.enum([
+  'bad_request', // input does not match the command's schema
+  'unknown_command',
+  'forbidden_path', // a path outside the allowed roots
+  'not_found',
+  'conflict', // the target exists or is in a state that forbids the change
+  'unsupported', // the command needs something this transport or machine lacks (e.g. a native dialog over WebSocket)
+  'unavailable', // the service behind the command is not running
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ApiError = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** For bad_request: one line per schema issue, `path: message`. */
+  details: z.array(z.string()).optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export const ResultEnvelope = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ApiError }),
+]);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared shapes
+
+/** An absolute path on the machine running the services (POSIX `/…`, Windows `C:\…` or `\\server\…`). */
+export const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), { message: 'must be an absolute path' })
+  .refine((p) => !p.includes('\0'), { message: 'must not contain NUL' });
+
+export const Id = z.string().min(1).max(200);
+export const Timestamp = z.number().int().nonnegative(); // ms since epoch
+
+export const Scale = z.union([z.literal(2), z.literal(3), z.literal(4)]);
+export const OutputFormat = z.enum(['png', 'jpg', 'webp', 'tiff', 'avif']);
+export const FormatChoice = z.union([OutputFormat, z.literal('keep')]);
+export const BackendChoice = z.enum(['auto', 'onnx', 'tfjs']);
+export const OverwritePolicy = z.enum(['skip', 'rename', 'overwrite']);
+
+/** What one queue item is processed with; a snapshot is stored on every item when it is added. */
+export const JobSettings = z.object({
+  /** Model id; absent = the default shipped model for `scale`. */
+  model: z.string().min(1).optional(),
+  scale: Scale,
+  format: FormatChoice,
+  quality: z.number().int().min(1).max(100),
+  /** null = next to the source file. */
+  outputDir: AbsolutePath.nullable(),
+  /** Tokens: {name} {scale} {model} {ext} {date}. */
+  namingPattern: z.string().min(1).max(500),
+  overwrite: OverwritePolicy,
+  keepMetadata: z.boolean(),
+  backend: BackendChoice,
+  /** LR tile edge in px, 0 = automatic. */
+  tile: z.number().int().min(0).max(8192),
+});
+export type JobSettings = z.infer<typeof JobSettings>;
+export const JobSettingsPatch = JobSettings.partial().strict();
+export type JobSettingsPatch = z.infer<typeof JobSettingsPatch>;
+
+export const Size = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
+export const Region = z.strictObject({
+  x: z.number().int().min(0),
+  y: z.number().int().min(0),
+  width: z.number().int().min(1).max(4096),
+  height: z.number().int().min(1).max(4096),
+});
+export type Region = z.infer<typeof Region>;
+
+/** An image small enough to ship in a message: a `data:image/png;base64,…` URL with its pixel size. */
+export const ImageData = z.object({
+  dataUrl: z.string().startsWith('data:image/'),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type ImageData = z.infer<typeof ImageData>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Queue
+
+export const ItemStatus = z.enum(['queued', 'running', 'done', 'failed', 'canceled', 'skipped']);
+export type ItemStatus = z.infer<typeof ItemStatus>;
+
+export const QueueItem = z.object({
+  id: Id,
+  input: z.string(),
+  /** Planned output path; final once the item is done. null until it can be decided. */
+  output: z.string().nullable(),
+  status: ItemStatus,
+  /** 0..1 within this item (per tile). */
+  progress: z.number().min(0).max(1),
+  error: z.string().nullable(),
+  inputBytes: z.number().int().nonnegative().nullable(),
+  outputBytes: z.number().int().nonnegative().nullable(),
+  inputSize: Size.nullable(),
+  outputSize: Size.nullable(),
+  settings: JobSettings,
+  /** Where the item came from: the user, or a watch folder (its id). */
+  source: z.union([z.literal('user'), z.object({ watchId: Id })]),
+  addedAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+});
+export type QueueItem = z.infer<typeof QueueItem>;
+
+export const QueueSummary = z.object({
+  paused: z.boolean(),
+  counts: z.record(ItemStatus, z.number().int().nonnegative()),
+  total: z.number().int().nonnegative(),
+  /** 0..1 over the whole queue, weighted by pixels, not by file count. */
+  progress: z.number().min(0).max(1),
+  /** From measured throughput; null while there is nothing to measure. */
+  etaMs: z.number().nonnegative().nullable(),
+});
+export type QueueSummary = z.infer<typeof QueueSummary>;
+
+export const QueueSnapshot = z.object({ items: z.array(QueueItem), summary: QueueSummary });
+export type QueueSnapshot = z.infer<typeof QueueSnapshot>;
+
+const IdsInput = z.strictObject({ ids: z.array(Id).min(1).max(100_000) });
+/** Commands that act on some items or, without ids, on all of them. */
+const OptionalIdsInput = z.strictObject({ ids: z.array(Id).min(1).max(100_000).optional() });
+const ChangedOutput = z.object({ changed: z.array(Id) });
+
+export const QueueAddInput = z.strictObject({
+  /** Files and folders; folders are walked recursively and their structure kept under the output folder. */
+  paths: z.array(AbsolutePath).min(1).max(10_000),
+  /** Overrides on top of the current default settings. */
+  settings: JobSettingsPatch.optional(),
+});
+
+/** Browser mode has no file paths for dropped files: their bytes come in the message. */
+export const QueueUploadInput = z.strictObject({
+  files: z
+    .array(z.strictObject({ name: z.string().min(1).max(255), dataBase64: z.base64() }))
+    .min(1)
+    .max(100),
+  settings: JobSettingsPatch.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Watch folders
+
+export const AfterSuccess = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('keep') }),
+  z.strictObject({ action: z.literal('move'), folder: AbsolutePath }),
+]);
+
+export const WatchConfig = z.object({
+  folder: AbsolutePath,
+  recursive: z.boolean(),
+  /** Glob patterns relative to the folder; empty include = every image. */
+  include: z.array(z.string().min(1)).max(100),
+  exclude: z.array(z.string().min(1)).max(100),
+  afterSuccess: AfterSuccess,
+  settings: JobSettings,
+});
+export type WatchConfig = z.infer<typeof WatchConfig>;
+
+export const WatchActivityKind = z.enum(['detected', 'queued', 'done', 'failed', 'ignored', 'error', 'unreachable', 'recovered']);
+
+export const WatchInfo = WatchConfig.extend({
+  id: Id,
+  paused: z.boolean(),
+  status: z.enum(['active', 'paused', 'starting', 'unreachable']),
+  counts: z.object({
+    detected: z.number().int().nonnegative(),
+    queued: z.number().int().nonnegative(),
+    done: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+  }),
+  recent: z.array(z.object({ path: z.string(), kind: WatchActivityKind, at: Timestamp, message: z.string().optional() })),
+  lastError: z.string().nullable(),
+});
+export type WatchInfo = z.infer<typeof WatchInfo>;
+
+export const WatchAddInput = z.strictObject({
+  folder: AbsolutePath,
+  recursive: z.boolean().optional(),
+  include: z.array(z.string().min(1)).max(100).optional(),
+  exclude: z.array(z.string().min(1)).max(100).optional(),
+  afterSuccess: AfterSuccess.optional(),
+  /** Overrides on top of the current default settings. */
+  settings: JobSettingsPatch.optional(),
+});
+
+export const WatchUpdateInput = z.strictObject({
+  id: Id,
+  patch: z.strictObject({
+    recursive: z.boolean().optional(),
+    include: z.array(z.string().min(1)).max(100).optional(),
+    exclude: z.array(z.string().min(1)).max(100).optional(),
+    afterSuccess: AfterSuccess.optional(),
+    settings: JobSettingsPatch.optional(),
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Models
+
+export const ModelScore = z.object({ psnr: z.number(), ssim: z.number() });
+
+export const ModelInfo = z.object({
+  id: Id,
+  name: z.string(),
+  scale: Scale,
+  channels: z.union([z.literal(1), z.literal(3)]),
+  architecture: z.string(),
+  parameters: z.number().int().nonnegative(),
+  source: z.enum(['shipped', 'custom']),
+  /** Measured quality keyed by eval set, e.g. { Set5: { psnr, ssim } }. */
+  scores: z.record(z.string(), ModelScore),
+  baseModel: z.string().nullable(),
+  createdAt: Timestamp.nullable(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settings
+
+export const Theme = z.enum(['system', 'light', 'dark']);
+
+export const AppSettings = z.object({
+  defaults: JobSettings,
+  theme: Theme,
+});
+export type AppSettings = z.infer<typeof AppSettings>;
+
+export const SettingsPatch = z.strictObject({
+  defaults: JobSettingsPatch.optional(),
+  theme: Theme.optional(),
+});
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Training
+
+export const DegradationPreset = z.enum(['bicubic', 'blur', 'noise', 'jpeg', 'mixed']);
+
+export const TrainStartInput = z.strictObject({
+  /** Name of the new model as shown in the picker. */
+  name: z.string().min(1).max(100),
+  hrDirs: z.array(AbsolutePath).min(1).max(50),
+  /** Model id to start from. */
+  baseModel: Id,
+  preset: DegradationPreset,
+  steps: z.number().int().min(1).max(1_000_000),
+  /** Images held out for the validation PSNR curve; absent = a split of hrDirs. */
+  validationDir: AbsolutePath.optional(),
+  batchSize: z.number().int().min(1).max(256).optional(),
+  learningRate: z.number().positive().max(1).optional(),
+});
+export type TrainStartInput = z.infer<typeof TrainStartInput>;
+
+export const TrainPoint = z.object({ step: z.number().int().nonnegative(), loss: z.number(), valPsnr: z.number().optional() });
+
+export const TrainJob = z.object({
+  id: Id,
+  name: z.string(),
+  baseModel: Id,
+  status: z.enum(['queued', 'running', 'done', 'failed', 'canceled']),
+  step: z.number().int().nonnegative(),
+  steps: z.number().int().positive(),
+  /** Loss (and validation PSNR where measured) over steps, thinned for long runs. */
+  history: z.array(TrainPoint),
+  /** The model this job produced, once done. */
+  modelId: Id.nullable(),
+  error: z.string().nullable(),
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+});
+export type TrainJob = z.infer<typeof TrainJob>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// System
+
+export const BackendStatus = z.object({
+  name: z.string(),
+  available: z.boolean(),
+  devices: z.array(z.string()),
+  reason: z.string().optional(),
+});
+
+export const SystemInfo = z.object({
+  apiVersion: z.number().int(),
+  appVersion: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  cpus: z.number().int().positive(),
+  /** Threads the inference backend uses. */
+  threads: z.number().int().positive(),
+  backends: z.array(BackendStatus),
+  /** Where queue journal, ledger, settings, custom models and logs live. */
+  stateHome: z.string(),
+  /** Folders the API may read from and write to. */
+  allowedRoots: z.array(z.string()),
+  /** 'electron' or 'browser': what the renderer may offer (native dialogs exist only in Electron). */
+  transport: z.enum(['electron', 'browser']),
+});
+export type SystemInfo = z.infer<typeof SystemInfo>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Commands
+
+export interface CommandSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  /** The paths in a valid input that must lie inside the allowed roots. */
+  paths?: (input: z.output<I>) => Array<string | null | undefined>;
+}
+
+function command<I extends z.ZodType, O extends z.ZodType>(spec: CommandSpec<I, O>): CommandSpec<I, O> {
+  return spec;
+}
+
+const Empty = z.strictObject({});
+const Ok = z.object({});
+const settingsPaths = (s: JobSettingsPatch | undefined): Array<string | null | undefined> => [s?.outputDir];
+
+export const commands = {
+  'queue.add': command({
+    input: QueueAddInput,
+    output: z.object({ items: z.array(QueueItem) }),
+    paths: (i) => [...i.paths, ...settingsPaths(i.settings)],
+  }),
+  'queue.upload': command({
+    input: QueueUploadInput,
+    output: z.object({ items: z.array(QueueItem) }),
+    paths: (i) => settingsPaths(i.settings),
+  }),
+  'queue.list': command({ input: Empty, output: QueueSnapshot }),
+  /** Without ids: the whole queue stops taking new items (the running one finishes). */
+  'queue.pause': command({ input: Empty, output: QueueSummary }),
+  'queue.resume': command({ input: Empty, output: QueueSummary }),
+  /** Without ids: every queued or running item. */
+  'queue.cancel': command({ input: OptionalIdsInput, output: ChangedOutput }),
+  /** Without ids: every failed or canceled item. */
+  'queue.retry': command({ input: OptionalIdsInput, output: ChangedOutput }),
+  /** Moves one queued item to `index` among the items (0 = next). */
+  'queue.reorder': command({
+    input: z.strictObject({ id: Id, index: z.number().int().min(0) }),
+    output: ChangedOutput,
+  }),
+  'queue.remove': command({ input: IdsInput, output: ChangedOutput }),
+  /** Removes finished items (done, failed, canceled, skipped) or only the given statuses. */
+  'queue.clear': command({
+    input: z.strictObject({ statuses: z.array(ItemStatus.exclude(['queued', 'running'])).min(1).optional() }),
+    output: ChangedOutput,
+  }),
+  /** Before/after of a finished item over the same region (source bicubic-upscaled vs the output), at 1:1. */
+  'queue.compare': command({
+    input: z.strictObject({ id: Id, region: Region.optional() }),
+    output: z.object({ before: ImageData, after: ImageData, region: Region, scale: Scale }),
+  }),
+
+  'watch.add': command({
+    input: WatchAddInput,
+    output: WatchInfo,
+    paths: (i) => [
+      i.folder,
+      ...settingsPaths(i.settings),
+      i.afterSuccess?.action === 'move' ? i.afterSuccess.folder : null,
+    ],
+  }),
+  'watch.list': command({ input: Empty, output: z.object({ watches: z.array(WatchInfo) }) }),
+  'watch.remove': command({ input: z.strictObject({ id: Id }), output: Ok }),
+  'watch.pause': command({ input: z.strictObject({ id: Id }), output: WatchInfo }),
+  'watch.resume': command({ input: z.strictObject({ id: Id }), output: WatchInfo }),
+  'watch.update': command({
+    input: WatchUpdateInput,
+    output: WatchInfo,
+    paths: (i) => [
+      ...settingsPaths(i.patch.settings),
+      i.patch.afterSuccess?.action === 'move' ? i.patch.afterSuccess.folder : null,
+    ],
+  }),
+
+  'models.list': command({ input: Empty, output: z.object({ models: z.array(ModelInfo) }) }),
+  /** Only custom models can be deleted. */
+  'models.delete': command({ input: z.strictObject({ id: Id }), output: Ok }),
+  /** Imports a model folder (TF.js layers format with its meta) as a custom model. */
+  'models.import': command({ input: z.strictObject({ path: AbsolutePath }), output: ModelInfo, paths: (i) => [i.path] }),
+  /** Copies a model's folder into `folder` (created if missing); returns the written folder. */
+  'models.export': command({
+    input: z.strictObject({ id: Id, folder: AbsolutePath }),
+    output: z.object({ path: z.string() }),
+    paths: (i) => [i.folder],
+  }),
+
+  'settings.get': command({ input: Empty, output: AppSettings }),
+  'settings.set': command({
+    input: z.strictObject({ patch: SettingsPatch }),
+    output: AppSettings,
+    paths: (i) => settingsPaths(i.patch.defaults),
+  }),
+
+  'train.start': command({
+    input: TrainStartInput,
+    output: TrainJob,
+    paths: (i) => [...i.hrDirs, i.validationDir],
+  }),
+  'train.cancel': command({ input: z.strictObject({ id: Id }), output: TrainJob }),
+  'train.list': command({ input: Empty, output: z.object({ jobs: z.array(TrainJob) }) }),
+
+  'system.info': command({ input: Empty, output: SystemInfo }),
+
+  /** Upscales a crop of an image for the before/after view: bicubic vs the model, same region, PNG data URLs. */
+  'preview': command({
+    input: z.strictObject({
+      path: AbsolutePath,
+      /** In source pixels; absent = a centred crop of at most 256x256. */
+      region: Region.optional(),
+      model: Id.optional(),
+      scale: Scale,
+    }),
+    output: z.object({ before: ImageData, after: ImageData, region: Region, model: Id }),
+    paths: (i) => [i.path],
+  }),
+  /** A small PNG of an image for lists. */
+  'files.thumbnail': command({
+    input: z.strictObject({ path: AbsolutePath, size: z.number().int().min(16).max(1024).default(128) }),
+    output: ImageData,
+    paths: (i) => [i.path],
+  }),
+  /** Native open dialog (Electron only); what the user picks becomes an allowed root. */
+  'dialog.open': command({
+    input: z.strictObject({ kind: z.enum(['files', 'folder']), multiple: z.boolean().default(false), title: z.string().max(200).optional() }),
+    output: z.object({ paths: z.array(z.string()) }),
+  }),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+/** What a caller may send (defaults not yet applied). */
+export type CommandInput<K extends CommandName> = z.input<Commands[K]['input']>;
+/** What a handler receives (after parsing). */
+export type ParsedInput<K extends CommandName> = z.output<Commands[K]['input']>;
+export type CommandOutput<K extends CommandName> = z.output<Commands[K]['output']>;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+export const LogLevel = z.enum(['debug', 'info', 'warn', 'error']);
+
+export const events = {
+  /** An item was added or changed state (not sent for per-tile progress: see queue.progress). */
+  'queue.item': z.object({ item: QueueItem }),
+  'queue.removed': z.object({ ids: z.array(Id) }),
+  /** Throttled: overall progress and the running item's progress. */
+  'queue.progress': z.object({
+    summary: QueueSummary,
+    running: z.array(z.object({ id: Id, progress: z.number().min(0).max(1) })),
+  }),
+  'watch.activity': z.object({
+    watchId: Id,
+    kind: WatchActivityKind,
+    path: z.string().nullable(),
+    message: z.string().nullable(),
+    at: Timestamp,
+  }),
+  'watch.changed': z.object({ watch: WatchInfo }),
+  'watch.removed': z.object({ id: Id }),
+  'train.progress': z.object({
+    jobId: Id,
+    step: z.number().int().nonnegative(),
+    steps: z.number().int().positive(),
+    loss: z.number(),
+    valPsnr: z.number().optional(),
+    etaMs: z.number().nonnegative().nullable(),
+  }),
+  'train.changed': z.object({ job: TrainJob }),
+  'models.changed': z.object({ models: z.array(ModelInfo) }),
+  'settings.changed': z.object({ settings: AppSettings }),
+  'log': z.object({ level: LogLevel, source: z.string(), message: z.string(), at: Timestamp }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<K extends EventName> = z.output<Events[K]>;
+export type AnyEvent = { [K in EventName]: { event: K; payload: EventPayload<K> } }[EventName];
+
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire envelopes (WebSocket JSON text frames; IPC uses the same result and event shapes)
+
+const MessageId = z.union([z.string().min(1).max(100), z.number().int()]);
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('call'), id: MessageId, command: z.string(), input: z.unknown().optional() }),
+  /** Events are delivered only after a subscribe; `events` absent = all. */
+  z.strictObject({ type: z.literal('subscribe'), id: MessageId, events: z.array(z.string()).optional() }),
+  z.strictObject({ type: z.literal('unsubscribe'), id: MessageId, events: z.array(z.string()).optional() }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), apiVersion: z.number().int() }),
+  z.object({ type: z.literal('result'), id: MessageId.nullable(), result: ResultEnvelope }),
+  z.object({ type: z.literal('event'), event: z.string(), payload: z.unknown() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** Electron IPC channels: one invoke channel for calls, one push channel for events. */
+export const IPC_CALL_CHANNEL = 'subpixel:call';
+export const IPC_EVENT_CHANNEL = 'subpixel:event';
+
+/** What both clients (preload bridge and WebSocket) offer to the renderer. */
+export interface ApiClient {
+  call<K extends CommandName>(command: K, input: CommandInput<K>): Promise<Result<CommandOutput<K>>>;
+  subscribe<K extends EventName>(event: K, listener: (payload: EventPayload<K>) => void): () => void;
+}
+
+/** Turns a zod error into the short lines carried in ApiError.details. */
+export function issueLines(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${issue.message}`);
+}
