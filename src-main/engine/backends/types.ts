@@ -19,6 +19,8 @@ export interface BackendStatus {
 export interface InferenceSession {
   readonly backend: string;
   readonly device: string;
+  /** Set when a preferred device could not be used and the session fell back (e.g. CUDA failed → CPU). */
+  readonly fallbackReason?: string;
   run(input: Float32Array, height: number, width: number): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
@@ -26,6 +28,8 @@ export interface InferenceSession {
 export interface SessionOptions {
   /** Worker threads the backend may use for one inference (defaults to all cores). */
   threads?: number;
+  /** 'auto' (default) uses a GPU when the backend has one, 'cpu' never does. */
+  device?: 'auto' | 'cpu';
 }
 
 export interface Backend {

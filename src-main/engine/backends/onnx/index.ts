@@ -1,0 +1,131 @@
+/**
+ * Backend 'onnx': ONNX Runtime (onnxruntime-node) running a graph generated from the model's weights.
+ * Execution providers by platform: CUDA (linux/win, when its provider library is installed), DirectML (win),
+ * CoreML (mac), then always CPU. A session that fails on a GPU provider is recreated on CPU, keeping the reason.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import type * as Ort from 'onnxruntime-node';
+import type { ModelWeights } from '../../models/spec.js';
+import type { Backend, BackendStatus, InferenceSession, SessionOptions } from '../types.js';
+import { buildOnnxModel, ONNX_INPUT, ONNX_OUTPUT } from './graph.js';
+
+type OrtModule = typeof Ort;
+
+let ortPromise: Promise<OrtModule> | undefined;
+
+/** onnxruntime-node, imported on first use so that a missing native addon is an error we can report, not a crash. */
+export function loadOrt(): Promise<OrtModule> {
+  ortPromise ??= import('onnxruntime-node').then((m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule);
+  return ortPromise;
+}
+
+/** GPU execution providers worth trying here, best first (names as ORT's executionProviders expects). */
+export function gpuProviderCandidates(ort: OrtModule, platform: NodeJS.Platform = process.platform): string[] {
+  const supported = new Map(ort.listSupportedBackends().map((b) => [b.name, b.bundled]));
+  const wanted = platform === 'win32' ? ['cuda', 'dml'] : platform === 'darwin' ? ['coreml'] : platform === 'linux' ? ['cuda'] : [];
+  return wanted.filter((name) => supported.has(name) && (supported.get(name) || providerLibraryInstalled(name)));
+}
+
+/** CUDA ships as a separate download (onnxruntime-node's install script); only try it when its library is there. */
+function providerLibraryInstalled(name: string): boolean {
+  if (name !== 'cuda') return false;
+  try {
+    const pkgDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const binDir = join(pkgDir, 'bin', 'napi-v6', process.platform, process.arch);
+    const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(binDir, file));
+  } catch {
+    return false;
+  }
+}
+
+export function ortSessionOptions(providers: string[], threads: number): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: providers,
+    // 'all' includes the NCHWc layout transform that makes ORT's CPU convs fast.
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+}
+
+class OrtSession implements InferenceSession {
+  readonly backend = 'onnx';
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+    private readonly channels: number,
+    private readonly scale: number,
+    readonly device: string,
+    readonly fallbackReason?: string,
+  ) {}
+
+  async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
+    const expected = height * width * this.channels;
+    if (input.length !== expected) throw new Error(`input has ${input.length} values, ${height}x${width}x${this.channels} needs ${expected}`);
+    const tensor = new this.ort.Tensor('float32', input, [1, height, width, this.channels]);
+    const results = await this.session.run({ [ONNX_INPUT]: tensor });
+    const out = results[ONNX_OUTPUT];
+    try {
+      const data = out.data;
+      if (!(data instanceof Float32Array) || data.length !== expected * this.scale * this.scale) {
+        throw new Error(`ORT returned ${out.type} ${out.dims.join('x')}, expected ${height * this.scale}x${width * this.scale}x${this.channels}`);
+      }
+      return data;
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export interface OnnxSessionInfo {
+  /** The generated ONNX model, for inspection (e.g. writing it out for netron). */
+  modelBytes: Uint8Array;
+}
+
+export async function createOnnxSession(weights: ModelWeights, options: SessionOptions = {}): Promise<InferenceSession> {
+  const ort = await loadOrt();
+  const bytes = buildOnnxModel(weights);
+  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const gpus = options.device === 'cpu' ? [] : gpuProviderCandidates(ort);
+  let fallbackReason: string | undefined;
+  for (const gpu of gpus) {
+    try {
+      const session = await ort.InferenceSession.create(bytes, ortSessionOptions([gpu, 'cpu'], threads));
+      return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, gpu, undefined);
+    } catch (err) {
+      fallbackReason = `${fallbackReason ? `${fallbackReason}; ` : ''}${gpu} failed: ${(err as Error).message}`;
+    }
+  }
+  const session = await ort.InferenceSession.create(bytes, ortSessionOptions(['cpu'], threads));
+  return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, 'cpu', fallbackReason);
+}
+
+export async function probeOnnx(): Promise<BackendStatus[]> {
+  let ort: OrtModule;
+  try {
+    ort = await loadOrt();
+  } catch (err) {
+    return [{ name: 'onnx', available: false, devices: [], reason: `onnxruntime-node did not load: ${(err as Error).message}` }];
+  }
+  return [{ name: 'onnx', available: true, devices: [...gpuProviderCandidates(ort), 'cpu'] }];
+}
+
+export const onnxBackend: Backend = {
+  name: 'onnx',
+  probe: probeOnnx,
+  createSession: createOnnxSession,
+};
+
+export default onnxBackend;

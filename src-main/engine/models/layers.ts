@@ -1,0 +1,118 @@
+/**
+ * The ESPCN family as a TF.js LayersModel, built from (and read back into) plain ModelWeights.
+ * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space) so weights can be found again by name.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { convShapes, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
+import { checkWeightShapes } from './check.js';
+
+interface DepthToSpaceArgs {
+  blockSize: number;
+  name?: string;
+  trainable?: boolean;
+}
+
+/** NHWC depth-to-space (== ONNX DepthToSpace mode DCR); TF.js layers has no built-in one. */
+export class DepthToSpace extends tf.layers.Layer {
+  static className = 'SubpixelDepthToSpace';
+  readonly blockSize: number;
+
+  constructor(args: DepthToSpaceArgs) {
+    super(args);
+    this.blockSize = args.blockSize;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const b = this.blockSize;
+    const [n, h, w, c] = shape;
+    return [n, h == null ? null : h * b, w == null ? null : w * b, c == null ? null : c / (b * b)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    return tf.depthToSpace(x, this.blockSize, 'NHWC');
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), blockSize: this.blockSize };
+  }
+}
+tf.serialization.registerClass(DepthToSpace);
+
+export function convLayerName(index: number): string {
+  return `conv_${index}`;
+}
+
+export function preluLayerName(index: number): string {
+  return `prelu_${index}`;
+}
+
+/**
+ * Builds the network for `weights.spec` and loads the given weights into it.
+ * Input shape [null, null, null, channels], so any tile size runs.
+ */
+export function buildLayersModel(weights: ModelWeights): tf.LayersModel {
+  const { spec } = weights;
+  validateSpec(spec);
+  checkWeightShapes(weights);
+  const model = buildLayersModelFromSpec(spec);
+  tf.tidy(() => {
+    weights.convs.forEach((conv, i) => {
+      model.getLayer(convLayerName(i)).setWeights([
+        tf.tensor4d(conv.kernel, [conv.kh, conv.kw, conv.inChannels, conv.outChannels]),
+        tf.tensor1d(conv.bias),
+      ]);
+      if (conv.alpha) model.getLayer(preluLayerName(i)).setWeights([tf.tensor3d(conv.alpha, [1, 1, conv.outChannels])]);
+    });
+  });
+  return model;
+}
+
+/** The untrained network for a spec (initialisers are TF.js defaults; callers usually set weights next). */
+export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel {
+  validateSpec(spec);
+  const shapes = convShapes(spec);
+  const input = tf.input({ shape: [null, null, spec.channels], name: 'lr' });
+  let x = input;
+  shapes.forEach(({ k, outChannels }, i) => {
+    const hidden = i < spec.widths.length;
+    const fused = hidden && spec.activation !== 'prelu' ? spec.activation : 'linear';
+    x = tf.layers.conv2d({
+      name: convLayerName(i), filters: outChannels, kernelSize: k, padding: 'same', activation: fused, useBias: true,
+    }).apply(x) as tf.SymbolicTensor;
+    if (hidden && spec.activation === 'prelu') {
+      x = tf.layers.prelu({ name: preluLayerName(i), sharedAxes: [1, 2] }).apply(x) as tf.SymbolicTensor;
+    }
+  });
+  if (spec.residual) {
+    // DCR order puts sub-pixel (by, bx) of channel c at depth (by·s + bx)·C + c, so repeating the whole
+    // C-channel input s² times along depth gives every sub-pixel its LR value (a nearest-neighbour skip).
+    const copies = Array.from({ length: spec.scale * spec.scale }, () => input);
+    const skip = tf.layers.concatenate({ name: 'skip', axis: -1 }).apply(copies) as tf.SymbolicTensor;
+    x = tf.layers.add({ name: 'add_skip' }).apply([x, skip]) as tf.SymbolicTensor;
+  }
+  const output = new DepthToSpace({ name: 'depth_to_space', blockSize: spec.scale }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output, name: spec.name });
+}
+
+/** Reads the weights of a model built by buildLayersModel (or loaded from disk) back into plain arrays. */
+export function weightsFromLayersModel(model: tf.LayersModel, spec: ArchitectureSpec): ModelWeights {
+  validateSpec(spec);
+  const convs = convShapes(spec).map(({ k, inChannels, outChannels }, i): ConvWeights => {
+    const [kernel, bias] = model.getLayer(convLayerName(i)).getWeights();
+    const expected = [k, k, inChannels, outChannels].join('x');
+    if (kernel.shape.join('x') !== expected) {
+      throw new Error(`layer ${convLayerName(i)} has kernel ${kernel.shape.join('x')}, spec expects ${expected}`);
+    }
+    const conv: ConvWeights = {
+      kernel: Float32Array.from(kernel.dataSync()), bias: Float32Array.from(bias.dataSync()),
+      kh: k, kw: k, inChannels, outChannels,
+    };
+    if (spec.activation === 'prelu' && i < spec.widths.length) {
+      conv.alpha = Float32Array.from(model.getLayer(preluLayerName(i)).getWeights()[0].dataSync());
+    }
+    return conv;
+  });
+  return { spec, convs };
+}
