@@ -1,0 +1,28 @@
+/**
+ * The architectures the trainer builds. Both deploy as a plain ArchitectureSpec (see engine/models/spec.ts).
+ * - 'espcn': the classic network (5-3-3, widths 64/32, tanh), our honest baseline.
+ * - 'efficient': four 3x3 convs of width 32 with PReLU and a nearest-neighbour residual skip, trained with
+ *   re-parameterisable edge-oriented blocks (reparam.ts) that collapse into those plain convs.
+ */
+import { macsPerPixel, type ArchitectureSpec, type Scale } from '../engine/models/spec.js';
+
+export type ArchName = 'espcn' | 'efficient';
+export const ARCH_NAMES: ArchName[] = ['espcn', 'efficient'];
+
+/** The budget the issue sets for Y models: no more multiply-accumulates per LR pixel than classic ESPCN (~25k). */
+export const MAX_MACS_PER_PIXEL = 25_000;
+
+export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1): ArchitectureSpec {
+  const spec: ArchitectureSpec = arch === 'espcn'
+    ? { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false }
+    : { name: 'efficient', scale, channels, widths: [32, 32, 32], kernels: [3, 3, 3, 3], activation: 'prelu', residual: true };
+  if (channels === 1 && macsPerPixel(spec) > MAX_MACS_PER_PIXEL) {
+    throw new Error(`${arch} x${scale} costs ${macsPerPixel(spec)} MACs per LR pixel, over the ${MAX_MACS_PER_PIXEL} budget`);
+  }
+  return spec;
+}
+
+/** Whether the trainer over-parameterises this architecture with collapsible branches. */
+export function usesReparam(spec: ArchitectureSpec): boolean {
+  return spec.name === 'efficient' && spec.kernels.every((k) => k === 3);
+}

@@ -1,0 +1,194 @@
+/**
+ * Trainable networks: named tf.Variables plus the function that turns them into the plain per-layer convs the
+ * deployed ArchitectureSpec describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { convShapes, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from '../engine/models/spec.js';
+import { trainableConv2d } from './conv.js';
+import { collapseLayer, reparamParamShapes, type LayerParams } from './reparam.js';
+import { createRng, type Rng } from './rng.js';
+
+export type NetKind = 'plain' | 'reparam';
+
+/** Host-side copy of every trainable tensor (what checkpoints store). */
+export interface TrainWeights {
+  spec: ArchitectureSpec;
+  kind: NetKind;
+  tensors: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+export interface TrainableNet {
+  spec: ArchitectureSpec;
+  kind: NetKind;
+  /** Parameter names in a fixed order (checkpoints and optimiser state follow it). */
+  names: string[];
+  vars: Record<string, tf.Variable>;
+}
+
+/** One deployed conv as tensors. */
+export interface LayerTensors {
+  kernel: tf.Tensor4D;
+  bias: tf.Tensor1D;
+  alpha?: tf.Tensor1D;
+}
+
+function hasAlpha(spec: ArchitectureSpec, layer: number): boolean {
+  return spec.activation === 'prelu' && layer < spec.widths.length;
+}
+
+/** Parameter names and shapes, layer by layer ('l<i>.<name>'). */
+export function paramShapes(spec: ArchitectureSpec, kind: NetKind): Array<[string, number[]]> {
+  const out: Array<[string, number[]]> = [];
+  convShapes(spec).forEach(({ k, inChannels, outChannels }, i) => {
+    if (kind === 'reparam') {
+      if (k !== 3) throw new Error('re-parameterised layers must be 3x3');
+      for (const [name, shape] of Object.entries(reparamParamShapes(inChannels, outChannels))) out.push([`l${i}.${name}`, shape]);
+    } else {
+      out.push([`l${i}.kernel`, [k, k, inChannels, outChannels]], [`l${i}.bias`, [outChannels]]);
+    }
+    if (hasAlpha(spec, i)) out.push([`l${i}.alpha`, [outChannels]]);
+  });
+  return out;
+}
+
+function glorot(rng: Rng, shape: number[], fanIn: number, fanOut: number): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let j = 0; j < data.length; j++) data[j] = (rng.next() * 2 - 1) * limit;
+  return data;
+}
+
+/** Deterministic initial weights for a fresh training run. */
+export function initialTrainWeights(spec: ArchitectureSpec, kind: NetKind, seed: number): TrainWeights {
+  validateSpec(spec);
+  const rng = createRng(seed);
+  const tensors: TrainWeights['tensors'] = {};
+  for (const [name, shape] of paramShapes(spec, kind)) {
+    const field = name.slice(name.indexOf('.') + 1);
+    const size = shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    if (field === 'alpha') data = new Float32Array(size).fill(0.25);
+    else if (field.endsWith('scale') || field === 'sobelX.bias' || field === 'sobelY.bias' || field === 'laplacian.bias') {
+      data = Float32Array.from({ length: size }, () => rng.normal() * 1e-3);
+    } else if (shape.length === 1) data = new Float32Array(size);
+    else if (shape.length === 2) data = glorot(rng, shape, shape[0], shape[1]);
+    else data = glorot(rng, shape, shape[0] * shape[1] * shape[2], shape[0] * shape[1] * shape[3]);
+    tensors[name] = { shape, data };
+  }
+  return { spec, kind, tensors };
+}
+
+/** A plain trainable copy of deployed weights (fine-tuning starts here). */
+export function trainWeightsFromModel(weights: ModelWeights): TrainWeights {
+  const tensors: TrainWeights['tensors'] = {};
+  weights.convs.forEach((c, i) => {
+    tensors[`l${i}.kernel`] = { shape: [c.kh, c.kw, c.inChannels, c.outChannels], data: Float32Array.from(c.kernel) };
+    tensors[`l${i}.bias`] = { shape: [c.outChannels], data: Float32Array.from(c.bias) };
+    if (hasAlpha(weights.spec, i)) {
+      if (!c.alpha) throw new Error(`layer ${i} of a PReLU model has no alpha`);
+      tensors[`l${i}.alpha`] = { shape: [c.outChannels], data: Float32Array.from(c.alpha) };
+    }
+  });
+  return { spec: weights.spec, kind: 'plain', tensors };
+}
+
+export function createNet(w: TrainWeights): TrainableNet {
+  const names = paramShapes(w.spec, w.kind).map(([name]) => name);
+  const vars: Record<string, tf.Variable> = {};
+  for (const name of names) {
+    const t = w.tensors[name];
+    if (!t) throw new Error(`weights lack ${name}`);
+    vars[name] = tf.variable(tf.tensor(t.data, t.shape), true, undefined);
+  }
+  return { spec: w.spec, kind: w.kind, names, vars };
+}
+
+export function disposeNet(net: TrainableNet): void {
+  for (const v of Object.values(net.vars)) v.dispose();
+}
+
+/** Deployed convs as (differentiable) functions of the given parameter tensors. */
+export function layerTensors(spec: ArchitectureSpec, kind: NetKind, params: Record<string, tf.Tensor>): LayerTensors[] {
+  return convShapes(spec).map((_, i) => {
+    let kernel: tf.Tensor4D;
+    let bias: tf.Tensor1D;
+    if (kind === 'reparam') {
+      const layer: LayerParams = {};
+      const prefix = `l${i}.`;
+      for (const [name, t] of Object.entries(params)) if (name.startsWith(prefix)) layer[name.slice(prefix.length)] = t;
+      ({ kernel, bias } = collapseLayer(layer));
+    } else {
+      kernel = params[`l${i}.kernel`] as tf.Tensor4D;
+      bias = params[`l${i}.bias`] as tf.Tensor1D;
+    }
+    const alpha = hasAlpha(spec, i) ? params[`l${i}.alpha`] as tf.Tensor1D : undefined;
+    return alpha ? { kernel, bias, alpha } : { kernel, bias };
+  });
+}
+
+export function netLayers(net: TrainableNet): LayerTensors[] {
+  return layerTensors(net.spec, net.kind, net.vars);
+}
+
+/**
+ * The last conv's output (N, h, w, s²·C) for LR input x in [0, 1], before the residual skip and depth-to-space.
+ * Training compares this with space-to-depth targets, which needs neither op in the graph.
+ */
+export function forwardMaps(spec: ArchitectureSpec, layers: LayerTensors[], x: tf.Tensor4D): tf.Tensor4D {
+  let h = x;
+  layers.forEach((l, i) => {
+    h = trainableConv2d(h, l.kernel, l.bias);
+    if (i < layers.length - 1) {
+      if (spec.activation === 'tanh') h = tf.tanh(h);
+      else if (spec.activation === 'relu') h = tf.relu(h);
+      else h = tf.prelu(h, l.alpha as tf.Tensor1D);
+    }
+  });
+  return h;
+}
+
+/** Full inference: LR (N, h, w, C) in [0, 1] → SR (N, h·s, w·s, C), unclipped. */
+export function forwardImage(spec: ArchitectureSpec, layers: LayerTensors[], x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    let maps = forwardMaps(spec, layers, x);
+    if (spec.residual) maps = tf.add(maps, tf.tile(x, [1, 1, 1, spec.scale * spec.scale])) as tf.Tensor4D;
+    return tf.depthToSpace(maps, spec.scale, 'NHWC');
+  });
+}
+
+export function readTrainWeights(net: TrainableNet): TrainWeights {
+  const tensors: TrainWeights['tensors'] = {};
+  for (const name of net.names) {
+    const v = net.vars[name];
+    tensors[name] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array };
+  }
+  return { spec: net.spec, kind: net.kind, tensors };
+}
+
+/** Deployable plain weights from layer tensors. */
+export function modelWeightsFromLayers(spec: ArchitectureSpec, layers: LayerTensors[]): ModelWeights {
+  const convs: ConvWeights[] = layers.map((l) => {
+    const [kh, kw, inChannels, outChannels] = l.kernel.shape;
+    const conv: ConvWeights = {
+      kernel: Float32Array.from(l.kernel.dataSync()), bias: Float32Array.from(l.bias.dataSync()),
+      kh, kw, inChannels, outChannels,
+    };
+    if (l.alpha) conv.alpha = Float32Array.from(l.alpha.dataSync());
+    return conv;
+  });
+  return { spec, convs };
+}
+
+/** Collapses training weights (any kind) into the plain ModelWeights the engine runs. */
+export function collapse(w: TrainWeights): ModelWeights {
+  const params: Record<string, tf.Tensor> = {};
+  try {
+    for (const [name, t] of Object.entries(w.tensors)) params[name] = tf.tensor(t.data, t.shape);
+    const layers = layerTensors(w.spec, w.kind, params);
+    const out = modelWeightsFromLayers(w.spec, layers);
+    if (w.kind === 'reparam') for (const l of layers) tf.dispose([l.kernel, l.bias]);
+    return out;
+  } finally {
+    tf.dispose(Object.values(params));
+  }
+}

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { architectureFor, MAX_MACS_PER_PIXEL } from '../../src-main/training/architectures.js';
+import { branchwiseConv, type LayerParams } from '../../src-main/training/reparam.js';
+import { collapse, forwardImage, initialTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
+import { createRng } from '../../src-main/training/rng.js';
+import { macsPerPixel, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
+
+/** Training weights with every branch clearly non-zero (the initial edge scales are tiny). */
+function busyWeights(scale: Scale, seed: number): TrainWeights {
+  const w = initialTrainWeights(architectureFor('efficient', scale), 'reparam', seed);
+  const rng = createRng(seed + 100);
+  for (const t of Object.values(w.tensors)) for (let i = 0; i < t.data.length; i++) t.data[i] += rng.normal() * 0.2;
+  return w;
+}
+
+function branchwiseImage(w: TrainWeights, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const layers = w.spec.widths.length + 1;
+    let h = x;
+    for (let i = 0; i < layers; i++) {
+      const p: LayerParams = {};
+      for (const [name, t] of Object.entries(w.tensors)) {
+        if (name.startsWith(`l${i}.`)) p[name.slice(name.indexOf('.') + 1)] = tf.tensor(t.data, t.shape);
+      }
+      h = branchwiseConv(h, p);
+      if (i < layers - 1) h = tf.prelu(h, p.alpha as tf.Tensor1D);
+    }
+    h = tf.add(h, tf.tile(x, [1, 1, 1, w.spec.scale ** 2])) as tf.Tensor4D;
+    return tf.depthToSpace(h, w.spec.scale, 'NHWC');
+  });
+}
+
+function plainImage(m: ModelWeights, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => forwardImage(m.spec, m.convs.map((c) => ({
+    kernel: tf.tensor4d(c.kernel, [c.kh, c.kw, c.inChannels, c.outChannels]),
+    bias: tf.tensor1d(c.bias),
+    ...(c.alpha ? { alpha: tf.tensor1d(c.alpha) } : {}),
+  })), x));
+}
+
+test('collapsed efficient model equals the branch-wise network, borders included', async () => {
+  await tf.setBackend('wasm');
+  for (const scale of [2, 3, 4] as Scale[]) {
+    const w = busyWeights(scale, scale);
+    const collapsed = collapse(w);
+    assert.equal(collapsed.spec.kernels.every((k) => k === 3), true);
+    const rng = createRng(7);
+    const x = tf.tensor4d(Float32Array.from({ length: 2 * 13 * 11 }, () => rng.next()), [2, 13, 11, 1]);
+    const a = branchwiseImage(w, x);
+    const b = plainImage(collapsed, x);
+    assert.deepEqual(a.shape, [2, 13 * scale, 11 * scale, 1]);
+    const da = a.dataSync();
+    const db = b.dataSync();
+    let worst = 0;
+    let magnitude = 0;
+    for (let i = 0; i < da.length; i++) {
+      worst = Math.max(worst, Math.abs(da[i] - db[i]));
+      magnitude = Math.max(magnitude, Math.abs(da[i]));
+    }
+    assert.ok(magnitude > 0.5, 'test network must produce non-trivial output');
+    assert.ok(worst < 1e-4 * Math.max(1, magnitude), `x${scale}: collapse differs by ${worst} (output magnitude ${magnitude})`);
+    tf.dispose([x, a, b]);
+  }
+});
+
+test('zero-padding a 1x1 branch output (instead of padding with its bias) differs on the border only', async () => {
+  // Shows that the border case in the test above is real: a naive branch sum would not collapse exactly.
+  await tf.setBackend('wasm');
+  const w = busyWeights(2, 9);
+  const p: LayerParams = {};
+  for (const [name, t] of Object.entries(w.tensors)) if (name.startsWith('l1.')) p[name.slice(3)] = tf.tensor(t.data, t.shape);
+  const x = tf.randomUniform([1, 8, 8, 32], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const mapped = tf.add(tf.conv2d(x, tf.reshape(p['exp.kernel1'], [1, 1, 32, 64]) as tf.Tensor4D, 1, 'valid'), p['exp.bias1']) as tf.Tensor4D;
+  const zeroPadded = tf.conv2d(mapped, p['exp.kernel3'] as tf.Tensor4D, 1, 'same');
+  const biasPadded = tf.conv2d(
+    tf.add(tf.pad(tf.sub(mapped, p['exp.bias1']), [[0, 0], [1, 1], [1, 1], [0, 0]]), p['exp.bias1']) as tf.Tensor4D,
+    p['exp.kernel3'] as tf.Tensor4D, 1, 'valid',
+  );
+  const diff = tf.abs(tf.sub(zeroPadded, biasPadded));
+  assert.ok(tf.max(diff.slice([0, 1, 1, 0], [1, 6, 6, 32])).dataSync()[0] < 1e-4, 'interiors agree');
+  assert.ok(tf.max(diff.slice([0, 0, 0, 0], [1, 1, 1, 32])).dataSync()[0] > 1e-2, 'corners differ');
+});
+
+test('deployed architectures stay within the MAC budget at x2, x3 and x4', () => {
+  for (const scale of [2, 3, 4] as Scale[]) {
+    for (const arch of ['espcn', 'efficient'] as const) {
+      assert.ok(macsPerPixel(architectureFor(arch, scale)) <= MAX_MACS_PER_PIXEL);
+    }
+  }
+});
