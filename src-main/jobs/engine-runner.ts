@@ -1,0 +1,23 @@
+import type { EngineClient } from '../workers/engine-client.js';
+import type { Runner } from './types.js';
+
+export interface EngineRunnerOptions {
+  /** Extra model folders searched before the defaults (user models under the state folder). */
+  modelSearchPaths?: string[];
+  backend?: 'auto' | 'onnx' | 'tfjs';
+  /** LR tile edge; 0 = automatic. */
+  tile?: number;
+}
+
+/** The production runner: one queue item = one upscaleFile call on the engine worker (which writes temp + rename). */
+export function engineRunner(client: EngineClient, options: EngineRunnerOptions = {}): Runner {
+  return async (job, hooks) => {
+    const result = await client.upscaleFile(job.input, job.output, {
+      ...job.options,
+      ...(options.modelSearchPaths ? { modelSearchPaths: options.modelSearchPaths } : {}),
+      ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.tile ? { tile: options.tile } : {}),
+    }, hooks);
+    return { output: result.output, width: result.width, height: result.height, ms: result.ms };
+  };
+}

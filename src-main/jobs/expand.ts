@@ -1,0 +1,73 @@
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import sharp from 'sharp';
+
+/** Extensions the engine can decode (sharp's readers). */
+export const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'jpe', 'webp', 'tif', 'tiff', 'avif', 'gif']);
+
+export function isImagePath(path: string): boolean {
+  return IMAGE_EXTENSIONS.has(extname(path).slice(1).toLowerCase());
+}
+
+export interface InputFile {
+  input: string;
+  /** Folder of the file relative to the folder that was added; '' for files added directly. */
+  relDir: string;
+}
+
+export interface Expansion { files: InputFile[]; problems: string[] }
+
+/**
+ * Turns files and folders into input files. Folders are walked recursively (sorted, so the queue order is stable)
+ * and each file remembers its sub-folder so outputs can mirror the tree.
+ */
+export async function expandInputs(paths: string[]): Promise<Expansion> {
+  const files: InputFile[] = [];
+  const problems: string[] = [];
+  for (const raw of paths) {
+    const path = resolve(raw);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      problems.push(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
+      continue;
+    }
+    if (info.isFile()) {
+      if (isImagePath(path)) files.push({ input: path, relDir: '' });
+      else problems.push(`${path}: not an image file (${[...IMAGE_EXTENSIONS].join(', ')})`);
+      continue;
+    }
+    const entries = await readdir(path, { recursive: true, withFileTypes: true });
+    const found = entries
+      .filter((e) => e.isFile() && isImagePath(e.name) && !e.name.startsWith('.'))
+      .map((e) => join(e.parentPath ?? path, e.name))
+      .sort();
+    for (const file of found) files.push({ input: file, relDir: relative(path, dirname(file)) });
+  }
+  return { files, problems };
+}
+
+/** Input pixel count from the header (no decode); null when the file cannot be read as an image. */
+export async function probePixels(path: string): Promise<number | null> {
+  try {
+    const { width, height } = await sharp(path).metadata();
+    return width && height ? width * height : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Maps with at most `limit` calls in flight, results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
