@@ -17,6 +17,7 @@ export const ErrorCode = z.enum([
   'bad_request', // input does not match the command's schema
   'unknown_command',
   'forbidden_path', // a path outside the allowed roots
+  'forbidden', // the caller itself is not allowed (wrong IPC sender frame)
   'not_found',
   'conflict', // the target exists or is in a state that forbids the change
   'unsupported', // the command needs something this transport or machine lacks (e.g. a native dialog over WebSocket)
@@ -62,20 +63,17 @@ export const OverwritePolicy = z.enum(['skip', 'rename', 'overwrite']);
 
 /** What one queue item is processed with; a snapshot is stored on every item when it is added. */
 export const JobSettings = z.object({
-  /** Model id; absent = the default shipped model for `scale`. */
-  model: z.string().min(1).optional(),
+  /** Model id; null = the default shipped model for `scale`. */
+  model: z.string().min(1).nullable(),
   scale: Scale,
   format: FormatChoice,
   quality: z.number().int().min(1).max(100),
   /** null = next to the source file. */
   outputDir: AbsolutePath.nullable(),
-  /** Tokens: {name} {scale} {model} {ext} {date}. */
-  namingPattern: z.string().min(1).max(500),
+  /** File name pattern with the tokens {name} {scale} {model} {ext} {date}. */
+  naming: z.string().min(1).max(500).refine((p) => !/[\\/]/.test(p), { message: 'the naming pattern is a file name: no / or \\' }),
   overwrite: OverwritePolicy,
   keepMetadata: z.boolean(),
-  backend: BackendChoice,
-  /** LR tile edge in px, 0 = automatic. */
-  tile: z.number().int().min(0).max(8192),
 });
 export type JobSettings = z.infer<typeof JobSettings>;
 export const JobSettingsPatch = JobSettings.partial().strict();
@@ -104,35 +102,47 @@ export type ImageData = z.infer<typeof ImageData>;
 export const ItemStatus = z.enum(['queued', 'running', 'done', 'failed', 'canceled', 'skipped']);
 export type ItemStatus = z.infer<typeof ItemStatus>;
 
+export const TileProgress = z.object({ tilesDone: z.number().int().nonnegative(), tilesTotal: z.number().int().nonnegative() });
+
 export const QueueItem = z.object({
   id: Id,
   input: z.string(),
-  /** Planned output path; final once the item is done. null until it can be decided. */
-  output: z.string().nullable(),
-  status: ItemStatus,
-  /** 0..1 within this item (per tile). */
-  progress: z.number().min(0).max(1),
-  error: z.string().nullable(),
-  inputBytes: z.number().int().nonnegative().nullable(),
-  outputBytes: z.number().int().nonnegative().nullable(),
-  inputSize: Size.nullable(),
-  outputSize: Size.nullable(),
+  /** Sub-folder of the input relative to the folder that was added ('' for single files). */
+  relDir: z.string(),
   settings: JobSettings,
-  /** Where the item came from: the user, or a watch folder (its id). */
-  source: z.union([z.literal('user'), z.object({ watchId: Id })]),
+  origin: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('user') }),
+    z.object({ kind: z.literal('watch'), watchId: Id }),
+  ]),
+  state: ItemStatus,
   addedAt: Timestamp,
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
+  attempts: z.number().int().nonnegative(),
+  /** Input width × height (null when the header could not be read). */
+  pixels: z.number().nonnegative().nullable(),
+  /** The written file once done. */
+  output: z.string().nullable(),
+  /** Why it failed or was skipped, in words. */
+  error: z.string().nullable(),
+  result: z.object({ width: z.number().int(), height: z.number().int(), ms: z.number() }).nullable(),
+  /** Per-tile progress while running. */
+  progress: TileProgress.nullable(),
+  /** File sizes for "size in → size out"; null when unknown. */
+  inputBytes: z.number().int().nonnegative().nullable(),
+  outputBytes: z.number().int().nonnegative().nullable(),
 });
 export type QueueItem = z.infer<typeof QueueItem>;
 
 export const QueueSummary = z.object({
-  paused: z.boolean(),
-  counts: z.record(ItemStatus, z.number().int().nonnegative()),
   total: z.number().int().nonnegative(),
-  /** 0..1 over the whole queue, weighted by pixels, not by file count. */
-  progress: z.number().min(0).max(1),
-  /** From measured throughput; null while there is nothing to measure. */
+  counts: z.record(ItemStatus, z.number().int().nonnegative()),
+  paused: z.boolean(),
+  /** 0..1 over the pixels of every item that is not canceled or skipped. */
+  fraction: z.number().min(0).max(1),
+  /** Measured over recent runs; null until one finished. */
+  pixelsPerSecond: z.number().nonnegative().nullable(),
+  /** From measured throughput; null while unknown. */
   etaMs: z.number().nonnegative().nullable(),
 });
 export type QueueSummary = z.infer<typeof QueueSummary>;
@@ -244,13 +254,19 @@ export type ModelInfo = z.infer<typeof ModelInfo>;
 export const Theme = z.enum(['system', 'light', 'dark']);
 
 export const AppSettings = z.object({
+  /** Settings new queue items and watches start from. */
   defaults: JobSettings,
+  backend: BackendChoice,
+  /** LR tile edge in px, 0 = automatic from a memory budget. */
+  tile: z.number().int().min(0).max(8192),
   theme: Theme,
 });
 export type AppSettings = z.infer<typeof AppSettings>;
 
 export const SettingsPatch = z.strictObject({
   defaults: JobSettingsPatch.optional(),
+  backend: BackendChoice.optional(),
+  tile: z.number().int().min(0).max(8192).optional(),
   theme: Theme.optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
@@ -478,7 +494,7 @@ export const events = {
   /** Throttled: overall progress and the running item's progress. */
   'queue.progress': z.object({
     summary: QueueSummary,
-    running: z.array(z.object({ id: Id, progress: z.number().min(0).max(1) })),
+    running: z.array(z.object({ id: Id, progress: TileProgress.nullable() })),
   }),
   'watch.activity': z.object({
     watchId: Id,
@@ -533,10 +549,6 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: z.string(), payload: z.unknown() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
-
-/** Electron IPC channels: one invoke channel for calls, one push channel for events. */
-export const IPC_CALL_CHANNEL = 'subpixel:call';
-export const IPC_EVENT_CHANNEL = 'subpixel:event';
 
 /** What both clients (preload bridge and WebSocket) offer to the renderer. */
 export interface ApiClient {

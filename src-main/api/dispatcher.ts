@@ -1,0 +1,134 @@
+import type * as z from 'zod';
+import {
+  commands, events, isCommandName, isEventName, issueLines,
+  type AnyEvent, type ApiError, type CommandName, type CommandOutput, type ErrorCode, type EventName,
+  type EventPayload, type ParsedInput, type Result,
+} from './contract.js';
+import type { AllowedRoots } from './roots.js';
+
+/** Which transport a call came through: native dialogs exist only in Electron. */
+export interface CallContext {
+  transport: 'electron' | 'browser';
+}
+
+export type Handler<K extends CommandName> = (input: ParsedInput<K>, ctx: CallContext) => Promise<CommandOutput<K>>;
+export type Handlers = { [K in CommandName]: Handler<K> };
+
+/** A failure a handler reports on purpose, with the code the caller sees. */
+export class ApiFailure extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+}
+
+export type EventListener = (event: AnyEvent) => void;
+
+export interface Dispatcher {
+  /** Never throws: every failure comes back as `{ ok: false, error }`. */
+  call(command: unknown, input: unknown, ctx: CallContext): Promise<Result<unknown>>;
+  emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
+  subscribe(listener: EventListener): () => void;
+}
+
+export interface DispatcherOptions {
+  /** Commands without a handler answer `unavailable` (a service that is not running in this process). */
+  handlers: Partial<Handlers>;
+  roots: AllowedRoots;
+  /** Check handler outputs and emitted events against the contract (dev and test; off in production). */
+  validateOutputs?: boolean;
+  /** Where internal errors and dropped events are reported. */
+  onInternalError?: (message: string, error?: unknown) => void;
+}
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { handlers, roots } = options;
+  const validate = options.validateOutputs ?? process.env.NODE_ENV !== 'production';
+  const report = options.onInternalError ?? ((message, error) => console.error(`[api] ${message}`, error ?? ''));
+  const listeners = new Set<EventListener>();
+
+  async function call(command: unknown, input: unknown, ctx: CallContext): Promise<Result<unknown>> {
+    if (!isCommandName(command)) {
+      return fail('unknown_command', `unknown command ${JSON.stringify(command)}`);
+    }
+    const spec = commands[command] as { input: z.ZodType; output: z.ZodType; paths?: (i: unknown) => Array<string | null | undefined> };
+    const parsed = spec.input.safeParse(input ?? {});
+    if (!parsed.success) {
+      const details = issueLines(parsed.error);
+      return { ok: false, error: { code: 'bad_request', message: `${command}: invalid input: ${details.join('; ')}`, details } };
+    }
+    for (const path of spec.paths?.(parsed.data) ?? []) {
+      if (path == null) continue;
+      if ((await roots.resolveInside(path)) === null) {
+        return fail('forbidden_path', `${command}: ${path} is outside the allowed folders (${roots.list().join(', ')})`);
+      }
+    }
+    const handler = handlers[command] as ((i: unknown, c: CallContext) => Promise<unknown>) | undefined;
+    if (!handler) return fail('unavailable', `${command}: not available in this process`);
+    let value: unknown;
+    try {
+      value = await handler(parsed.data, ctx);
+    } catch (error) {
+      return { ok: false, error: toApiError(command, error, report) };
+    }
+    if (validate) {
+      const checked = spec.output.safeParse(value);
+      if (!checked.success) {
+        const message = `${command}: output does not match the contract: ${issueLines(checked.error).join('; ')}`;
+        report(message);
+        return fail('internal', message);
+      }
+      value = checked.data;
+    }
+    return { ok: true, value };
+  }
+
+  function emit<K extends EventName>(event: K, payload: EventPayload<K>): void {
+    if (validate) {
+      if (!isEventName(event)) { report(`dropped unknown event ${String(event)}`); return; }
+      const checked = events[event].safeParse(payload);
+      if (!checked.success) {
+        report(`dropped event ${event}: payload does not match the contract: ${issueLines(checked.error).join('; ')}`);
+        return;
+      }
+    }
+    const message = { event, payload } as AnyEvent;
+    for (const listener of listeners) {
+      // One broken subscriber (a closed socket, a destroyed window) must not starve the others.
+      try { listener(message); } catch (error) { report(`event listener failed on ${event}`, error); }
+    }
+  }
+
+  return {
+    call,
+    emit,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => { listeners.delete(listener); };
+    },
+  };
+}
+
+function fail(code: ErrorCode, message: string): Result<never> {
+  return { ok: false, error: { code, message } };
+}
+
+const ERRNO_CODES: Record<string, ErrorCode> = {
+  ENOENT: 'not_found',
+  ENOTDIR: 'not_found',
+  EEXIST: 'conflict',
+  ENOTEMPTY: 'conflict',
+  EACCES: 'forbidden_path',
+  EPERM: 'forbidden_path',
+};
+
+/** Maps what a service threw to the error the caller sees; unexpected errors keep their message. */
+export function toApiError(command: string, error: unknown, report: (message: string, error?: unknown) => void): ApiError {
+  if (error instanceof ApiFailure) return { code: error.code, message: error.message };
+  const err = error instanceof Error ? error : new Error(String(error));
+  const errno = (err as NodeJS.ErrnoException).code;
+  const code = errno ? ERRNO_CODES[errno] : undefined;
+  if (code) return { code, message: err.message };
+  report(`${command} failed`, err);
+  return { code: 'internal', message: `${command} failed: ${err.message}` };
+}
