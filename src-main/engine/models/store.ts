@@ -117,13 +117,18 @@ export function shippedModelsDir(): string {
   }
 }
 
-/** Per-user models folder (fine-tuned and imported models); SUBPIXEL_USER_MODELS_DIR overrides. */
-export function userModelsDir(): string {
-  if (process.env.SUBPIXEL_USER_MODELS_DIR) return resolve(process.env.SUBPIXEL_USER_MODELS_DIR);
-  const home = homedir();
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Subpixel', 'models');
+/**
+ * Per-user models folder (fine-tuned and imported models): <state home>/models, where the state home is
+ * $SUBPIXEL_HOME or the platform's per-user data folder (same layout as common/state-home.ts).
+ * SUBPIXEL_USER_MODELS_DIR overrides just this folder.
+ */
+export function userModelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SUBPIXEL_USER_MODELS_DIR) return resolve(env.SUBPIXEL_USER_MODELS_DIR);
+  if (env.SUBPIXEL_HOME) return join(resolve(env.SUBPIXEL_HOME), 'models');
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  if (process.platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Subpixel', 'models');
   if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'Subpixel', 'models');
-  return join(process.env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'subpixel', 'models');
+  return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'subpixel', 'models');
 }
 
 export function defaultModelDirs(): string[] {
@@ -365,7 +370,7 @@ export async function resolveModel(idOrPath: string | undefined, options: ModelS
   if (idOrPath && (looksLikePath(idOrPath) || (await isDirectory(idOrPath)))) {
     loaded = await loadModelDir(idOrPath, idOrPath);
   } else {
-    const { models } = await listModels(options.searchPaths ?? defaultModelDirs());
+    const { models, problems } = await listModels(options.searchPaths ?? defaultModelDirs());
     const candidates = idOrPath
       ? [idOrPath, ...(scale ? [`${idOrPath}-x${scale}`, `${idOrPath}_x${scale}`] : [])]
       : [];
@@ -376,7 +381,8 @@ export async function resolveModel(idOrPath: string | undefined, options: ModelS
       const known = models.filter((m) => scale === undefined || m.scale === scale).map((m) => m.id);
       const what = idOrPath ? `unknown model id` : `no model for x${scale ?? '?'}`;
       throw new ModelLoadError(idOrPath ?? `(default x${scale ?? '?'})`,
-        `${what}; known${scale ? ` x${scale}` : ''} models: ${known.length ? known.join(', ') : 'none'} (searched ${(options.searchPaths ?? defaultModelDirs()).join(', ')})`);
+        `${what}; known${scale ? ` x${scale}` : ''} models: ${known.length ? known.join(', ') : 'none'} (searched ${(options.searchPaths ?? defaultModelDirs()).join(', ')})`
+        + (problems.length ? `; unreadable: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` and ${problems.length - 3} more` : ''}` : ''));
     }
     loaded = await loadModelDir(found.dir, found.id);
   }
