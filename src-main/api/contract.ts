@@ -125,12 +125,10 @@ export const QueueItem = z.object({
   output: z.string().nullable(),
   /** Why it failed or was skipped, in words. */
   error: z.string().nullable(),
+  /** Output size and inference time once done. */
   result: z.object({ width: z.number().int(), height: z.number().int(), ms: z.number() }).nullable(),
   /** Per-tile progress while running. */
   progress: TileProgress.nullable(),
-  /** File sizes for "size in → size out"; null when unknown. */
-  inputBytes: z.number().int().nonnegative().nullable(),
-  outputBytes: z.number().int().nonnegative().nullable(),
 });
 export type QueueItem = z.infer<typeof QueueItem>;
 
@@ -253,21 +251,33 @@ export type ModelInfo = z.infer<typeof ModelInfo>;
 
 export const Theme = z.enum(['system', 'light', 'dark']);
 
-export const AppSettings = z.object({
-  /** Settings new queue items and watches start from. */
-  defaults: JobSettings,
+const EngineSettings = z.object({
   backend: BackendChoice,
   /** LR tile edge in px, 0 = automatic from a memory budget. */
   tile: z.number().int().min(0).max(8192),
-  theme: Theme,
+});
+const WatchSettings = z.object({
+  /** How long a file's size must stay unchanged before it is taken. */
+  stabilityMs: z.number().int().min(50).max(60_000),
+});
+const UiSettings = z.object({ theme: Theme });
+
+export const AppSettings = z.object({
+  version: z.number().int(),
+  /** What new queue items and watches start from. */
+  jobDefaults: JobSettings,
+  engine: EngineSettings,
+  watch: WatchSettings,
+  ui: UiSettings,
 });
 export type AppSettings = z.infer<typeof AppSettings>;
 
+/** Section by section; within a section only the given fields change. */
 export const SettingsPatch = z.strictObject({
-  defaults: JobSettingsPatch.optional(),
-  backend: BackendChoice.optional(),
-  tile: z.number().int().min(0).max(8192).optional(),
-  theme: Theme.optional(),
+  jobDefaults: JobSettingsPatch.optional(),
+  engine: EngineSettings.partial().strict().optional(),
+  watch: WatchSettings.partial().strict().optional(),
+  ui: UiSettings.partial().strict().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
@@ -359,12 +369,13 @@ const settingsPaths = (s: JobSettingsPatch | undefined): Array<string | null | u
 export const commands = {
   'queue.add': command({
     input: QueueAddInput,
-    output: z.object({ items: z.array(QueueItem) }),
+    /** problems: paths that were not added (not an image, unreadable, an output of this queue), with why. */
+    output: z.object({ items: z.array(QueueItem), problems: z.array(z.string()) }),
     paths: (i) => [...i.paths, ...settingsPaths(i.settings)],
   }),
   'queue.upload': command({
     input: QueueUploadInput,
-    output: z.object({ items: z.array(QueueItem) }),
+    output: z.object({ items: z.array(QueueItem), problems: z.array(z.string()) }),
     paths: (i) => settingsPaths(i.settings),
   }),
   'queue.list': command({ input: Empty, output: QueueSnapshot }),
@@ -373,7 +384,7 @@ export const commands = {
   'queue.resume': command({ input: Empty, output: QueueSummary }),
   /** Without ids: every queued or running item. */
   'queue.cancel': command({ input: OptionalIdsInput, output: ChangedOutput }),
-  /** Without ids: every failed or canceled item. */
+  /** Failed or canceled items back to queued; without ids: every failed item. */
   'queue.retry': command({ input: OptionalIdsInput, output: ChangedOutput }),
   /** Moves one queued item to `index` among the items (0 = next). */
   'queue.reorder': command({
@@ -430,7 +441,7 @@ export const commands = {
   'settings.set': command({
     input: z.strictObject({ patch: SettingsPatch }),
     output: AppSettings,
-    paths: (i) => settingsPaths(i.patch.defaults),
+    paths: (i) => settingsPaths(i.patch.jobDefaults),
   }),
 
   'train.start': command({
@@ -488,14 +499,13 @@ export function isCommandName(name: unknown): name is CommandName {
 export const LogLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
 export const events = {
-  /** An item was added or changed state (not sent for per-tile progress: see queue.progress). */
+  /** An item was added or changed (state, output, throttled per-tile progress). */
   'queue.item': z.object({ item: QueueItem }),
   'queue.removed': z.object({ ids: z.array(Id) }),
-  /** Throttled: overall progress and the running item's progress. */
-  'queue.progress': z.object({
-    summary: QueueSummary,
-    running: z.array(z.object({ id: Id, progress: TileProgress.nullable() })),
-  }),
+  /** The order of every item after a reorder. */
+  'queue.order': z.object({ ids: z.array(Id) }),
+  /** Throttled overall progress and ETA. */
+  'queue.progress': z.object({ summary: QueueSummary }),
   'watch.activity': z.object({
     watchId: Id,
     kind: WatchActivityKind,
@@ -516,7 +526,7 @@ export const events = {
   'train.changed': z.object({ job: TrainJob }),
   'models.changed': z.object({ models: z.array(ModelInfo) }),
   'settings.changed': z.object({ settings: AppSettings }),
-  'log': z.object({ level: LogLevel, source: z.string(), message: z.string(), at: Timestamp }),
+  'log': z.object({ level: LogLevel, source: z.string(), message: z.string(), time: Timestamp }),
 } as const;
 
 export type Events = typeof events;

@@ -1,0 +1,201 @@
+/**
+ * The wiring from contract commands to the services, and from service events to contract events: the one place
+ * that knows both sides. Commands whose service is not part of AppServices yet are left out and answer `unavailable`.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus, arch, platform } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { probeBackends } from '../engine/backends/select.js';
+import { listModels } from '../engine/models/store.js';
+import { parameterCount } from '../engine/models/spec.js';
+import type { QueueItemView } from '../jobs/types.js';
+import { SettingsValidationError } from '../settings/store.js';
+import { API_VERSION, type ItemStatus, type ModelInfo, type QueueItem } from './contract.js';
+import { ApiFailure, type Dispatcher, type Handlers } from './dispatcher.js';
+import { compareItem, previewCrop, thumbnail } from './images.js';
+import type { AppServices } from './services.js';
+
+const APP_VERSION = '0.1.0';
+
+export function toContractItem(view: QueueItemView): QueueItem {
+  const { plan: _plan, ...rest } = view;
+  return rest;
+}
+
+export function createHandlers(services: AppServices): Partial<Handlers> {
+  const { queue, settings, roots } = services;
+  const jobSettings = (patch: object | undefined) => ({ ...settings.get().jobDefaults, ...patch });
+  const requireItem = (id: string) => {
+    const item = queue.get(id);
+    if (!item) throw new ApiFailure('not_found', `no queue item ${id}`);
+    return item;
+  };
+
+  return {
+    async 'queue.add'({ paths, settings: patch }) {
+      const { items, problems } = await queue.addPaths(paths, jobSettings(patch));
+      return { items: items.map(toContractItem), problems };
+    },
+    async 'queue.upload'({ files, settings: patch }) {
+      // Dropped files in browser mode arrive as bytes; they get a folder of their own under the state folder.
+      const dir = join(services.paths.home, 'uploads', randomUUID());
+      await mkdir(dir, { recursive: true });
+      const written: string[] = [];
+      const used = new Set<string>();
+      for (const file of files) {
+        let name = safeFileName(file.name);
+        while (used.has(name)) name = `_${name}`;
+        used.add(name);
+        const path = join(dir, name);
+        await writeFile(path, Buffer.from(file.dataBase64, 'base64'), { flag: 'wx' });
+        written.push(path);
+      }
+      const { items, problems } = await queue.addPaths(written, jobSettings(patch));
+      return { items: items.map(toContractItem), problems };
+    },
+    async 'queue.list'() {
+      return { items: queue.list().map(toContractItem), summary: queue.progress() };
+    },
+    async 'queue.pause'() {
+      await queue.pause();
+      return queue.progress();
+    },
+    async 'queue.resume'() {
+      await queue.resume();
+      return queue.progress();
+    },
+    async 'queue.cancel'({ ids }) {
+      return { changed: ids ? await queue.cancel(ids) : await queue.cancelAll() };
+    },
+    async 'queue.retry'({ ids }) {
+      return { changed: await queue.retry(ids) };
+    },
+    async 'queue.reorder'({ id, index }) {
+      requireItem(id);
+      await queue.move(id, index);
+      return { changed: [id] };
+    },
+    async 'queue.remove'({ ids }) {
+      return { changed: await queue.remove(ids) };
+    },
+    async 'queue.clear'({ statuses }) {
+      if (!statuses) return { changed: await queue.clearFinished() };
+      const wanted = new Set<ItemStatus>(statuses);
+      return { changed: await queue.remove(queue.list().filter((i) => wanted.has(i.state)).map((i) => i.id)) };
+    },
+    async 'queue.compare'({ id, region }) {
+      const item = requireItem(id);
+      if (item.state !== 'done' || !item.output) throw new ApiFailure('conflict', `queue item ${id} is ${item.state}, not done`);
+      return { ...(await compareItem(item.input, item.output, item.settings.scale, region)), scale: item.settings.scale };
+    },
+
+    async 'models.list'() {
+      return { models: await modelInfos(services) };
+    },
+
+    async 'settings.get'() {
+      return settings.get();
+    },
+    async 'settings.set'({ patch }) {
+      try {
+        return await settings.update(patch);
+      } catch (error) {
+        if (error instanceof SettingsValidationError) throw new ApiFailure('bad_request', error.message);
+        throw error;
+      }
+    },
+
+    async 'system.info'(_input, ctx) {
+      const backends = await probeBackends();
+      return {
+        apiVersion: API_VERSION,
+        appVersion: APP_VERSION,
+        platform: platform(),
+        arch: arch(),
+        cpus: cpus().length,
+        threads: Math.max(1, cpus().length),
+        backends: backends.map((b) => ({ name: b.name, available: b.available, devices: b.devices, ...(b.reason ? { reason: b.reason } : {}) })),
+        stateHome: services.paths.home,
+        allowedRoots: roots.list(),
+        transport: ctx.transport,
+      };
+    },
+
+    async 'preview'({ path, region, model, scale }) {
+      const modelId = model ?? (await defaultModelFor(services, scale));
+      const { backend, tile } = settings.get().engine;
+      const result = await previewCrop(path, region, scale, join(services.paths.home, 'tmp'), (input, output) =>
+        services.engine.upscaleFile(input, output, { model: modelId, scale, format: 'png', backend, tile, modelSearchPaths: services.modelDirs }));
+      return { ...result, model: modelId };
+    },
+    async 'files.thumbnail'({ path, size }) {
+      return thumbnail(path, size);
+    },
+    async 'dialog.open'(request, ctx) {
+      if (ctx.transport !== 'electron' || !services.pickPaths) {
+        throw new ApiFailure('unsupported', 'native dialogs exist only in the desktop app; type a path instead');
+      }
+      const paths = await services.pickPaths(request);
+      // Choosing a folder in the system dialog is the user's consent to work there.
+      for (const path of paths) await roots.add(path);
+      return { paths };
+    },
+  };
+}
+
+/** Service events → contract events. Returns a function that detaches every listener. */
+export function forwardServiceEvents(services: AppServices, dispatcher: Dispatcher): () => void {
+  const { queue, settings } = services;
+  const detach: Array<() => void> = [];
+  const on = <E extends { on(name: string, fn: (...args: never[]) => void): unknown; off(name: string, fn: (...args: never[]) => void): unknown }>(
+    emitter: E, name: string, fn: (...args: never[]) => void,
+  ): void => {
+    emitter.on(name, fn);
+    detach.push(() => emitter.off(name, fn));
+  };
+  on(queue, 'item', (item: QueueItemView) => dispatcher.emit('queue.item', { item: toContractItem(item) }));
+  on(queue, 'removed', (ids: string[]) => dispatcher.emit('queue.removed', { ids }));
+  on(queue, 'order', (ids: string[]) => dispatcher.emit('queue.order', { ids }));
+  on(queue, 'progress', (summary: ReturnType<typeof queue.progress>) => dispatcher.emit('queue.progress', { summary }));
+  on(queue, 'log', (entry: { level: 'info' | 'warn' | 'error'; source: string; message: string; time: number }) => dispatcher.emit('log', entry));
+  on(settings, 'changed', (value: ReturnType<typeof settings.get>) => dispatcher.emit('settings.changed', { settings: value }));
+  on(settings, 'log', (entry: { level: 'info' | 'warn' | 'error'; source: string; message: string; time: number }) => dispatcher.emit('log', entry));
+  return () => { for (const d of detach) d(); };
+}
+
+async function modelInfos(services: AppServices): Promise<ModelInfo[]> {
+  const { models } = await listModels(services.modelDirs);
+  return models.map((m) => {
+    const scores: ModelInfo['scores'] = {};
+    for (const [set, byScale] of Object.entries(m.entry?.scores ?? {})) {
+      const score = byScale[`x${m.scale}`];
+      if (score) scores[set] = { psnr: score.psnr, ssim: score.ssim };
+    }
+    return {
+      id: m.id,
+      name: m.id,
+      scale: m.scale,
+      channels: m.channels,
+      architecture: m.spec.name,
+      parameters: parameterCount(m.spec),
+      source: m.root === services.userModelsDir ? 'custom' : 'shipped',
+      scores,
+      baseModel: m.entry?.training?.baseModel ?? null,
+      createdAt: null,
+    };
+  });
+}
+
+async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise<string> {
+  const { models } = await listModels(services.modelDirs);
+  const found = models.find((m) => m.scale === scale);
+  if (!found) throw new ApiFailure('not_found', `no model for x${scale} in ${services.modelDirs.join(', ')}`);
+  return found.id;
+}
+
+/** A dropped file's name, reduced to one harmless path segment. */
+function safeFileName(name: string): string {
+  const base = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim();
+  return base && base !== '.' && base !== '..' ? base : 'upload';
+}

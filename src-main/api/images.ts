@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
+import type { ImageData, Region } from './contract.js';
+import { ApiFailure } from './dispatcher.js';
+
+/** Small images for the renderer: PNG data URLs, decoded upright (EXIF orientation applied). */
+
+const DEFAULT_CROP = 256;
+/** Decompression-bomb guard for images opened only to show a part of them. */
+const MAX_INPUT_PIXELS = 200_000_000;
+
+function open(path: string): Sharp {
+  return sharp(path, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
+}
+
+async function toImageData(image: Sharp): Promise<ImageData> {
+  const { data, info } = await image.png().toBuffer({ resolveWithObject: true });
+  return { dataUrl: `data:image/png;base64,${data.toString('base64')}`, width: info.width, height: info.height };
+}
+
+async function uprightSize(path: string): Promise<{ width: number; height: number }> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(path, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  } catch (error) {
+    throw new ApiFailure('bad_request', `${path}: not a readable image (${(error as Error).message})`);
+  }
+  if (!meta.width || !meta.height) throw new ApiFailure('bad_request', `${path}: image has no size`);
+  // Orientations 5–8 swap width and height once applied.
+  const swapped = (meta.orientation ?? 1) >= 5;
+  return swapped ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+}
+
+/** The requested region clamped to the image, or a centred crop of at most 256x256. */
+export function clampRegion(size: { width: number; height: number }, region: Region | undefined): Region {
+  if (!region) {
+    const width = Math.min(DEFAULT_CROP, size.width);
+    const height = Math.min(DEFAULT_CROP, size.height);
+    return { x: Math.floor((size.width - width) / 2), y: Math.floor((size.height - height) / 2), width, height };
+  }
+  if (region.x >= size.width || region.y >= size.height) {
+    throw new ApiFailure('bad_request', `region starts outside the ${size.width}x${size.height} image`);
+  }
+  return { ...region, width: Math.min(region.width, size.width - region.x), height: Math.min(region.height, size.height - region.y) };
+}
+
+export async function thumbnail(path: string, size: number): Promise<ImageData> {
+  await uprightSize(path);
+  return toImageData(open(path).resize(size, size, { fit: 'inside', withoutEnlargement: true }));
+}
+
+/** A source region enlarged `scale` times with a bicubic kernel: the "before" of every comparison. */
+export async function bicubicCrop(path: string, region: Region, scale: number): Promise<ImageData> {
+  const crop = await open(path).extract({ left: region.x, top: region.y, width: region.width, height: region.height }).toBuffer();
+  return toImageData(sharp(crop).resize(region.width * scale, region.height * scale, { kernel: 'cubic', fit: 'fill' }));
+}
+
+/** The same region of an upscaled output (coordinates times `scale`). */
+export async function outputCrop(path: string, region: Region, scale: number): Promise<ImageData> {
+  const size = await uprightSize(path);
+  const left = region.x * scale;
+  const top = region.y * scale;
+  return toImageData(open(path).extract({
+    left, top, width: Math.min(region.width * scale, size.width - left), height: Math.min(region.height * scale, size.height - top),
+  }));
+}
+
+export async function compareItem(input: string, output: string, scale: number, requested: Region | undefined) {
+  const region = clampRegion(await uprightSize(input), requested);
+  const [before, after] = await Promise.all([bicubicCrop(input, region, scale), outputCrop(output, region, scale)]);
+  return { before, after, region };
+}
+
+/**
+ * Upscales only a region of `path`: the crop is written as a PNG to a scratch folder, run through `upscale`
+ * (the engine), read back, and the scratch files removed.
+ */
+export async function previewCrop(
+  path: string, requested: Region | undefined, scale: number, scratchRoot: string,
+  upscale: (input: string, output: string) => Promise<unknown>,
+): Promise<{ before: ImageData; after: ImageData; region: Region }> {
+  const region = clampRegion(await uprightSize(path), requested);
+  const dir = join(scratchRoot, `preview-${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const cropPath = join(dir, 'crop.png');
+    const upscaledPath = join(dir, 'crop-upscaled.png');
+    await open(path).extract({ left: region.x, top: region.y, width: region.width, height: region.height }).png().toFile(cropPath);
+    const [before] = await Promise.all([bicubicCrop(cropPath, { x: 0, y: 0, width: region.width, height: region.height }, scale), upscale(cropPath, upscaledPath)]);
+    const after = await toImageData(sharp(upscaledPath));
+    return { before, after, region };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,57 @@
+import { isAbsolute, resolve } from 'node:path';
+import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import { createHandlers, forwardServiceEvents } from './handlers.js';
+import { openAppServices, type AppServices, type OpenServicesOptions } from './services.js';
+import { defaultRendererDir } from './static-files.js';
+import { startApiServer, type ApiServer } from './ws-server.js';
+
+export interface BrowserModeOptions extends OpenServicesOptions {
+  host?: string;
+  port?: number;
+  /** Renderer build to serve; default the repository's build output, or a placeholder page when there is none. */
+  staticDir?: string | null;
+  token?: string;
+}
+
+export interface BrowserMode {
+  server: ApiServer;
+  services: AppServices;
+  dispatcher: Dispatcher;
+  stop(): Promise<void>;
+}
+
+/** Services + dispatcher + HTTP/WebSocket server: the whole app without a window (`subpixel serve`, `npm start` fallback). */
+export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
+  const allow = (options.allow ?? []).map((dir) => (isAbsolute(dir) ? dir : resolve(dir)));
+  const services = await openAppServices({ ...options, allow });
+  const dispatcher = createDispatcher({ handlers: createHandlers(services), roots: services.roots });
+  const detach = forwardServiceEvents(services, dispatcher);
+  let server: ApiServer;
+  try {
+    server = await startApiServer({
+      dispatcher,
+      host: options.host,
+      port: options.port,
+      token: options.token,
+      staticDir: options.staticDir === undefined ? defaultRendererDir() : options.staticDir,
+    });
+  } catch (error) {
+    detach();
+    await services.close();
+    throw error;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    services,
+    dispatcher,
+    stop() {
+      stopping ??= (async () => {
+        await server.close();
+        detach();
+        await services.close();
+      })();
+      return stopping;
+    },
+  };
+}

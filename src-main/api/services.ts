@@ -1,0 +1,72 @@
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { stateHome, statePaths, type StatePaths } from '../common/state-home.js';
+import { shippedModelsDir } from '../engine/models/store.js';
+import { engineRunner } from '../jobs/engine-runner.js';
+import { JobQueue } from '../jobs/queue.js';
+import { SettingsStore } from '../settings/store.js';
+import { createEngineClient, type EngineClient } from '../workers/engine-client.js';
+import { createAllowedRoots, type AllowedRoots } from './roots.js';
+
+/**
+ * Everything the API drives, opened from one state folder. The composition root for `subpixel serve` and the
+ * Electron main process; each service keeps its own files under `paths` (see state-home.ts).
+ */
+export interface AppServices {
+  paths: StatePaths;
+  settings: SettingsStore;
+  queue: JobQueue;
+  engine: EngineClient;
+  roots: AllowedRoots;
+  /** Model folders, first match wins: shipped models, then the user's (fine-tuned, imported) under the state folder. */
+  modelDirs: string[];
+  /** The user's models folder (imports, fine-tunes land here). */
+  userModelsDir: string;
+  /** Native open dialog, provided by the Electron shell only. */
+  pickPaths?: (request: { kind: 'files' | 'folder'; multiple: boolean; title?: string }) => Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenServicesOptions {
+  /** State folder; default $SUBPIXEL_HOME or the per-user default (see stateHome). */
+  home?: string;
+  /** Folders the API may touch besides the user's home (`serve --allow`, folders picked in a dialog). */
+  allow?: string[];
+  /** Include the user's home in the allowed roots (default true). */
+  allowHome?: boolean;
+  /** Start dispatching queue items at once (default true). */
+  autoStart?: boolean;
+}
+
+export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
+  const paths = statePaths(stateHome(options.home));
+  await mkdir(paths.home, { recursive: true });
+  await mkdir(paths.models, { recursive: true });
+  const settings = await SettingsStore.open(paths.settings);
+  const modelDirs = [shippedModelsDir(), paths.models];
+  const engine = createEngineClient();
+  const queue = await JobQueue.open({
+    journalPath: paths.queueJournal,
+    // Backend and tile come from the settings of the moment each item starts, so a change applies to the next item.
+    runner: (job, hooks) => {
+      const { backend, tile } = settings.get().engine;
+      return engineRunner(engine, { modelSearchPaths: modelDirs, backend, tile })(job, hooks);
+    },
+    concurrency: 2,
+    autoStart: options.autoStart,
+  });
+  const roots = await createAllowedRoots([...(options.allowHome === false ? [] : [homedir()]), ...(options.allow ?? [])]);
+  return {
+    paths,
+    settings,
+    queue,
+    engine,
+    roots,
+    modelDirs,
+    userModelsDir: paths.models,
+    async close() {
+      await queue.close({ cancelRunning: true });
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { isLoopbackHost } from '../api/auth.js';
+import { startBrowserMode } from '../api/serve-app.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
+  return port;
+}
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  allow?: string[];
+  static?: string;
+}
+
+/** `subpixel serve`: the app in a browser. Stdout's last line before serving is the URL with the access token. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the Subpixel UI and its API to a browser (loopback only unless --host says otherwise)')
+    .option('-p, --port <n>', 'port to listen on (0 = any free port)', parsePort, 0)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--allow <folders...>', 'folders the UI may read and write besides your home folder')
+    .option('--static <folder>', 'renderer build to serve (default: the built renderer, else a placeholder page)')
+    .action(async (flags: ServeFlags) => {
+      if (!isLoopbackHost(flags.host)) {
+        console.error(`warning: listening on ${flags.host}: anyone who can reach this address and has the URL's token can use Subpixel`);
+      }
+      const app = await startBrowserMode({
+        host: flags.host,
+        port: flags.port,
+        allow: flags.allow,
+        ...(flags.static ? { staticDir: flags.static } : {}),
+      });
+      const stop = (signal: NodeJS.Signals): void => {
+        console.error(`${signal}: stopping (running items stay queued)`);
+        app.stop().then(() => process.exit(0), (error: unknown) => {
+          console.error(`error while stopping: ${(error as Error).message}`);
+          process.exit(1);
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      process.stdout.write(`${app.server.url}\n`);
+    });
+}
