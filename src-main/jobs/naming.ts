@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JobSettings, OutputFormat, OutputPlan } from './types.js';
 
@@ -100,4 +100,25 @@ export async function planCompleted(plan: OutputPlan): Promise<boolean> {
   if (!now) return false;
   if (!plan.previous) return true;
   return now.ino !== plan.previous.ino || now.mtimeMs !== plan.previous.mtimeMs || now.size !== plan.previous.size;
+}
+
+/** The engine's temp files (src-main/engine/atomic-write.ts tempPathFor): `.<output name>.subpixel-tmp-<hex>`. */
+const ENGINE_TEMP = /^\..+\.subpixel-tmp-[0-9a-f]+$/;
+
+export function isEngineTempName(name: string): boolean {
+  return ENGINE_TEMP.test(name);
+}
+
+/** Deletes temp files a killed run left next to `output` (they are never outputs; the final rename never happened). */
+export async function removeStaleTemps(output: string): Promise<string[]> {
+  const prefix = `.${basename(output)}.subpixel-tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(output));
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => n.startsWith(prefix) && isEngineTempName(n)).map((n) => join(dirname(output), n));
+  await Promise.all(stale.map((p) => rm(p, { force: true })));
+  return stale;
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { openJournal, readJournal, type Journal } from './journal.js';
 import { expandInputs, mapLimit, probePixels, type InputFile } from './expand.js';
-import { intendedOutput, outputFormatFor, planCompleted, planOutput } from './naming.js';
+import { intendedOutput, outputFormatFor, planCompleted, planOutput, removeStaleTemps } from './naming.js';
 import { ThroughputMeter } from './throughput.js';
 import {
   FINISHED_STATES, ITEM_STATES, jobSettingsSchema, queueItemSchema,
@@ -122,6 +122,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     if (damaged > 0) notes.push(log('warn', `queue journal: ignored ${damaged} damaged line(s) (a write cut short by a crash)`));
     for (const item of items.values()) {
       if (item.state !== 'running') continue;
+      if (item.plan) {
+        for (const temp of await removeStaleTemps(item.plan.path)) notes.push(log('info', `removed ${temp} left by an interrupted run`));
+      }
       if (item.plan && (await planCompleted(item.plan))) {
         Object.assign(item, { state: 'done', output: item.plan.path, finishedAt: now, error: null });
         notes.push(log('info', `recovered ${item.input}: its output was complete when the process stopped`));
