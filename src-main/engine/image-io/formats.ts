@@ -1,0 +1,43 @@
+import { extname } from 'node:path';
+
+/** Formats Subpixel decodes. GIF is read (first frame) but never written. */
+export type ImageFormat = 'jpg' | 'png' | 'webp' | 'tiff' | 'avif' | 'gif';
+export type OutputFormat = Exclude<ImageFormat, 'gif'>;
+
+export const READABLE_FORMATS: readonly ImageFormat[] = ['jpg', 'png', 'webp', 'tiff', 'avif', 'gif'];
+export const WRITABLE_FORMATS: readonly OutputFormat[] = ['jpg', 'png', 'webp', 'tiff', 'avif'];
+
+const BY_EXTENSION: Record<string, ImageFormat> = {
+  '.jpg': 'jpg',
+  '.jpeg': 'jpg',
+  '.jpe': 'jpg',
+  '.jfif': 'jpg',
+  '.png': 'png',
+  '.webp': 'webp',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+  '.avif': 'avif',
+  '.gif': 'gif',
+};
+
+/** The format a file name claims by its extension (case-insensitive), or undefined when it names none we know. */
+export function formatFromPath(path: string): ImageFormat | undefined {
+  return BY_EXTENSION[extname(path).toLowerCase()];
+}
+
+/** Our name for a format as sharp/libvips or a user spells it ('jpeg' → 'jpg', 'tif' → 'tiff'), or undefined. */
+export function normalizeFormat(name: string): ImageFormat | undefined {
+  const lower = name.toLowerCase();
+  return BY_EXTENSION[lower.startsWith('.') ? lower : `.${lower}`];
+}
+
+/** File extension, without the dot, to give an output of this format ('jpeg' → 'jpg'). */
+export function extensionFor(format: ImageFormat | 'jpeg' | 'tif'): string {
+  const normalized = normalizeFormat(format);
+  if (!normalized) throw new Error(`unknown image format '${format}'`);
+  return normalized;
+}
+
+export function isWritableFormat(format: string): format is OutputFormat {
+  return (WRITABLE_FORMATS as readonly string[]).includes(format);
+}

@@ -1,0 +1,140 @@
+import sharp, { type Sharp } from 'sharp';
+import type { Raster } from '../raster.js';
+import { assertNotInput, writeFileAtomic } from '../atomic-write.js';
+import { ImageWriteError, errorMessage } from './errors.js';
+import { isWritableFormat, normalizeFormat, type OutputFormat } from './formats.js';
+import { exifWithOrientation } from './exif.js';
+import { iccColourSpace, metadataCarrierPng } from './metadata-carrier.js';
+import type { ImageMeta } from './types.js';
+
+export interface WriteOptions {
+  format: OutputFormat | 'jpeg';
+  /** 1–100 for jpg, webp and avif; ignored by lossless png/tiff. */
+  quality?: number;
+  /** zlib level 0–9 for png. */
+  compression?: number;
+  /** Source metadata to carry over: ICC profile, EXIF (orientation reset to 1), density. */
+  meta?: ImageMeta;
+  /** Carry `meta` into the output (default true). */
+  keepMetadata?: boolean;
+  /** Files the output must never replace (the job's inputs); an attempt throws OverwriteInputError. */
+  inputPaths?: Iterable<string>;
+}
+
+export interface WriteResult {
+  path: string;
+  format: OutputFormat;
+  bitDepth: 8 | 16;
+  /** Metadata that could not be carried over, in words. */
+  warnings: string[];
+}
+
+export const DEFAULT_QUALITY: Record<'jpg' | 'webp' | 'avif', number> = { jpg: 92, webp: 90, avif: 70 };
+const DEFAULT_PNG_COMPRESSION = 6;
+/**
+ * JPEG has no alpha: transparent areas are composited over white, as a viewer would show them on a page (dropping
+ * alpha instead would expose whatever colour hides under transparent pixels). For 16-bit rasters sharp scales the
+ * background by 256, so white comes out as 254.
+ */
+export const JPEG_ALPHA_BACKGROUND = '#ffffff';
+
+function validate(path: string, raster: Raster, format: OutputFormat, options: WriteOptions): void {
+  const { width, height, channels, bitDepth, data } = raster;
+  const expected = width * height * channels;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new ImageWriteError(path, `invalid raster size ${width}x${height}`);
+  }
+  if (data.length !== expected) {
+    throw new ImageWriteError(path, `raster holds ${data.length} samples, expected ${width}x${height}x${channels} = ${expected}`);
+  }
+  if ((bitDepth === 16) !== data instanceof Uint16Array) {
+    throw new ImageWriteError(path, `raster bitDepth ${bitDepth} does not match its ${data.constructor.name}`);
+  }
+  const { quality, compression } = options;
+  if (quality !== undefined && !(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
+    throw new ImageWriteError(path, `quality must be an integer from 1 to 100, got ${quality}`);
+  }
+  if (compression !== undefined && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) {
+    throw new ImageWriteError(path, `compression must be an integer from 0 to 9, got ${compression}`);
+  }
+}
+
+function encoder(pipeline: Sharp, format: OutputFormat, options: WriteOptions): Sharp {
+  switch (format) {
+    case 'png':
+      return pipeline.png({ compressionLevel: options.compression ?? DEFAULT_PNG_COMPRESSION, palette: false });
+    case 'jpg': {
+      const quality = options.quality ?? DEFAULT_QUALITY.jpg;
+      // Chroma subsampling would blur the colour detail the upscale just produced; only spend on it at high quality.
+      return pipeline.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' });
+    }
+    case 'webp':
+      return pipeline.webp({ quality: options.quality ?? DEFAULT_QUALITY.webp, alphaQuality: 100 });
+    case 'avif':
+      return pipeline.avif({ quality: options.quality ?? DEFAULT_QUALITY.avif });
+    case 'tiff':
+      return pipeline.tiff({ compression: 'deflate', predictor: 'horizontal' });
+  }
+}
+
+/** Attaches ICC/EXIF/density from `meta`; returns what it had to leave out. */
+function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: OutputFormat): string[] {
+  const warnings: string[] = [];
+  const gray = bands <= 2;
+  let icc = meta.icc;
+  if (icc && iccColourSpace(icc) !== (gray ? 'GRAY' : 'RGB ')) {
+    warnings.push(`ICC profile for '${iccColourSpace(icc).trim()}' does not fit ${gray ? 'gray' : 'RGB'} pixels; not attached`);
+    icc = undefined;
+  }
+  // Pixels are already upright, so the orientation tag must not rotate them again.
+  let exif = meta.exif && exifWithOrientation(meta.exif, 1);
+  if (meta.exif && !exif) warnings.push('EXIF block is malformed; not attached');
+  if (exif && format === 'tiff') {
+    warnings.push('EXIF is not written to TIFF output (unsupported by the encoder)');
+    exif = undefined;
+  }
+  if (icc || exif) {
+    pipeline.boolean(metadataCarrierPng(bands, icc, exif), 'or');
+    if (icc) pipeline.keepIccProfile();
+    if (exif) pipeline.keepExif();
+  }
+  if (meta.density !== undefined && meta.density > 0) pipeline.withDensity(meta.density);
+  return warnings;
+}
+
+/**
+ * Encodes `raster` straight from its memory (no copy of the pixels) and writes it atomically. 16-bit rasters stay
+ * 16-bit in png/tiff and are reduced to 8-bit elsewhere; alpha is kept except in jpg, where it is flattened on white.
+ */
+export async function writeImage(path: string, raster: Raster, options: WriteOptions): Promise<WriteResult> {
+  const format = normalizeFormat(options.format);
+  if (!format || !isWritableFormat(format)) {
+    throw new ImageWriteError(path, `cannot write format '${options.format}' (supported: png, jpg, webp, tiff, avif)`);
+  }
+  validate(path, raster, format, options);
+  if (options.inputPaths) await assertNotInput(path, options.inputPaths);
+
+  const { width, height, channels } = raster;
+  const bitDepth: 8 | 16 = raster.bitDepth === 16 && (format === 'png' || format === 'tiff') ? 16 : 8;
+  const hasAlpha = channels === 2 || channels === 4;
+  const flatten = format === 'jpg' && hasAlpha;
+  const bands = (flatten ? channels - 1 : channels) as 1 | 2 | 3 | 4;
+  const gray = channels <= 2;
+
+  // A typed array input is wrapped, not copied, and its type tells sharp the sample depth.
+  const pipeline = sharp(raster.data, { raw: { width, height, channels }, limitInputPixels: false });
+  if (flatten) pipeline.flatten({ background: JPEG_ALPHA_BACKGROUND });
+  let warnings: string[] = [];
+  if (options.meta && options.keepMetadata !== false) warnings = attachMetadata(pipeline, options.meta, bands, format);
+  pipeline.toColourspace(gray ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
+  encoder(pipeline, format, options);
+
+  try {
+    await writeFileAtomic(path, async (tempPath) => {
+      await pipeline.toFile(tempPath);
+    });
+  } catch (error) {
+    throw new ImageWriteError(path, `could not write ${format.toUpperCase()}: ${errorMessage(error)}`, { cause: error });
+  }
+  return { path, format, bitDepth, warnings };
+}
