@@ -546,7 +546,8 @@ export function isEventName(name: unknown): name is EventName {
 const MessageId = z.union([z.string().min(1).max(100), z.number().int()]);
 
 export const ClientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('call'), id: MessageId, command: z.string(), input: z.unknown().optional() }),
+  // command is checked by the dispatcher, so a bad name reads `unknown_command` on every transport.
+  z.strictObject({ type: z.literal('call'), id: MessageId, command: z.unknown(), input: z.unknown().optional() }),
   /** Events are delivered only after a subscribe; `events` absent = all. */
   z.strictObject({ type: z.literal('subscribe'), id: MessageId, events: z.array(z.string()).optional() }),
   z.strictObject({ type: z.literal('unsubscribe'), id: MessageId, events: z.array(z.string()).optional() }),
