@@ -130,6 +130,21 @@ describe('readImage decodes every supported format', () => {
     assert.ok(r > 200 && g < 40 && b < 40, `first frame is red, got ${[r, g, b]}`);
   });
 
+  test('CMYK JPEG is converted to RGB and its CMYK profile dropped', async () => {
+    const path = at('cmyk.jpg');
+    await sharp(photoPng).toColourspace('cmyk').jpeg().toFile(path);
+    assert.equal((await sharp(path).metadata()).space, 'cmyk');
+    const info = await readImageInfo(path);
+    assert.deepEqual([info.channels, info.hasIcc], [3, false]);
+    const { raster, meta } = await readImage(path);
+    assert.equal(raster.channels, 3);
+    assert.equal(meta.icc, undefined);
+    const source = await sharp(photoPng).raw().toBuffer();
+    let diff = 0;
+    for (let i = 0; i < source.length; i++) diff += Math.abs(raster.data[i] - source[i]);
+    assert.ok(diff / source.length < 25, `mean difference ${diff / source.length}`);
+  });
+
   test('palette PNG becomes RGB', async () => {
     const path = at('palette.png');
     await sharp(photoPng).png({ palette: true, colours: 16 }).toFile(path);

@@ -38,7 +38,7 @@ const DEFAULT_PNG_COMPRESSION = 6;
  */
 export const JPEG_ALPHA_BACKGROUND = '#ffffff';
 
-function validate(path: string, raster: Raster, format: OutputFormat, options: WriteOptions): void {
+function validate(path: string, raster: Raster, options: WriteOptions): void {
   const { width, height, channels, bitDepth, data } = raster;
   const expected = width * height * channels;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -47,7 +47,8 @@ function validate(path: string, raster: Raster, format: OutputFormat, options: W
   if (data.length !== expected) {
     throw new ImageWriteError(path, `raster holds ${data.length} samples, expected ${width}x${height}x${channels} = ${expected}`);
   }
-  if ((bitDepth === 16) !== data instanceof Uint16Array) {
+  if (![1, 2, 3, 4].includes(channels)) throw new ImageWriteError(path, `unsupported channel count ${channels}`);
+  if ((bitDepth === 16) !== (data instanceof Uint16Array)) {
     throw new ImageWriteError(path, `raster bitDepth ${bitDepth} does not match its ${data.constructor.name}`);
   }
   const { quality, compression } = options;
@@ -105,13 +106,15 @@ function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, 
 /**
  * Encodes `raster` straight from its memory (no copy of the pixels) and writes it atomically. 16-bit rasters stay
  * 16-bit in png/tiff and are reduced to 8-bit elsewhere; alpha is kept except in jpg, where it is flattened on white.
+ * Gray stays gray except in webp/avif, whose encoders store R = G = B. EXIF is not written to TIFF (encoder limit) and
+ * webp/avif have no density field. Problems with metadata are returned as warnings, never thrown.
  */
 export async function writeImage(path: string, raster: Raster, options: WriteOptions): Promise<WriteResult> {
   const format = normalizeFormat(options.format);
   if (!format || !isWritableFormat(format)) {
     throw new ImageWriteError(path, `cannot write format '${options.format}' (supported: png, jpg, webp, tiff, avif)`);
   }
-  validate(path, raster, format, options);
+  validate(path, raster, options);
   if (options.inputPaths) await assertNotInput(path, options.inputPaths);
 
   const { width, height, channels } = raster;
