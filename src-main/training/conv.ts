@@ -35,15 +35,14 @@ export function conv2dInputGrad(dy: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor
 
 /** conv2d(x, kernel, 'same') + bias, differentiable in all three arguments with forward-conv gradients. */
 export const trainableConv2d: ConvFn = tf.customGrad(
-  (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
-    const x4 = x as tf.Tensor4D;
-    const k4 = kernel as tf.Tensor4D;
+  (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x4, k4, bias] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
     if (k4.shape[0] % 2 === 0 || k4.shape[1] % 2 === 0) throw new Error('trainableConv2d needs odd kernel sizes');
     save([x4, k4]);
     const value = tf.add(tf.conv2d(x4, k4, 1, 'same'), bias) as tf.Tensor4D;
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const gradFunc = (dy4: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
       const [sx, sk] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const dy4 = dy as tf.Tensor4D;
       return [
         conv2dInputGrad(dy4, sk),
         conv2dFilterGrad(sx, dy4, sk.shape[0], sk.shape[1]),

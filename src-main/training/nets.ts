@@ -141,7 +141,7 @@ export function forwardMaps(spec: ArchitectureSpec, layers: LayerTensors[], x: t
     if (i < layers.length - 1) {
       if (spec.activation === 'tanh') h = tf.tanh(h);
       else if (spec.activation === 'relu') h = tf.relu(h);
-      else h = tf.prelu(h, l.alpha as tf.Tensor1D);
+      else h = tf.prelu(h, l.alpha as unknown as tf.Tensor4D);
     }
   });
   return h;

@@ -1,0 +1,104 @@
+/**
+ * Checkpoints: everything an interrupted run needs to continue exactly as if it had not stopped — config, step,
+ * sampler RNG state, trainable weights, Adam moments and the EMA — as checkpoint.json plus one float32 blob.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RngState } from './rng.js';
+import type { TrainWeights } from './nets.js';
+import type { TrainConfig, ValPoint } from './trainer.js';
+
+export const CHECKPOINT_JSON = 'checkpoint.json';
+export const CHECKPOINT_BIN = 'checkpoint.bin';
+const FORMAT = 'subpixel-checkpoint';
+const VERSION = 1;
+
+export interface CheckpointState {
+  config: TrainConfig;
+  step: number;
+  rng: RngState;
+  /** Training seconds so far, over all sessions. */
+  elapsedSec: number;
+  startedAt: string;
+  /** Commands that ran this training (one per session), for provenance. */
+  commands: string[];
+  history: ValPoint[];
+  weights: TrainWeights;
+  adam: { t: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> };
+  /** EMA of the deployed layers ('l<i>.kernel' …), when enabled. */
+  ema?: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+interface BlobEntry { name: string; shape: number[]; offset: number; length: number }
+
+export async function saveCheckpoint(dir: string, s: CheckpointState): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries: BlobEntry[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  const add = (name: string, shape: number[], data: Float32Array): void => {
+    entries.push({ name, shape, offset, length: data.length });
+    chunks.push(data);
+    offset += data.length;
+  };
+  for (const [name, t] of Object.entries(s.weights.tensors)) {
+    add(`param/${name}`, t.shape, t.data);
+    add(`adam.m/${name}`, t.shape, s.adam.m[name]);
+    add(`adam.v/${name}`, t.shape, s.adam.v[name]);
+  }
+  for (const [name, t] of Object.entries(s.ema ?? {})) add(`ema/${name}`, t.shape, t.data);
+  const blob = new Float32Array(offset);
+  let at = 0;
+  for (const c of chunks) { blob.set(c, at); at += c.length; }
+  const json = {
+    format: FORMAT, version: VERSION, savedAt: new Date().toISOString(),
+    config: s.config, step: s.step, rng: s.rng, elapsedSec: s.elapsedSec, startedAt: s.startedAt, commands: s.commands,
+    history: s.history, spec: s.weights.spec, kind: s.weights.kind, adamT: s.adam.t, hasEma: Boolean(s.ema), tensors: entries,
+  };
+  // blob first, then the JSON that points at it: a crash in between leaves the previous pair readable only if sizes match,
+  // so both are written to temporary names and renamed together
+  await writeFile(join(dir, `${CHECKPOINT_BIN}.tmp`), new Uint8Array(blob.buffer));
+  await writeFile(join(dir, `${CHECKPOINT_JSON}.tmp`), `${JSON.stringify(json, null, 1)}\n`);
+  await rename(join(dir, `${CHECKPOINT_BIN}.tmp`), join(dir, CHECKPOINT_BIN));
+  await rename(join(dir, `${CHECKPOINT_JSON}.tmp`), join(dir, CHECKPOINT_JSON));
+}
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Reads a checkpoint from its folder (or the path of its checkpoint.json). */
+export async function loadCheckpoint(path: string): Promise<CheckpointState> {
+  const dir = path.endsWith('.json') ? join(path, '..') : path;
+  let json;
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+    json = JSON.parse(await readFile(join(dir, CHECKPOINT_JSON), 'utf8'));
+  } catch (err) {
+    throw new CheckpointError(`no readable checkpoint at ${path} (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (json.format !== FORMAT || json.version !== VERSION) throw new CheckpointError(`${path} is not a version-${VERSION} Subpixel checkpoint`);
+  const buf = await readFile(join(dir, CHECKPOINT_BIN));
+  const blob = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const weights: TrainWeights = { spec: json.spec, kind: json.kind, tensors: {} };
+  const m: Record<string, Float32Array> = {};
+  const v: Record<string, Float32Array> = {};
+  const ema: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const e of json.tensors as BlobEntry[]) {
+    if (e.offset + e.length > blob.length) throw new CheckpointError(`${path}: ${CHECKPOINT_BIN} is truncated`);
+    const data = blob.slice(e.offset, e.offset + e.length);
+    const [kind, name] = [e.name.slice(0, e.name.indexOf('/')), e.name.slice(e.name.indexOf('/') + 1)];
+    if (kind === 'param') weights.tensors[name] = { shape: e.shape, data };
+    else if (kind === 'adam.m') m[name] = data;
+    else if (kind === 'adam.v') v[name] = data;
+    else if (kind === 'ema') ema[name] = { shape: e.shape, data };
+  }
+  return {
+    config: json.config, step: json.step, rng: json.rng, elapsedSec: json.elapsedSec, startedAt: json.startedAt,
+    commands: json.commands ?? [], history: json.history ?? [], weights, adam: { t: json.adamT, m, v },
+    ...(json.hasEma ? { ema } : {}),
+  };
+}

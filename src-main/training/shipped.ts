@@ -1,0 +1,90 @@
+/**
+ * Trains (or resumes) one of the shipped models into models/<id>/ of this repository:
+ *   node --import tsx src-main/training/shipped.ts --scale 4 [--arch efficient] [--steps 60000] [--patch 48]
+ * Resumes automatically from models/<id>/checkpoint/ when it exists. Every checkpoint also exports the deployable
+ * model (model.json + weights.bin), scores it on Set5 and updates models/manifest.json.
+ * SIGINT / SIGTERM write a checkpoint and exit cleanly.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { macsPerPixel, parameterCount, type Scale } from '../engine/models/spec.js';
+import { saveModel, shippedModelsDir, upsertManifestEntry, type ManifestEntry } from '../engine/models/store.js';
+import { architectureFor, usesReparam, type ArchName } from './architectures.js';
+import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
+import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
+
+const DATASETS = resolve('../shared/datasets');
+
+const program = new Command()
+  .requiredOption('-s, --scale <n>', 'scale 2, 3 or 4', (v) => Number(v) as Scale)
+  .option('--arch <name>', 'efficient or espcn', 'efficient')
+  .option('--steps <n>', 'total steps of the schedule', (v) => Number(v), 60_000)
+  .option('--patch <n>', 'LR patch size', (v) => Number(v), 48)
+  .option('--batch <n>', 'batch size', (v) => Number(v), 16)
+  .option('--lr <x>', 'peak learning rate', (v) => Number(v), 1e-3)
+  .option('--checkpoint-every <n>', 'steps between checkpoints', (v) => Number(v), 400)
+  .option('--id <id>', 'model id (default <arch>-x<scale>)')
+  .option('--seed <n>', 'seed', (v) => Number(v), 1)
+  .parse();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number }>();
+
+const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
+const modelsRoot = shippedModelsDir();
+const modelDir = join(modelsRoot, id);
+const checkpointDir = join(modelDir, 'checkpoint');
+const spec = { ...architectureFor(opts.arch, opts.scale), name: opts.arch };
+const config: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  spec, kind: usesReparam(spec) ? 'reparam' : 'plain',
+  hrFolders: [join(DATASETS, 'train/t91'), join(DATASETS, 'train/bsd200')],
+  valFolder: join(DATASETS, 'eval/Set5/HR'), valCrop: 1_000_000,
+  steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed,
+  schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
+  valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
+};
+const resume: CheckpointState | undefined = existsSync(join(checkpointDir, CHECKPOINT_JSON)) ? await loadCheckpoint(checkpointDir) : undefined;
+const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${process.argv.slice(2).join(' ')}`;
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { console.log(`${sig}: checkpointing…`); controller.abort(); });
+
+const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`);
+log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
+
+async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
+  const last = state.history[state.history.length - 1];
+  const training = {
+    datasets: ['T91', 'BSD200'], steps: state.step, batchSize: state.config.batchSize, patchSize: state.config.patchSize,
+    learningRate: state.config.schedule.lr, seed: state.config.seed, startedAt: state.startedAt, finishedAt: new Date().toISOString(),
+    backend: 'tfjs-wasm (1 thread)',
+    notes: `${state.config.kind === 'reparam' ? 're-parameterised edge-oriented blocks collapsed to plain 3x3 convs; ' : ''}`
+      + `${state.config.loss} loss, Adam, cosine ${state.config.schedule.lr}→${state.config.schedule.lrMin} over ${state.config.steps} steps, `
+      + `EMA ${state.config.ema}, bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${state.config.steps}; `
+      + `wall time ${(state.elapsedSec / 3600).toFixed(2)} h; commands: ${state.commands.join(' | ')}`,
+  };
+  await saveModel(modelDir, weights, {
+    id, description: `${spec.name} x${spec.scale} (Y), trained on T91 + BSD200`, training,
+  });
+  const entry: ManifestEntry & { wallTimeSec: number; commands: string[]; totalSteps: number } = {
+    id, scale: spec.scale, channels: spec.channels, architecture: weights.spec, params: parameterCount(weights.spec),
+    macsPerPixel: macsPerPixel(weights.spec), training, path: relative(modelsRoot, modelDir),
+    ...(last ? { scores: { Set5: { [`x${spec.scale}`]: { psnr: Number(last.psnr.toFixed(3)), ssim: Number(last.ssim.toFixed(4)) } } } } : {}),
+    wallTimeSec: Math.round(state.elapsedSec), commands: state.commands, totalSteps: state.config.steps,
+  };
+  await upsertManifestEntry(modelsRoot, entry);
+  log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
+}
+
+let lastLog = 0;
+const outcome = await train({
+  config, ...(resume ? { resume } : {}), checkpointDir, command, signal: controller.signal,
+  backend: { prefer: 'wasm', threads: 1 },
+  onWarning: (m) => log(`warning: ${m}`),
+  onProgress: (p) => {
+    if (Date.now() - lastLog < 60_000) return;
+    lastLog = Date.now();
+    log(`step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(5)} lr ${p.lr.toExponential(2)} ${p.stepsPerSec.toFixed(2)} steps/s ETA ${(p.etaSec / 3600).toFixed(1)} h${p.val ? ` Set5 ${p.val.psnr.toFixed(3)}` : ''}`);
+  },
+  onCheckpoint: publish,
+});
+log(`${outcome.status} at step ${outcome.step}; mean step ${outcome.meanStepMs.toFixed(0)} ms; Set5 ${outcome.val?.psnr.toFixed(3) ?? 'n/a'} dB`);
