@@ -32,6 +32,9 @@ function invert3(m: readonly (readonly number[])[]): number[][] {
 /** Maps (Y − 16, Cb − 128, Cr − 128) on the 0..255 scale back to R, G, B in [0, 1]. */
 const INVERSE = invert3(FORWARD);
 
+/** The coefficients, for hot loops that cannot afford a call per pixel (the upscale pipeline). */
+export const BT601 = { forward: FORWARD, inverse: INVERSE, offset: OFFSET } as const;
+
 export interface YCbCr {
   y: number;
   cb: number;

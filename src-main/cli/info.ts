@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { probeBackends } from '../engine/backends/select.js';
+import { defaultModelDirs, listModels } from '../engine/models/store.js';
+import { macsPerPixel } from '../engine/models/spec.js';
+import { packageVersion } from '../common/version.js';
+import { printJson } from './output.js';
+
+export async function systemInfo() {
+  const [backends, { models, problems }] = await Promise.all([probeBackends(), listModels(defaultModelDirs())]);
+  return {
+    version: packageVersion(),
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    backends,
+    models: models.map((m) => ({
+      id: m.id,
+      scale: m.scale,
+      channels: m.channels,
+      architecture: m.spec.name,
+      macsPerPixel: macsPerPixel(m.spec),
+      path: m.dir,
+      scores: m.entry?.scores,
+    })),
+    modelFolders: defaultModelDirs(),
+    problems,
+  };
+}
+
+export function registerInfoCommand(program: Command): void {
+  program
+    .command('info')
+    .description('version, inference backends and devices, installed models')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const info = await systemInfo();
+      if (options.json) { printJson(info); return; }
+      const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+      out(`subpixel ${info.version} (node ${info.node}, ${info.platform})`);
+      out('backends:');
+      for (const b of info.backends) out(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(14)} ${b.available ? b.devices.join(', ') : b.reason ?? ''}`);
+      out(`models (${info.modelFolders.join(', ')}):`);
+      if (!info.models.length) out('  none installed');
+      for (const m of info.models) {
+        const set5 = m.scores?.Set5?.[`x${m.scale}`];
+        out(`  ${m.id.padEnd(20)} x${m.scale} ${m.channels === 1 ? 'Y  ' : 'RGB'} ${m.architecture.padEnd(10)} ${String(m.macsPerPixel).padStart(6)} MAC/px${set5 ? `  Set5 ${set5.psnr.toFixed(2)} dB` : ''}`);
+      }
+      for (const p of info.problems) out(`  ! ${p}`);
+    });
+}

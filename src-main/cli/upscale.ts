@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import { access } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Scale } from '../engine/models/spec.js';
+import { resolveModel } from '../engine/models/store.js';
+import { extensionFor, isWritableFormat, type OutputFormat } from '../engine/image-io/formats.js';
+import { outputFormatFor } from '../engine/upscale.js';
+import { createEngineClient } from '../workers/engine-client.js';
+import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
+import { errorText, formatDuration, intOption, printJson } from './output.js';
+
+interface UpscaleCliOptions {
+  output: string;
+  scale: Scale;
+  model?: string;
+  format: OutputFormat | 'keep';
+  quality?: number;
+  recursive?: boolean;
+  skipExisting?: boolean;
+  tile?: number;
+  backend: 'auto' | 'onnx' | 'tfjs';
+  json?: boolean;
+}
+
+interface Done { input: string; output: string; width: number; height: number; ms: number }
+interface Failed { input: string; error: string }
+interface Skipped { input: string; output: string; reason: string }
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+/** Two images in one folder may want one output name (a.png and a.jpg → a.png): the second fails, never overwrites. */
+function outputPathFor(input: string, relDir: string, outDir: string, format: OutputFormat): string {
+  return join(outDir, relDir, `${basename(input, extname(input))}.${extensionFor(format)}`);
+}
+
+export async function runUpscale(inputs: string[], options: UpscaleCliOptions): Promise<number> {
+  const log = (line: string): void => { if (!options.json) process.stderr.write(`${line}\n`); };
+  if (options.format !== 'keep' && !isWritableFormat(options.format)) {
+    throw new Error(`--format must be png, jpg, webp, tiff, avif or keep (got '${options.format}')`);
+  }
+  try {
+    await resolveModel(options.model, { scale: options.scale });
+  } catch (error) {
+    const message = options.model
+      ? errorText(error)
+      : `no trained x${options.scale} model is installed: pass -m <model id or folder> (\`subpixel info\` lists models). ${errorText(error)}`;
+    throw new Error(message);
+  }
+
+  const outDir = resolve(options.output);
+  const expansion = await expandInputs(inputs);
+  const failed: Failed[] = expansion.problems.map((p) => {
+    const at = p.lastIndexOf(': ');
+    return { input: at > 0 ? p.slice(0, at) : p, error: at > 0 ? p.slice(at + 2) : p };
+  });
+  const skipped: Skipped[] = [];
+  const done: Done[] = [];
+  const files = expansion.files.filter((f) => options.recursive || f.relDir === '');
+  const taken = new Set<string>();
+  const work: Array<{ input: string; output: string; pixels: number }> = [];
+  for (const file of files) {
+    const output = outputPathFor(file.input, file.relDir, outDir, outputFormatFor(file.input, options.format));
+    if (taken.has(output)) {
+      failed.push({ input: file.input, error: `another input already writes ${output}` });
+      continue;
+    }
+    taken.add(output);
+    if (resolve(file.input) === output) {
+      failed.push({ input: file.input, error: 'output would replace the input: choose another -o folder or --format' });
+      continue;
+    }
+    if (options.skipExisting && (await exists(output))) {
+      skipped.push({ input: file.input, output, reason: 'output exists' });
+      continue;
+    }
+    work.push({ input: file.input, output, pixels: (await probePixels(file.input)) ?? 1 });
+  }
+
+  const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);
+  const showBar = !options.json && process.stderr.isTTY === true && work.length > 0;
+  const bar = showBar
+    ? new cliProgress.SingleBar({
+      format: '{bar} {percentage}% | {files} | ETA {etaText} | {file}',
+      hideCursor: true,
+      clearOnComplete: false,
+    }, cliProgress.Presets.shades_classic)
+    : undefined;
+  const started = Date.now();
+  let pixelsDone = 0;
+  let filesDone = 0;
+  const inFlight = new Map<string, number>();
+  const update = (file: string): void => {
+    if (!bar) return;
+    const partial = [...inFlight.values()].reduce((a, b) => a + b, 0);
+    const value = pixelsDone + partial;
+    const elapsed = (Date.now() - started) / 1000;
+    const eta = value > 0 ? (elapsed * (totalPixels - value)) / value : Number.NaN;
+    bar.update(value, { files: `${filesDone}/${work.length} files`, etaText: formatDuration(eta), file: basename(file) });
+  };
+  bar?.start(totalPixels, 0, { files: `0/${work.length} files`, etaText: '?', file: '' });
+
+  const engine = createEngineClient();
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    // Two in flight: the worker decodes/encodes one image while the other holds the inference lock.
+    await mapLimit(work, 2, async (item) => {
+      if (abort.signal.aborted) { failed.push({ input: item.input, error: 'canceled' }); return; }
+      inFlight.set(item.input, 0);
+      try {
+        const result = await engine.upscaleFile(item.input, item.output, {
+          model: options.model,
+          scale: options.scale,
+          format: options.format,
+          quality: options.quality,
+          backend: options.backend,
+          tile: options.tile,
+        }, {
+          signal: abort.signal,
+          onProgress: ({ tilesDone, tilesTotal }) => {
+            inFlight.set(item.input, (item.pixels * tilesDone) / tilesTotal);
+            update(item.input);
+          },
+        });
+        done.push({ input: item.input, output: result.output, width: result.width, height: result.height, ms: result.ms });
+        if (!bar) log(`done ${item.input} → ${result.output} (${result.width}x${result.height}, ${result.ms} ms)`);
+      } catch (error) {
+        failed.push({ input: item.input, error: errorText(error) });
+        if (!bar) log(`failed ${item.input}: ${errorText(error)}`);
+      } finally {
+        inFlight.delete(item.input);
+        pixelsDone += item.pixels;
+        filesDone++;
+        update(item.input);
+      }
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar?.stop();
+    await engine.close();
+  }
+
+  if (options.json) printJson({ done, failed, skipped });
+  else {
+    for (const s of skipped) log(`skipped ${s.input}: ${s.reason}`);
+    for (const f of failed) log(`FAILED ${f.input}: ${f.error}`);
+    log(`${done.length} upscaled, ${failed.length} failed, ${skipped.length} skipped in ${formatDuration((Date.now() - started) / 1000)}`);
+  }
+  return failed.length ? 1 : 0;
+}
+
+export function registerUpscaleCommand(program: Command): void {
+  program
+    .command('upscale')
+    .description('upscale image files and folders')
+    .argument('<inputs...>', 'image files or folders')
+    .requiredOption('-o, --output <dir>', 'output folder (sub-folders of input folders are kept)')
+    .requiredOption('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
+    .option('-m, --model <id or folder>', 'model id or model folder (default: the installed model for the scale)')
+    .option('--format <format>', 'png | jpg | webp | tiff | avif | keep', 'keep')
+    .option('--quality <n>', 'quality 1-100 for jpg, webp, avif', intOption('--quality'))
+    .option('--recursive', 'include images in sub-folders of input folders')
+    .option('--skip-existing', 'skip images whose output already exists')
+    .option('--tile <n>', 'LR tile edge in pixels (default: from a memory budget)', intOption('--tile'))
+    .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
+    .option('--json', 'print one JSON document with the results')
+    .action(async (inputs: string[], options: UpscaleCliOptions) => {
+      process.exitCode = await runUpscale(inputs, options);
+    });
+}

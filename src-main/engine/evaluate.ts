@@ -1,0 +1,112 @@
+/**
+ * Scores bicubic and a model on an SR benchmark folder by the standard protocol (see metrics.ts):
+ * `<dataset>/HR/*` ground truth, LR from `<dataset>/LR_bicubic/X<s>/<name>x<s>.<ext>` when present, else made with
+ * our MATLAB-exact imresize. Y models run on the LR image's rounded Y; RGB models on its RGB, scored on the Y of
+ * their 8-bit output.
+ */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { Scale } from './models/spec.js';
+import type { Plane, Raster } from './raster.js';
+import { readImage } from './image-io.js';
+import { formatFromPath } from './image-io/formats.js';
+import { lumaY } from './color.js';
+import { imresize, imresizeRasterScale, modcrop } from './resize.js';
+import { evaluatePair, quantizeY, type PairScore } from './metrics.js';
+import { inferTiled } from './pipeline.js';
+import type { EngineModel } from './upscale.js';
+
+export interface ImageScores {
+  name: string;
+  bicubic: PairScore;
+  model?: PairScore;
+}
+
+export interface DatasetScores {
+  dataset: string;
+  scale: Scale;
+  model?: string;
+  mean: { bicubic: PairScore; model?: PairScore };
+  images: ImageScores[];
+}
+
+async function lrFor(datasetDir: string, hrPath: string, hr: Raster, scale: Scale): Promise<Raster> {
+  const name = basename(hrPath, extname(hrPath));
+  const folder = join(datasetDir, 'LR_bicubic', `X${scale}`);
+  for (const ext of [extname(hrPath), '.png']) {
+    const candidate = join(folder, `${name}x${scale}${ext}`);
+    if (existsSync(candidate)) {
+      const lr = (await readImage(candidate)).raster;
+      if (lr.width * scale !== hr.width || lr.height * scale !== hr.height) {
+        throw new Error(`${candidate} is ${lr.width}x${lr.height}, expected ${hr.width / scale}x${hr.height / scale} for x${scale}`);
+      }
+      return lr;
+    }
+  }
+  return imresizeRasterScale(hr, 1 / scale);
+}
+
+/** Super-resolved Y (0..255 scale, unrounded) of an LR raster with the engine model. */
+export async function superResolveY(engine: EngineModel, lr: Raster): Promise<Plane> {
+  const { spec } = engine.model.weights;
+  const { width, height } = lr;
+  if (spec.channels === 1) {
+    const y = quantizeY(lumaY(lr));
+    const input = new Float32Array(y.data.length);
+    for (let i = 0; i < input.length; i++) input[i] = y.data[i] / 255;
+    const sr = await inferTiled(engine.session, spec, input, width, height);
+    for (let i = 0; i < sr.length; i++) sr[i] *= 255;
+    return { data: sr, width: width * spec.scale, height: height * spec.scale };
+  }
+  const unit = 1 / (lr.bitDepth === 16 ? 65535 : 255);
+  const input = new Float32Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) input[i * 3 + c] = lr.data[i * lr.channels + (lr.channels >= 3 ? c : 0)] * unit;
+  }
+  const sr = await inferTiled(engine.session, spec, input, width, height);
+  const rgb = new Uint8Array(sr.length);
+  for (let i = 0; i < sr.length; i++) rgb[i] = Math.min(255, Math.max(0, Math.round(sr[i] * 255)));
+  return lumaY({ data: rgb, width: width * spec.scale, height: height * spec.scale, channels: 3, bitDepth: 8 });
+}
+
+function mean(scores: PairScore[]): PairScore {
+  const n = Math.max(1, scores.length);
+  return {
+    psnr: scores.reduce((s, x) => s + x.psnr, 0) / n,
+    ssim: scores.reduce((s, x) => s + x.ssim, 0) / n,
+  };
+}
+
+export async function evaluateDataset(datasetDir: string, scale: Scale, engine?: EngineModel): Promise<DatasetScores> {
+  const hrDir = join(datasetDir, 'HR');
+  if (!existsSync(hrDir)) throw new Error(`${datasetDir} has no HR/ folder of ground-truth images`);
+  if (engine && engine.model.weights.spec.scale !== scale) {
+    throw new Error(`model ${engine.model.id} is x${engine.model.weights.spec.scale}, the evaluation is x${scale}`);
+  }
+  const names = (await readdir(hrDir)).filter((f) => formatFromPath(f) && !f.startsWith('.')).sort();
+  if (!names.length) throw new Error(`${hrDir} holds no images`);
+  const images: ImageScores[] = [];
+  for (const file of names) {
+    const hrPath = join(hrDir, file);
+    const hr = modcrop((await readImage(hrPath)).raster, scale);
+    const lr = await lrFor(datasetDir, hrPath, hr, scale);
+    const hrY = quantizeY(lumaY(hr));
+    const lrY = quantizeY(lumaY(lr));
+    const bicubicY = imresize(lrY, hr.width, hr.height, { quantize: 8 });
+    const entry: ImageScores = { name: basename(file, extname(file)), bicubic: evaluatePair(hrY, bicubicY, scale) };
+    if (engine) entry.model = evaluatePair(hrY, await superResolveY(engine, lr), scale);
+    images.push(entry);
+  }
+  const result: DatasetScores = {
+    dataset: basename(datasetDir),
+    scale,
+    mean: { bicubic: mean(images.map((i) => i.bicubic)) },
+    images,
+  };
+  if (engine) {
+    result.model = engine.model.id;
+    result.mean.model = mean(images.map((i) => i.model!));
+  }
+  return result;
+}

@@ -1,0 +1,239 @@
+/**
+ * One raster in, one upscaled raster out, tile by tile, so memory depends on the tile and not on the image
+ * (apart from the output raster itself).
+ *
+ * Per tile: the model runs on Y (Y models) or RGB (RGB models); for Y models on colour images the chroma is
+ * upscaled with bicubic from the same haloed crop, and alpha likewise; the result is written straight into
+ * the output raster. Grey stays grey, 16-bit stays 16-bit.
+ */
+import type { ArchitectureSpec } from './models/spec.js';
+import { receptiveRadius } from './models/spec.js';
+import type { InferenceSession } from './backends/types.js';
+import type { Plane, Raster } from './raster.js';
+import { maxValue } from './raster.js';
+import { BT601 } from './color.js';
+import { imresize } from './resize.js';
+import { isOutOfMemory, planTiles, splitTile, tileSizeForBudget, type Tile } from './tiling.js';
+
+export interface RasterUpscaleOptions {
+  /** Inner tile edge in LR pixels; 0 or undefined: from the memory budget. */
+  tile?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { tilesDone: number; tilesTotal: number }) => void;
+}
+
+/** Bicubic upscaling of chroma and alpha reads 2 LR pixels beyond the tile. */
+const BICUBIC_RADIUS = 2;
+/** Below this edge an out-of-memory failure is reported instead of split further. */
+const SMALLEST_TILE = 16;
+
+function abortError(): Error {
+  return Object.assign(new Error('canceled'), { name: 'AbortError' });
+}
+
+/** Copies a rectangle of a raster (all channels). */
+function cropRaster(raster: Raster, x: number, y: number, width: number, height: number): Raster {
+  const { channels } = raster;
+  const data = raster.bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
+  const rowLength = width * channels;
+  for (let row = 0; row < height; row++) {
+    const from = ((y + row) * raster.width + x) * channels;
+    data.set(raster.data.subarray(from, from + rowLength), row * rowLength);
+  }
+  return { data, width, height, channels: raster.channels, bitDepth: raster.bitDepth };
+}
+
+/** Model input for a crop: Y/255 for Y models, RGB in [0, 1] for RGB models (grey replicated). */
+function modelInput(crop: Raster, modelChannels: 1 | 3): Float32Array {
+  const { width, height, channels, data } = crop;
+  const unit = 1 / maxValue(crop.bitDepth);
+  const count = width * height;
+  const out = new Float32Array(count * modelChannels);
+  const colour = channels >= 3;
+  const [wr, wg, wb] = BT601.forward[0];
+  for (let i = 0, j = 0; i < count; i++, j += channels) {
+    const r = data[j] * unit;
+    const g = colour ? data[j + 1] * unit : r;
+    const b = colour ? data[j + 2] * unit : r;
+    if (modelChannels === 1) out[i] = (BT601.offset[0] + wr * r + wg * g + wb * b) / 255;
+    else { out[i * 3] = r; out[i * 3 + 1] = g; out[i * 3 + 2] = b; }
+  }
+  return out;
+}
+
+/** One channel of a crop as a float plane on the raster's own scale. */
+function channelPlane(crop: Raster, channel: number): Plane {
+  const count = crop.width * crop.height;
+  const data = new Float32Array(count);
+  for (let i = 0, j = channel; i < count; i++, j += crop.channels) data[i] = crop.data[j];
+  return { data, width: crop.width, height: crop.height };
+}
+
+/** Cb and Cr planes of a colour crop (0..255 scale). */
+function chromaPlanes(crop: Raster): [Plane, Plane] {
+  const count = crop.width * crop.height;
+  const cb = new Float32Array(count);
+  const cr = new Float32Array(count);
+  const unit = 1 / maxValue(crop.bitDepth);
+  const [, fcb, fcr] = BT601.forward;
+  for (let i = 0, j = 0; i < count; i++, j += crop.channels) {
+    const r = crop.data[j] * unit;
+    const g = crop.data[j + 1] * unit;
+    const b = crop.data[j + 2] * unit;
+    cb[i] = BT601.offset[1] + fcb[0] * r + fcb[1] * g + fcb[2] * b;
+    cr[i] = BT601.offset[2] + fcr[0] * r + fcr[1] * g + fcr[2] * b;
+  }
+  return [{ data: cb, width: crop.width, height: crop.height }, { data: cr, width: crop.width, height: crop.height }];
+}
+
+interface TileOutput {
+  /** Model output for the haloed crop, (inHeight·s) × (inWidth·s) × model channels. */
+  sr: Float32Array;
+  chroma?: [Plane, Plane];
+  alpha?: Plane;
+}
+
+/** Writes the inner part of a tile's results into the output raster. */
+function writeTile(out: Raster, tile: Tile, scale: number, modelChannels: 1 | 3, result: TileOutput): void {
+  const max = maxValue(out.bitDepth);
+  const srWidth = tile.inWidth * scale;
+  const offX = (tile.x - tile.inX) * scale;
+  const offY = (tile.y - tile.inY) * scale;
+  const width = tile.width * scale;
+  const height = tile.height * scale;
+  const { channels, data } = out;
+  const colour = channels >= 3;
+  const hasAlpha = channels === 2 || channels === 4;
+  const inv = BT601.inverse;
+  const [y0, cb0, cr0] = BT601.offset;
+  const clip = (v: number): number => (v <= 0 ? 0 : v >= max ? max : Math.round(v));
+  for (let row = 0; row < height; row++) {
+    const srRow = (offY + row) * srWidth + offX;
+    let o = ((tile.y * scale + row) * out.width + tile.x * scale) * channels;
+    for (let col = 0; col < width; col++, o += channels) {
+      const s = srRow + col;
+      if (modelChannels === 1) {
+        const dy = result.sr[s] * 255 - y0;
+        if (colour && result.chroma) {
+          const dcb = result.chroma[0].data[s] - cb0;
+          const dcr = result.chroma[1].data[s] - cr0;
+          data[o] = clip((inv[0][0] * dy + inv[0][1] * dcb + inv[0][2] * dcr) * max);
+          data[o + 1] = clip((inv[1][0] * dy + inv[1][1] * dcb + inv[1][2] * dcr) * max);
+          data[o + 2] = clip((inv[2][0] * dy + inv[2][1] * dcb + inv[2][2] * dcr) * max);
+        } else {
+          data[o] = clip((dy / 219) * max);
+        }
+      } else {
+        const r = result.sr[s * 3];
+        const g = result.sr[s * 3 + 1];
+        const b = result.sr[s * 3 + 2];
+        if (colour) {
+          data[o] = clip(r * max);
+          data[o + 1] = clip(g * max);
+          data[o + 2] = clip(b * max);
+        } else {
+          data[o] = clip((0.299 * r + 0.587 * g + 0.114 * b) * max);
+        }
+      }
+      if (hasAlpha && result.alpha) data[o + channels - 1] = clip(result.alpha.data[s]);
+    }
+  }
+}
+
+export async function upscaleRaster(
+  raster: Raster,
+  session: InferenceSession,
+  spec: ArchitectureSpec,
+  options: RasterUpscaleOptions = {},
+): Promise<Raster> {
+  const { scale } = spec;
+  const halo = Math.max(receptiveRadius(spec), BICUBIC_RADIUS);
+  const outWidth = raster.width * scale;
+  const outHeight = raster.height * scale;
+  const outLength = outWidth * outHeight * raster.channels;
+  const out: Raster = {
+    data: raster.bitDepth === 16 ? new Uint16Array(outLength) : new Uint8Array(outLength),
+    width: outWidth,
+    height: outHeight,
+    channels: raster.channels,
+    bitDepth: raster.bitDepth,
+  };
+  const colour = raster.channels >= 3;
+  const hasAlpha = raster.channels === 2 || raster.channels === 4;
+  let limit = options.tile && options.tile > 0 ? options.tile : tileSizeForBudget(spec);
+  const queue = planTiles(raster.width, raster.height, limit, halo);
+  let tilesTotal = queue.length;
+  let tilesDone = 0;
+
+  while (queue.length) {
+    if (options.signal?.aborted) throw abortError();
+    const tile = queue.shift()!;
+    if (Math.max(tile.width, tile.height) > limit) {
+      const parts = splitTile(tile, halo, raster.width, raster.height);
+      queue.unshift(...parts);
+      tilesTotal += parts.length - 1;
+      continue;
+    }
+    const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
+    let sr: Float32Array;
+    try {
+      sr = await session.run(modelInput(crop, spec.channels), tile.inHeight, tile.inWidth);
+    } catch (error) {
+      const edge = Math.max(tile.width, tile.height);
+      if (!isOutOfMemory(error) || edge <= SMALLEST_TILE) throw error;
+      // Out of memory: halve the tile for this and every later tile, and retry.
+      limit = Math.max(SMALLEST_TILE, Math.ceil(edge / 2));
+      const parts = splitTile(tile, halo, raster.width, raster.height);
+      queue.unshift(...parts);
+      tilesTotal += parts.length - 1;
+      continue;
+    }
+    const srWidth = tile.inWidth * scale;
+    const srHeight = tile.inHeight * scale;
+    const result: TileOutput = { sr };
+    if (spec.channels === 1 && colour) {
+      const [cb, cr] = chromaPlanes(crop);
+      result.chroma = [imresize(cb, srWidth, srHeight), imresize(cr, srWidth, srHeight)];
+    }
+    if (hasAlpha) result.alpha = imresize(channelPlane(crop, raster.channels - 1), srWidth, srHeight);
+    writeTile(out, tile, scale, spec.channels, result);
+    tilesDone++;
+    options.onProgress?.({ tilesDone, tilesTotal });
+  }
+  return out;
+}
+
+/**
+ * Runs a model over a whole float image (NHWC, model channels) tile by tile and returns the whole float output:
+ * what evaluation needs (scores are taken on the unquantised model output's Y).
+ */
+export async function inferTiled(
+  session: InferenceSession,
+  spec: ArchitectureSpec,
+  input: Float32Array,
+  width: number,
+  height: number,
+  tileSize?: number,
+): Promise<Float32Array> {
+  const { scale, channels } = spec;
+  const halo = receptiveRadius(spec);
+  const out = new Float32Array(width * scale * height * scale * channels);
+  const tiles = planTiles(width, height, tileSize && tileSize > 0 ? tileSize : tileSizeForBudget(spec), halo);
+  for (const tile of tiles) {
+    const tileInput = new Float32Array(tile.inWidth * tile.inHeight * channels);
+    for (let row = 0; row < tile.inHeight; row++) {
+      const from = ((tile.inY + row) * width + tile.inX) * channels;
+      tileInput.set(input.subarray(from, from + tile.inWidth * channels), row * tile.inWidth * channels);
+    }
+    const sr = await session.run(tileInput, tile.inHeight, tile.inWidth);
+    const srWidth = tile.inWidth * scale;
+    const offX = (tile.x - tile.inX) * scale;
+    const offY = (tile.y - tile.inY) * scale;
+    const rowLength = tile.width * scale * channels;
+    for (let row = 0; row < tile.height * scale; row++) {
+      const from = ((offY + row) * srWidth + offX) * channels;
+      out.set(sr.subarray(from, from + rowLength), ((tile.y * scale + row) * width * scale + tile.x * scale) * channels);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import type { ArchitectureSpec } from './models/spec.js';
+import { receptiveRadius } from './models/spec.js';
+
+/**
+ * A rectangle of the LR image that one inference call produces output for (`x, y, width, height`),
+ * and the larger rectangle actually fed to the model (`inX, inY, inWidth, inHeight`): the same area
+ * grown by the halo on every side, clipped at the image border.
+ *
+ * Where the halo is clipped the model's own zero padding coincides with the image border, and where it
+ * is not clipped it is at least the receptive radius, so every output pixel of the inner area sees
+ * exactly the input it would see in whole-image inference.
+ */
+export interface Tile {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  inX: number;
+  inY: number;
+  inWidth: number;
+  inHeight: number;
+}
+
+export function planTiles(imageWidth: number, imageHeight: number, tileSize: number, halo: number): Tile[] {
+  if (imageWidth < 1 || imageHeight < 1) throw new Error(`cannot tile an empty image (${imageWidth}x${imageHeight})`);
+  const size = Math.max(1, Math.floor(tileSize));
+  const tiles: Tile[] = [];
+  for (let y = 0; y < imageHeight; y += size) {
+    for (let x = 0; x < imageWidth; x += size) {
+      const width = Math.min(size, imageWidth - x);
+      const height = Math.min(size, imageHeight - y);
+      const inX = Math.max(0, x - halo);
+      const inY = Math.max(0, y - halo);
+      const inWidth = Math.min(imageWidth, x + width + halo) - inX;
+      const inHeight = Math.min(imageHeight, y + height + halo) - inY;
+      tiles.push({ x, y, width, height, inX, inY, inWidth, inHeight });
+    }
+  }
+  return tiles;
+}
+
+/**
+ * Bytes one LR pixel of a tile costs during inference: the widest pair of adjacent activations
+ * (input and output of a conv live together), the im2col scratch a backend may build for the widest
+ * conv, and the upscaled output maps — all float32. Deliberately pessimistic, so that the budget holds
+ * on every backend.
+ */
+export function bytesPerTilePixel(spec: ArchitectureSpec): number {
+  const maps = [spec.channels, ...spec.widths, spec.scale * spec.scale * spec.channels];
+  let widestPair = 0;
+  let widestIm2col = 0;
+  for (let i = 0; i + 1 < maps.length; i++) {
+    widestPair = Math.max(widestPair, maps[i] + maps[i + 1]);
+    widestIm2col = Math.max(widestIm2col, spec.kernels[i] * spec.kernels[i] * maps[i]);
+  }
+  return 4 * (widestPair + widestIm2col + 2 * spec.scale * spec.scale * spec.channels);
+}
+
+export const DEFAULT_TILE_BUDGET_BYTES = 512 * 1024 * 1024;
+const MIN_TILE = 32;
+const MAX_TILE = 1024;
+
+/** The largest square tile (inner edge, LR pixels) whose haloed input fits the memory budget. */
+export function tileSizeForBudget(spec: ArchitectureSpec, budgetBytes = DEFAULT_TILE_BUDGET_BYTES): number {
+  const halo = receptiveRadius(spec);
+  const pixels = budgetBytes / bytesPerTilePixel(spec);
+  const edge = Math.floor(Math.sqrt(pixels)) - 2 * halo;
+  return Math.max(MIN_TILE, Math.min(MAX_TILE, edge));
+}
+
+/** Heuristic: does this error mean the backend ran out of memory (so a smaller tile may succeed)? */
+export function isOutOfMemory(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  return /out of memory|\boom\b|bad_alloc|failed to allocate|allocation failed|RangeError: Array buffer allocation|resource exhausted/i.test(text);
+}
+
+/** Splits a tile into up to four tiles of half the edge, each with its own halo recomputed. */
+export function splitTile(tile: Tile, halo: number, imageWidth: number, imageHeight: number): Tile[] {
+  const half = Math.max(1, Math.ceil(Math.max(tile.width, tile.height) / 2));
+  return planTiles(tile.width, tile.height, half, 0).map((t) => {
+    const x = tile.x + t.x;
+    const y = tile.y + t.y;
+    const inX = Math.max(0, x - halo);
+    const inY = Math.max(0, y - halo);
+    return {
+      x, y, width: t.width, height: t.height, inX, inY,
+      inWidth: Math.min(imageWidth, x + t.width + halo) - inX,
+      inHeight: Math.min(imageHeight, y + t.height + halo) - inY,
+    };
+  });
+}

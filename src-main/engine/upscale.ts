@@ -1,0 +1,120 @@
+/**
+ * The pipeline the rest of the app calls: one image file in, one upscaled image file out.
+ * decode (sharp) → tiles × backend → encode (sharp), written atomically, never over the input.
+ * Loaded models and backend sessions are cached for the life of the process (a worker thread in the app).
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Scale } from './models/spec.js';
+import { resolveModel, type LoadedModel } from './models/store.js';
+import { selectBackend, type BackendPreference } from './backends/select.js';
+import type { InferenceSession } from './backends/types.js';
+import { readImage, writeImage } from './image-io.js';
+import { formatFromPath, isWritableFormat, type OutputFormat } from './image-io/formats.js';
+import { upscaleRaster } from './pipeline.js';
+import type { Mutex } from '../common/mutex.js';
+
+export type { OutputFormat };
+
+export interface UpscaleOptions {
+  /** Model id or folder; default: the first installed model for `scale`. */
+  model?: string;
+  scale?: Scale;
+  /** 'keep' (default): the input's format when writable, else png. */
+  format?: OutputFormat | 'keep';
+  quality?: number;
+  backend?: BackendPreference;
+  /** Inner LR tile edge; 0/undefined: from the memory budget. */
+  tile?: number;
+  keepMetadata?: boolean;
+  maxPixels?: number;
+  /** Models folders to search (default: shipped models, then the user's). */
+  modelSearchPaths?: string[];
+  /** Threads for one inference (default: all cores). */
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { tilesDone: number; tilesTotal: number }) => void;
+  /** Serialises inference between concurrent calls while decode/encode overlap. */
+  inferenceLock?: Mutex;
+}
+
+export interface UpscaleResult {
+  input: string;
+  output: string;
+  width: number;
+  height: number;
+  ms: number;
+  model: string;
+  backend: string;
+}
+
+/** The format an output gets: explicit, or the input's own when it can be written (gif → png). */
+export function outputFormatFor(inputPath: string, format: OutputFormat | 'keep' | undefined): OutputFormat {
+  if (format && format !== 'keep') return format;
+  const source = formatFromPath(inputPath);
+  return source && isWritableFormat(source) ? source : 'png';
+}
+
+export interface EngineModel {
+  model: LoadedModel;
+  session: InferenceSession;
+}
+
+const models = new Map<string, Promise<LoadedModel>>();
+const sessions = new Map<string, Promise<InferenceSession>>();
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let value = map.get(key);
+  if (!value) {
+    value = make();
+    // A failed load is not cached: the user may install the model or fix the backend and try again.
+    value.catch(() => map.delete(key));
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** Loads (once) the model and a backend session for it. */
+export async function loadEngineModel(options: Pick<UpscaleOptions, 'model' | 'scale' | 'backend' | 'modelSearchPaths' | 'threads'>): Promise<EngineModel> {
+  if (!options.model && !options.scale) throw new Error('give a model or a scale');
+  const searchPaths = options.modelSearchPaths;
+  const modelKey = JSON.stringify([options.model ?? null, options.scale ?? null, searchPaths ?? null]);
+  const model = await cached(models, modelKey, () => resolveModel(options.model, { scale: options.scale, searchPaths }));
+  const backend = options.backend ?? 'auto';
+  const session = await cached(sessions, JSON.stringify([model.dir, backend, options.threads ?? null]), async () => {
+    const selected = await selectBackend(backend);
+    return selected.backend.createSession(model.weights, { threads: options.threads });
+  });
+  return { model, session };
+}
+
+export async function upscaleFile(input: string, output: string, options: UpscaleOptions): Promise<UpscaleResult> {
+  const started = performance.now();
+  const { model, session } = await loadEngineModel(options);
+  if (options.signal?.aborted) throw Object.assign(new Error('canceled'), { name: 'AbortError' });
+  const decoded = await readImage(input, { maxPixels: options.maxPixels });
+  const run = () => upscaleRaster(decoded.raster, session, model.weights.spec, {
+    tile: options.tile,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const raster = options.inferenceLock ? await options.inferenceLock.run(run) : await run();
+  await mkdir(dirname(output), { recursive: true });
+  await writeImage(output, raster, {
+    format: outputFormatFor(input, options.format),
+    quality: options.quality,
+    meta: decoded.meta,
+    keepMetadata: options.keepMetadata,
+    inputPaths: [input],
+  });
+  return {
+    input,
+    output,
+    width: raster.width,
+    height: raster.height,
+    ms: Math.round(performance.now() - started),
+    model: model.id,
+    backend: `${session.backend}/${session.device}`,
+  };
+}
