@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { classicEspcn, randomWeights, type ArchitectureSpec } from '../../src-main/engine/models/spec.js';
+import { createOnnxSession } from '../../src-main/engine/backends/onnx/index.js';
+import type { InferenceSession } from '../../src-main/engine/backends/types.js';
+import { upscaleRaster } from '../../src-main/engine/pipeline.js';
+import { imresize } from '../../src-main/engine/resize.js';
+import { readImage } from '../../src-main/engine/image-io.js';
+import { saveModel } from '../../src-main/engine/models/store.js';
+import { upscaleFile } from '../../src-main/engine/upscale.js';
+import type { Raster } from '../../src-main/engine/raster.js';
+
+const SAMPLE = new URL('../../resources/samples/chelsea.png', import.meta.url).pathname;
+const rgbPrelu: ArchitectureSpec = { name: 'test-rgb', scale: 2, channels: 3, widths: [16, 8], kernels: [3, 3, 3], activation: 'prelu', residual: true };
+
+async function sampleCrop(width: number, height: number, channels: 1 | 3, bitDepth: 8 | 16 = 8): Promise<Raster> {
+  let img = sharp(SAMPLE).extract({ left: 100, top: 80, width, height });
+  if (channels === 1) img = img.toColourspace(bitDepth === 16 ? 'grey16' : 'b-w');
+  else if (bitDepth === 16) img = img.toColourspace('rgb16');
+  const { data, info } = await img.raw({ depth: bitDepth === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  const samples = bitDepth === 16 ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data);
+  return { data: samples, width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, bitDepth };
+}
+
+/** An RGBA raster with a smooth alpha ramp (so bicubic alpha has something to do). */
+function withAlphaRamp(rgb: Raster): Raster {
+  const data = new Uint8Array(rgb.width * rgb.height * 4);
+  for (let i = 0; i < rgb.width * rgb.height; i++) {
+    data.set(rgb.data.subarray(i * 3, i * 3 + 3), i * 4);
+    data[i * 4 + 3] = Math.round((255 * (i % rgb.width)) / Math.max(1, rgb.width - 1));
+  }
+  return { data, width: rgb.width, height: rgb.height, channels: 4, bitDepth: 8 };
+}
+
+describe('tiled upscaling equals whole-image upscaling', () => {
+  const sessions = new Map<string, InferenceSession>();
+  const specs: ArchitectureSpec[] = [classicEspcn(3), rgbPrelu];
+  before(async () => {
+    for (const spec of specs) sessions.set(spec.name, await createOnnxSession(randomWeights(spec, 7), { threads: 2 }));
+  });
+  after(async () => { for (const s of sessions.values()) await s.dispose(); });
+
+  const cases: Array<[string, number, number, 1 | 3 | 4]> = [
+    ['RGB 37x29', 37, 29, 3], ['grey 23x41', 23, 41, 1], ['RGBA 19x17', 19, 17, 4],
+    ['1-pixel-wide 1x33', 1, 33, 3], ['1-pixel-high 40x1', 40, 1, 3], ['tiny 1x1', 1, 1, 3], ['tiny 2x3', 2, 3, 1],
+  ];
+  for (const spec of specs) {
+    for (const [label, w, h, channels] of cases) {
+      it(`${spec.name} x${spec.scale}: ${label}, tiles of 7 and 16 px`, async () => {
+        let raster = await sampleCrop(w, h, channels === 4 ? 3 : channels);
+        if (channels === 4) raster = withAlphaRamp(raster);
+        const session = sessions.get(spec.name)!;
+        const whole = await upscaleRaster(raster, session, spec, { tile: 4096 });
+        assert.equal(whole.width, w * spec.scale);
+        assert.equal(whole.height, h * spec.scale);
+        assert.equal(whole.channels, raster.channels);
+        for (const tile of [7, 16]) {
+          const tiled = await upscaleRaster(raster, session, spec, { tile });
+          assert.deepEqual(tiled.data, whole.data, `tile ${tile} differs from whole-image output`);
+        }
+      });
+    }
+  }
+
+  it('grey input gives the same pixels as the same image stored as RGB (Y model)', async () => {
+    const spec = classicEspcn(3);
+    const grey = await sampleCrop(31, 26, 1);
+    const rgb: Raster = { ...grey, channels: 3, data: new Uint8Array(grey.data.length * 3).map((_, i) => grey.data[Math.floor(i / 3)]) };
+    const fromGrey = await upscaleRaster(grey, sessions.get(spec.name)!, spec, { tile: 8 });
+    const fromRgb = await upscaleRaster(rgb, sessions.get(spec.name)!, spec, { tile: 8 });
+    assert.equal(fromGrey.channels, 1);
+    for (let i = 0; i < fromGrey.data.length; i++) assert.ok(Math.abs(fromGrey.data[i] - fromRgb.data[i * 3]) <= 1);
+  });
+
+  it('alpha is upscaled with bicubic and re-attached', async () => {
+    const spec = classicEspcn(3);
+    const rgba = withAlphaRamp(await sampleCrop(20, 12, 3));
+    const out = await upscaleRaster(rgba, sessions.get(spec.name)!, spec, { tile: 4096 });
+    const alpha = { data: Float32Array.from({ length: 20 * 12 }, (_, i) => rgba.data[i * 4 + 3]), width: 20, height: 12 };
+    const expected = imresize(alpha, 60, 36);
+    for (let i = 0; i < 60 * 36; i++) assert.equal(out.data[i * 4 + 3], Math.min(255, Math.max(0, Math.round(expected.data[i]))));
+  });
+
+  it('16-bit input stays 16-bit with more than 8 bits of precision', async () => {
+    const spec = classicEspcn(3);
+    const raster = await sampleCrop(24, 18, 3, 16);
+    const out = await upscaleRaster(raster, sessions.get(spec.name)!, spec, {});
+    assert.equal(out.bitDepth, 16);
+    assert.ok(out.data instanceof Uint16Array);
+    assert.ok(Array.from(out.data).some((v) => v % 257 !== 0), 'values are not just 8-bit values scaled up');
+  });
+
+  it('an out-of-memory failure halves the tile and the result stays exact', async () => {
+    const spec = classicEspcn(3);
+    const real = sessions.get(spec.name)!;
+    // Fault injection at the boundary of the third-party runtime: refuse inputs above 400 pixels as ORT would when
+    // its arena cannot grow.
+    const refusals: number[] = [];
+    const limited: InferenceSession = {
+      backend: real.backend,
+      device: real.device,
+      run: (input, height, width) => {
+        if (height * width > 400) { refusals.push(height * width); return Promise.reject(new Error('Failed to allocate memory for requested buffer')); }
+        return real.run(input, height, width);
+      },
+      dispose: () => Promise.resolve(),
+    };
+    const raster = await sampleCrop(45, 38, 3);
+    const progress: number[] = [];
+    const out = await upscaleRaster(raster, limited, spec, { tile: 40, onProgress: (p) => progress.push(p.tilesTotal) });
+    const reference = await upscaleRaster(raster, real, spec, { tile: 4096 });
+    assert.ok(refusals.length >= 1);
+    assert.deepEqual(out.data, reference.data);
+    assert.ok(progress.at(-1)! > 4, 'the split tiles were counted');
+  });
+
+  it('cancels between tiles', async () => {
+    const spec = classicEspcn(3);
+    const controller = new AbortController();
+    const raster = await sampleCrop(64, 64, 3);
+    await assert.rejects(
+      upscaleRaster(raster, sessions.get(spec.name)!, spec, { tile: 8, signal: controller.signal, onProgress: () => controller.abort() }),
+      (e: Error) => e.name === 'AbortError',
+    );
+  });
+});
+
+describe('upscaleFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'subpixel-pipeline-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps 16-bit depth and the ICC profile, and never writes over its input', async () => {
+    const model = join(dir, 'model-x2');
+    await saveModel(model, randomWeights(classicEspcn(2), 3), { id: 'random-x2' });
+    const input = join(dir, 'deep.png');
+    await sharp(SAMPLE).resize(40, 30).toColourspace('rgb16').withIccProfile('p3').png().toFile(input);
+    const output = join(dir, 'out', 'deep.png');
+    const result = await upscaleFile(input, output, { model });
+    assert.equal(result.width, 80);
+    const meta = await sharp(output).metadata();
+    assert.equal(meta.width, 80);
+    assert.equal(meta.height, 60);
+    assert.equal(meta.depth, 'ushort');
+    assert.ok(meta.icc && meta.icc.length > 0);
+    const decoded = await readImage(output);
+    assert.equal(decoded.raster.bitDepth, 16);
+    await assert.rejects(upscaleFile(input, input, { model }), /input/);
+    assert.equal((await sharp(input).metadata()).width, 40, 'the input is untouched');
+  });
+
+  it('reports a missing model clearly', async () => {
+    await assert.rejects(upscaleFile(SAMPLE, join(dir, 'x.png'), { model: join(dir, 'no-such-model') }), /no-such-model/);
+  });
+});
