@@ -1,0 +1,124 @@
+/**
+ * Fine-tuning: continue training an existing model (shipped or custom) on the user's own HR folders, under a
+ * degradation preset, and save the result as a new model in the user models folder with a manifest entry that
+ * records the base model, the data and the validation scores before and after.
+ */
+import { join } from 'node:path';
+import { statePaths, stateHome } from '../common/state-home.js';
+import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
+import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { loadTrainingData, type DataStats } from './data.js';
+import type { DegradationOptions, DegradationPreset } from './degrade.js';
+import { trainWeightsFromModel } from './nets.js';
+import { DEFAULT_CONFIG, train, type LossName, type TrainConfig, type TrainProgress } from './trainer.js';
+import { scoreModel, type ValScore } from './validate.js';
+
+export interface FineTuneOptions {
+  /** Model id or folder. */
+  baseModel: string;
+  hrFolders: string[];
+  valFolder?: string;
+  /** Must match the base model's scale when given. */
+  scale?: Scale;
+  steps?: number;
+  degradation?: DegradationPreset | DegradationOptions;
+  /** Where the new model folder goes (default: <user models folder>/<id>). */
+  outDir?: string;
+  id?: string;
+  lr?: number;
+  batchSize?: number;
+  patchSize?: number;
+  loss?: LossName;
+  seed?: number;
+  checkpointEvery?: number;
+  valEvery?: number;
+  /** Continue a cancelled fine-tune from its checkpoint folder. */
+  resume?: string;
+  /** Where base model ids are looked up. */
+  searchPaths?: ModelSearchOptions['searchPaths'];
+  onWarning?: (message: string) => void;
+}
+
+export interface FineTuneResult {
+  status: 'completed' | 'cancelled';
+  id: string;
+  /** The new model folder (written when completed) — its checkpoint/ subfolder allows resuming. */
+  dir: string;
+  checkpointDir: string;
+  baseModel: string;
+  steps: number;
+  before?: ValScore;
+  after?: ValScore;
+  stats: DataStats;
+  elapsedSec: number;
+  weights: ModelWeights;
+}
+
+/** $SUBPIXEL_USER_MODELS_DIR, else $SUBPIXEL_HOME/models, else the per-user default. */
+export function customModelsDir(): string {
+  return process.env.SUBPIXEL_USER_MODELS_DIR ? userModelsDir() : statePaths(stateHome()).models;
+}
+
+function degradationOf(d: FineTuneOptions['degradation']): DegradationOptions {
+  if (d === undefined) return { preset: 'bicubic' };
+  return typeof d === 'string' ? { preset: d } : d;
+}
+
+export async function fineTune(
+  o: FineTuneOptions,
+  onProgress?: (p: TrainProgress) => void,
+  signal?: AbortSignal,
+): Promise<FineTuneResult> {
+  const resumeState = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const base = await resolveModel(resumeState?.config.baseModel ?? o.baseModel, { ...(o.searchPaths ? { searchPaths: o.searchPaths } : {}), ...(o.scale ? { scale: o.scale } : {}) });
+  const spec = base.weights.spec;
+  if (spec.channels !== 1) throw new Error(`fine-tuning supports Y models; ${base.id} has ${spec.channels} channels`);
+  const degradation = degradationOf(o.degradation);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const id = o.id ?? `${base.id}-ft-${degradation.preset}-${stamp}`;
+  const dir = o.outDir ?? join(customModelsDir(), id);
+  const checkpointDir = o.resume ?? join(dir, 'checkpoint');
+  const steps = o.steps ?? 1000;
+  const config: TrainConfig = resumeState?.config ?? {
+    ...DEFAULT_CONFIG,
+    spec, kind: 'plain', hrFolders: o.hrFolders, ...(o.valFolder ? { valFolder: o.valFolder } : {}),
+    steps, batchSize: o.batchSize ?? 16, patchSize: o.patchSize ?? 32, loss: o.loss ?? 'l1',
+    schedule: { schedule: 'cosine', lr: o.lr ?? 2e-4, lrMin: (o.lr ?? 2e-4) / 20, warmupSteps: 0 },
+    ema: 0, valEvery: o.valEvery ?? Math.max(50, Math.round(steps / 5)), checkpointEvery: o.checkpointEvery ?? 200,
+    degradation, degradeEvery: 50, seed: o.seed ?? 1, baseModel: base.dir,
+  };
+  const data = await loadTrainingData({
+    hrFolders: config.hrFolders, valFolder: config.valFolder, valFraction: config.valFraction, scale: spec.scale,
+    patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
+  });
+  const before = scoreModel(base.weights, data.val);
+  const outcome = await train({
+    config: { ...config, steps: Math.max(config.steps, steps) }, initial: trainWeightsFromModel(base.weights),
+    ...(resumeState ? { resume: resumeState } : {}), checkpointDir, data,
+    command: process.argv.slice(1).join(' '), ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}),
+    ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+  });
+  const after = outcome.val ?? scoreModel(outcome.weights, data.val);
+  const result: FineTuneResult = {
+    status: outcome.status, id, dir, checkpointDir, baseModel: base.id, steps: outcome.step,
+    ...(before ? { before } : {}), ...(after ? { after } : {}), stats: data.stats, elapsedSec: outcome.elapsedSec, weights: outcome.weights,
+  };
+  if (outcome.status !== 'completed') return result;
+
+  const training = {
+    datasets: config.hrFolders, baseModel: base.id, steps: outcome.step, batchSize: config.batchSize, patchSize: config.patchSize,
+    learningRate: config.schedule.lr, seed: config.seed, finishedAt: new Date().toISOString(), backend: outcome.backend.name,
+    notes: `fine-tuned under the ${degradation.preset} degradation; validation ${before ? before.psnr.toFixed(2) : '?'} → ${after ? after.psnr.toFixed(2) : '?'} dB`,
+  };
+  await saveModel(dir, outcome.weights, { id, description: `${base.id} fine-tuned (${degradation.preset})`, training });
+  const root = join(dir, '..');
+  const entry: ManifestEntry & Record<string, unknown> = {
+    id, scale: spec.scale, channels: spec.channels, architecture: spec, params: parameterCount(spec), macsPerPixel: macsPerPixel(spec),
+    training, path: id === '' ? dir : dir.slice(root.length + 1),
+    degradation, dataStats: { ...data.stats, skippedFiles: data.stats.skippedFiles.slice(0, 20) },
+    validation: { before, after, images: data.val.length, source: config.valFolder ?? `held-out ${Math.round(config.valFraction * 100)} %` },
+  };
+  await upsertManifestEntry(root, entry);
+  return result;
+}
