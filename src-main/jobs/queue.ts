@@ -377,13 +377,13 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   private async runItem(id: string, run: Running): Promise<void> {
     const item = this.items.get(id)!;
-    const inputs = new Set([...this.items.values()].map((i) => i.input));
+    let inputs: Set<string> | null = null; // built only when a target exists: planning stays O(1) in big batches
     const reserved = new Set([...this.running.keys()].filter((r) => r !== id).map((r) => this.items.get(r)?.plan?.path));
     const intended = intendedOutput(item.input, item.relDir, item.settings, item.addedAt);
     let decision;
     try {
       decision = await planOutput(item.input, intended, item.settings.overwrite, {
-        isInput: (p) => inputs.has(resolve(p)),
+        isInput: (p) => (inputs ??= new Set([...this.items.values()].map((i) => i.input))).has(resolve(p)),
         isReserved: (p) => reserved.has(resolve(p)),
       });
     } catch (error) {
@@ -470,7 +470,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       this.items.set(item.id, item);
       this.emitItem(item);
     }
-    this.emitProgress(true);
+    this.emitProgress(false);
     this.checkIdle();
   }
 

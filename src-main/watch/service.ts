@@ -56,6 +56,8 @@ export class WatchService extends EventEmitter<WatchEvents> {
   private readonly limit = createLimiter(8);
   private readonly busy = new Set<Promise<unknown>>();
   private readonly unclaimed = new Map<string, QueueItemView>();
+  /** Watch items the ledger missed (a crash between the two writes), by watch and path; filled once at open. */
+  private readonly unledgered = new Map<string, QueueItemView>();
   private closed = false;
   private readonly onItem = (item: QueueItemView): void => { this.track(this.onQueueItem(item)); };
   private readonly onRemoved = (ids: string[]): void => { this.track(this.onQueueRemoved(ids)); };
@@ -243,9 +245,11 @@ export class WatchService extends EventEmitter<WatchEvents> {
    * Adopt it instead of queueing the file a second time.
    */
   private adoptQueued(watchId: string, path: string, settled: { size: number; mtimeMs: number }, hash: string): boolean {
-    const item = this.options.queue.list().find((i) => i.origin.kind === 'watch' && i.origin.watchId === watchId && i.input === path
-      && (i.state === 'queued' || i.state === 'running' || (i.state === 'done' && (i.finishedAt ?? 0) >= settled.mtimeMs)));
+    const key = `${watchId}\0${path}`;
+    const item = this.unledgered.get(key);
     if (!item) return false;
+    this.unledgered.delete(key);
+    if (!(item.state === 'queued' || item.state === 'running' || (item.state === 'done' && (item.finishedAt ?? 0) >= settled.mtimeMs))) return false;
     this.track(this.ledger.put([{ watchId, path, ...settled, hash, state: toLedgerState(item.state), itemId: item.id }]));
     return true;
   }
@@ -338,6 +342,9 @@ export class WatchService extends EventEmitter<WatchEvents> {
   /** At start: bring ledger entries up to date with what the queue did while the ledger was not listening. */
   private async reconcile(): Promise<void> {
     const items = new Map(this.options.queue.list().map((i) => [i.id, i]));
+    for (const item of items.values()) {
+      if (item.origin.kind === 'watch' && !this.ledger.byItemId(item.id)) this.unledgered.set(`${item.origin.watchId}\0${item.input}`, item);
+    }
     for (const config of this.configs) {
       for (const entry of this.ledger.entries(config.id)) {
         if (entry.state !== 'queued' || !entry.itemId) continue;
