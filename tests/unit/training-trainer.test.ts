@@ -1,0 +1,94 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
+import { architectureFor } from '../../src-main/training/architectures.js';
+import { loadCheckpoint } from '../../src-main/training/checkpoint.js';
+import { loadTrainingData, type TrainingData } from '../../src-main/training/data.js';
+import { learningRate } from '../../src-main/training/schedule.js';
+import { DEFAULT_CONFIG, lossValue, train, type TrainConfig } from '../../src-main/training/trainer.js';
+import { initialTrainWeights, collapse } from '../../src-main/training/nets.js';
+import { scoreModel } from '../../src-main/training/validate.js';
+
+const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
+let dir: string;
+let config: TrainConfig;
+let data: TrainingData;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'subpixel-trainer-'));
+  await mkdir(join(dir, 'hr'));
+  await mkdir(join(dir, 'val'));
+  const crops: Array<[string, number, number]> = [['astronaut.png', 120, 40], ['coffee.png', 200, 100], ['chelsea.png', 100, 60], ['camera.png', 150, 150]];
+  for (const [name, left, top] of crops) {
+    await sharp(join(SAMPLES, name)).extract({ left, top, width: 128, height: 128 }).png().toFile(join(dir, 'hr', name));
+  }
+  await sharp(join(SAMPLES, 'astronaut.png')).extract({ left: 250, top: 260, width: 96, height: 96 }).png().toFile(join(dir, 'val', 'a.png'));
+  await sharp(join(SAMPLES, 'coffee.png')).extract({ left: 320, top: 200, width: 96, height: 96 }).png().toFile(join(dir, 'val', 'b.png'));
+  const spec = architectureFor('efficient', 2);
+  config = {
+    ...DEFAULT_CONFIG, spec, kind: 'reparam', hrFolders: [join(dir, 'hr')], valFolder: join(dir, 'val'),
+    steps: 8, batchSize: 4, patchSize: 16, ema: 0.9, valEvery: 4, checkpointEvery: 4,
+    schedule: { schedule: 'cosine', lr: 2e-3, warmupSteps: 0 }, seed: 11,
+  };
+  data = await loadTrainingData({
+    hrFolders: config.hrFolders, valFolder: config.valFolder, scale: 2, patchSize: 16, degradation: config.degradation, seed: 11,
+  });
+});
+
+after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+test('a cancelled run resumed from its checkpoint ends bit-identical to an uninterrupted run', async () => {
+  const straight = await train({ config, data, checkpointDir: join(dir, 'ckpt-a'), backend: { prefer: 'wasm' } });
+  assert.equal(straight.status, 'completed');
+  assert.equal(straight.step, 8);
+
+  const controller = new AbortController();
+  const interrupted = await train({
+    config, checkpointDir: join(dir, 'ckpt-b'), signal: controller.signal, backend: { prefer: 'wasm' },
+    onProgress: (p) => { if (p.step === 5) controller.abort(); },
+  });
+  assert.equal(interrupted.status, 'cancelled');
+  assert.equal(interrupted.step, 5);
+  const saved = await loadCheckpoint(join(dir, 'ckpt-b'));
+  assert.equal(saved.step, 5);
+  const resumed = await train({ config, resume: saved, checkpointDir: join(dir, 'ckpt-b'), backend: { prefer: 'wasm' } });
+  assert.equal(resumed.status, 'completed');
+  assert.equal(resumed.step, 8);
+  for (const [name, t] of Object.entries(straight.trainWeights.tensors)) {
+    assert.deepEqual(resumed.trainWeights.tensors[name].data, t.data, `${name} differs after resume`);
+  }
+  straight.weights.convs.forEach((c, i) => assert.deepEqual(resumed.weights.convs[i].kernel, c.kernel, `EMA layer ${i}`));
+  assert.deepEqual(resumed.history.map((h) => h.psnr), straight.history.map((h) => h.psnr));
+});
+
+test('training improves validation PSNR over the initial weights', async () => {
+  const initial = scoreModel(collapse(initialTrainWeights(config.spec, 'reparam', config.seed)), data.val);
+  const progress: number[] = [];
+  const outcome = await train({
+    config: { ...config, steps: 120, valEvery: 120, checkpointEvery: 0, ema: 0, batchSize: 8, patchSize: 24 },
+    backend: { prefer: 'wasm' }, onProgress: (p) => progress.push(p.loss),
+  });
+  assert.ok(initial && outcome.val);
+  assert.ok(outcome.val.psnr > initial.psnr + 8, `validation ${initial.psnr.toFixed(2)} → ${outcome.val.psnr.toFixed(2)} dB`);
+  assert.ok(progress[progress.length - 1] < progress[0], 'loss decreased');
+  assert.equal(outcome.weights.spec.kernels.join(), '3,3,3,3', 'deployed as plain 3x3 convs');
+});
+
+test('losses and schedules', async () => {
+  await tf.setBackend('wasm');
+  const p = tf.tensor([0, 1, 3]);
+  const t = tf.tensor([1, 1, 1]);
+  assert.ok(Math.abs(lossValue('l1', p, t).dataSync()[0] - 1) < 1e-6);
+  assert.ok(Math.abs(lossValue('l2', p, t).dataSync()[0] - 5 / 3) < 1e-6);
+  assert.ok(Math.abs(lossValue('charbonnier', p, t).dataSync()[0] - 1) < 1e-3);
+  const cosine = { schedule: 'cosine' as const, lr: 1e-3, lrMin: 1e-5 };
+  assert.equal(learningRate(cosine, 0, 100), 1e-3);
+  assert.ok(Math.abs(learningRate(cosine, 100, 100) - 1e-5) < 1e-12);
+  assert.ok(Math.abs(learningRate(cosine, 50, 100) - (1e-5 + 0.5 * (1e-3 - 1e-5))) < 1e-12);
+  assert.equal(learningRate({ schedule: 'step', lr: 1, stepEvery: 10, stepGamma: 0.5 }, 25, 100), 0.25);
+  assert.equal(learningRate({ schedule: 'constant', lr: 1, warmupSteps: 10 }, 4, 100), 0.5);
+});
