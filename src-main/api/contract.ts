@@ -177,31 +177,32 @@ export const AfterSuccess = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('move'), folder: AbsolutePath }),
 ]);
 
-export const WatchConfig = z.object({
-  folder: AbsolutePath,
+export const WatchActivityKind = z.enum([
+  'queued', 'done', 'failed', 'skipped', 'canceled', 'moved', 'unchanged', 'unavailable', 'available', 'scanned', 'error',
+]);
+
+export const WatchInfo = z.object({
+  id: Id,
+  folder: z.string(),
+  settings: JobSettings,
   recursive: z.boolean(),
   /** Glob patterns relative to the folder; empty include = every image. */
-  include: z.array(z.string().min(1)).max(100),
-  exclude: z.array(z.string().min(1)).max(100),
-  afterSuccess: AfterSuccess,
-  settings: JobSettings,
-});
-export type WatchConfig = z.infer<typeof WatchConfig>;
-
-export const WatchActivityKind = z.enum(['detected', 'queued', 'done', 'failed', 'ignored', 'error', 'unreachable', 'recovered']);
-
-export const WatchInfo = WatchConfig.extend({
-  id: Id,
+  include: z.array(z.string()),
+  exclude: z.array(z.string()),
+  afterSuccess: z.discriminatedUnion('action', [
+    z.object({ action: z.literal('keep') }),
+    z.object({ action: z.literal('move'), folder: z.string() }),
+  ]),
   paused: z.boolean(),
-  status: z.enum(['active', 'paused', 'starting', 'unreachable']),
+  status: z.enum(['stopped', 'starting', 'watching', 'paused', 'unavailable']),
+  /** Why the folder is unavailable, or the last error. */
+  message: z.string().nullable(),
   counts: z.object({
-    detected: z.number().int().nonnegative(),
     queued: z.number().int().nonnegative(),
     done: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
+    other: z.number().int().nonnegative(),
   }),
-  recent: z.array(z.object({ path: z.string(), kind: WatchActivityKind, at: Timestamp, message: z.string().optional() })),
-  lastError: z.string().nullable(),
 });
 export type WatchInfo = z.infer<typeof WatchInfo>;
 
@@ -284,7 +285,7 @@ export type SettingsPatch = z.infer<typeof SettingsPatch>;
 // ---------------------------------------------------------------------------------------------------------------
 // Training
 
-export const DegradationPreset = z.enum(['bicubic', 'blur', 'noise', 'jpeg', 'mixed']);
+export const DegradationPreset = z.enum(['bicubic', 'jpeg', 'blur', 'noise', 'film']);
 
 export const TrainStartInput = z.strictObject({
   /** Name of the new model as shown in the picker. */
@@ -297,11 +298,15 @@ export const TrainStartInput = z.strictObject({
   /** Images held out for the validation PSNR curve; absent = a split of hrDirs. */
   validationDir: AbsolutePath.optional(),
   batchSize: z.number().int().min(1).max(256).optional(),
+  patchSize: z.number().int().min(8).max(256).optional(),
   learningRate: z.number().positive().max(1).optional(),
+  /** Validation every this many steps (default: five times over the run). */
+  valEvery: z.number().int().min(1).optional(),
 });
 export type TrainStartInput = z.infer<typeof TrainStartInput>;
 
 export const TrainPoint = z.object({ step: z.number().int().nonnegative(), loss: z.number(), valPsnr: z.number().optional() });
+export const ValScore = z.object({ psnr: z.number(), ssim: z.number() });
 
 export const TrainJob = z.object({
   id: Id,
@@ -312,8 +317,11 @@ export const TrainJob = z.object({
   steps: z.number().int().positive(),
   /** Loss (and validation PSNR where measured) over steps, thinned for long runs. */
   history: z.array(TrainPoint),
-  /** The model this job produced, once done. */
+  /** The model this job produced, once done (its id is also the model's name in the picker). */
   modelId: Id.nullable(),
+  /** Validation scores of the base model and of the result, where measured. */
+  before: ValScore.nullable(),
+  after: ValScore.nullable(),
   error: z.string().nullable(),
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
@@ -511,7 +519,7 @@ export const events = {
     kind: WatchActivityKind,
     path: z.string().nullable(),
     message: z.string().nullable(),
-    at: Timestamp,
+    time: Timestamp,
   }),
   'watch.changed': z.object({ watch: WatchInfo }),
   'watch.removed': z.object({ id: Id }),
@@ -521,6 +529,7 @@ export const events = {
     steps: z.number().int().positive(),
     loss: z.number(),
     valPsnr: z.number().optional(),
+    stepsPerSec: z.number().nonnegative(),
     etaMs: z.number().nonnegative().nullable(),
   }),
   'train.changed': z.object({ job: TrainJob }),

@@ -8,12 +8,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { probeBackends } from '../engine/backends/select.js';
 import { listModels } from '../engine/models/store.js';
-import { parameterCount } from '../engine/models/spec.js';
-import type { QueueItemView } from '../jobs/types.js';
+import type { LogEntry, QueueItemView } from '../jobs/types.js';
+import type { WatchActivity, WatchView } from '../watch/types.js';
 import { SettingsValidationError } from '../settings/store.js';
-import { API_VERSION, type ItemStatus, type ModelInfo, type QueueItem } from './contract.js';
-import { ApiFailure, type Dispatcher, type Handlers } from './dispatcher.js';
+import { API_VERSION, type EventPayload, type ItemStatus, type QueueItem, type TrainJob } from './contract.js';
+import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher.js';
 import { compareItem, previewCrop, thumbnail } from './images.js';
+import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';
 import type { AppServices } from './services.js';
 
 const APP_VERSION = '0.1.0';
@@ -23,9 +24,15 @@ export function toContractItem(view: QueueItemView): QueueItem {
   return rest;
 }
 
-export function createHandlers(services: AppServices): Partial<Handlers> {
+export function createHandlers(services: AppServices, dispatcherHooks: { modelsChanged(): void } = { modelsChanged: () => {} }): Partial<Handlers> {
   const { queue, settings, roots } = services;
   const jobSettings = (patch: object | undefined) => ({ ...settings.get().jobDefaults, ...patch });
+  const modelFolders = { dirs: services.modelDirs, user: services.userModelsDir };
+  const requireWatch = (id: string) => {
+    const watch = services.watch.get(id);
+    if (!watch) throw new ApiFailure('not_found', `no watch ${id}`);
+    return watch;
+  };
   const requireItem = (id: string) => {
     const item = queue.get(id);
     if (!item) throw new ApiFailure('not_found', `no queue item ${id}`);
@@ -90,8 +97,60 @@ export function createHandlers(services: AppServices): Partial<Handlers> {
       return { ...(await compareItem(item.input, item.output, item.settings.scale, region)), scale: item.settings.scale };
     },
 
+    async 'watch.add'({ folder, settings: patch, ...rest }) {
+      return services.watch.add({ folder, settings: jobSettings(patch), ...rest });
+    },
+    async 'watch.list'() {
+      return { watches: services.watch.list() };
+    },
+    async 'watch.remove'({ id }) {
+      requireWatch(id);
+      await services.watch.remove(id);
+      return {};
+    },
+    async 'watch.pause'({ id }) {
+      requireWatch(id);
+      return services.watch.pause(id);
+    },
+    async 'watch.resume'({ id }) {
+      requireWatch(id);
+      return services.watch.resume(id);
+    },
+    async 'watch.update'({ id, patch: { settings: settingsPatch, ...rest } }) {
+      const current = requireWatch(id);
+      // The service replaces settings as a whole: merge here so a patch changes only the fields it names.
+      return services.watch.update(id, { ...rest, ...(settingsPatch ? { settings: { ...current.settings, ...settingsPatch } } : {}) });
+    },
+
     async 'models.list'() {
-      return { models: await modelInfos(services) };
+      return { models: await listModelInfos(modelFolders) };
+    },
+    async 'models.delete'({ id }) {
+      await deleteModel(modelFolders, id);
+      dispatcherHooks.modelsChanged();
+      return {};
+    },
+    async 'models.import'({ path }) {
+      const info = await importModel(modelFolders, path);
+      dispatcherHooks.modelsChanged();
+      return info;
+    },
+    async 'models.export'({ id, folder }) {
+      return { path: await exportModel(modelFolders, id, folder) };
+    },
+
+    async 'train.start'(input) {
+      const { models } = await listModels(services.modelDirs);
+      if (!models.some((m) => m.id === input.baseModel)) throw new ApiFailure('not_found', `no base model ${input.baseModel}`);
+      return services.training.start(input);
+    },
+    async 'train.cancel'({ id }) {
+      const job = services.training.cancel(id);
+      if (!job) throw new ApiFailure('not_found', `no training job ${id}`);
+      return job;
+    },
+    async 'train.list'() {
+      return { jobs: services.training.list() };
     },
 
     async 'settings.get'() {
@@ -158,33 +217,17 @@ export function forwardServiceEvents(services: AppServices, dispatcher: Dispatch
   on(queue, 'removed', (ids: string[]) => dispatcher.emit('queue.removed', { ids }));
   on(queue, 'order', (ids: string[]) => dispatcher.emit('queue.order', { ids }));
   on(queue, 'progress', (summary: ReturnType<typeof queue.progress>) => dispatcher.emit('queue.progress', { summary }));
-  on(queue, 'log', (entry: { level: 'info' | 'warn' | 'error'; source: string; message: string; time: number }) => dispatcher.emit('log', entry));
+  on(queue, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
   on(settings, 'changed', (value: ReturnType<typeof settings.get>) => dispatcher.emit('settings.changed', { settings: value }));
-  on(settings, 'log', (entry: { level: 'info' | 'warn' | 'error'; source: string; message: string; time: number }) => dispatcher.emit('log', entry));
+  on(settings, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
+  on(services.watch, 'watch', (watch: WatchView) => dispatcher.emit('watch.changed', { watch }));
+  on(services.watch, 'removed', (id: string) => dispatcher.emit('watch.removed', { id }));
+  on(services.watch, 'activity', (activity: WatchActivity) => dispatcher.emit('watch.activity', activity));
+  on(services.watch, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
+  on(services.training, 'changed', (job: TrainJob) => dispatcher.emit('train.changed', { job }));
+  on(services.training, 'progress', (p: EventPayload<'train.progress'>) => dispatcher.emit('train.progress', p));
+  on(services.training, 'modelAdded', () => { void announceModels(services, dispatcher); });
   return () => { for (const d of detach) d(); };
-}
-
-async function modelInfos(services: AppServices): Promise<ModelInfo[]> {
-  const { models } = await listModels(services.modelDirs);
-  return models.map((m) => {
-    const scores: ModelInfo['scores'] = {};
-    for (const [set, byScale] of Object.entries(m.entry?.scores ?? {})) {
-      const score = byScale[`x${m.scale}`];
-      if (score) scores[set] = { psnr: score.psnr, ssim: score.ssim };
-    }
-    return {
-      id: m.id,
-      name: m.id,
-      scale: m.scale,
-      channels: m.channels,
-      architecture: m.spec.name,
-      parameters: parameterCount(m.spec),
-      source: m.root === services.userModelsDir ? 'custom' : 'shipped',
-      scores,
-      baseModel: m.entry?.training?.baseModel ?? null,
-      createdAt: null,
-    };
-  });
 }
 
 async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise<string> {
@@ -198,4 +241,26 @@ async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise
 function safeFileName(name: string): string {
   const base = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim();
   return base && base !== '.' && base !== '..' ? base : 'upload';
+}
+
+/** Sends the model list after a change (a fine-tune finished, a model was imported or deleted). */
+export async function announceModels(services: AppServices, dispatcher: Dispatcher): Promise<void> {
+  try {
+    dispatcher.emit('models.changed', { models: await listModelInfos({ dirs: services.modelDirs, user: services.userModelsDir }) });
+  } catch (error) {
+    dispatcher.emit('log', { level: 'warn', source: 'models', message: `cannot list models: ${(error as Error).message}`, time: Date.now() });
+  }
+}
+
+/**
+ * The API of one process: a dispatcher over `services` with service events forwarded to its subscribers.
+ * Both transports (WebSocket server, Electron IPC) are built on what this returns.
+ */
+export function createAppDispatcher(
+  services: AppServices, options: Omit<DispatcherOptions, 'handlers' | 'roots'> = {},
+): { dispatcher: Dispatcher; detach: () => void } {
+  const hooks = { modelsChanged: () => { void announceModels(services, dispatcher); } };
+  const dispatcher: Dispatcher = createDispatcher({ ...options, handlers: createHandlers(services, hooks), roots: services.roots });
+  const detach = forwardServiceEvents(services, dispatcher);
+  return { dispatcher, detach };
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { createDispatcher, type Dispatcher } from './dispatcher.js';
-import { createHandlers, forwardServiceEvents } from './handlers.js';
+import type { Dispatcher } from './dispatcher.js';
+import { createAppDispatcher } from './handlers.js';
 import { openAppServices, type AppServices, type OpenServicesOptions } from './services.js';
 import { defaultRendererDir } from './static-files.js';
 import { startApiServer, type ApiServer } from './ws-server.js';
@@ -24,8 +24,7 @@ export interface BrowserMode {
 export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
   const allow = (options.allow ?? []).map((dir) => (isAbsolute(dir) ? dir : resolve(dir)));
   const services = await openAppServices({ ...options, allow });
-  const dispatcher = createDispatcher({ handlers: createHandlers(services), roots: services.roots });
-  const detach = forwardServiceEvents(services, dispatcher);
+  const { dispatcher, detach } = createAppDispatcher(services);
   let server: ApiServer;
   try {
     server = await startApiServer({

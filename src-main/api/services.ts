@@ -5,8 +5,12 @@ import { shippedModelsDir } from '../engine/models/store.js';
 import { engineRunner } from '../jobs/engine-runner.js';
 import { JobQueue } from '../jobs/queue.js';
 import { SettingsStore } from '../settings/store.js';
+import { fineTune } from '../training/finetune.js';
+import { WatchService } from '../watch/service.js';
 import { createEngineClient, type EngineClient } from '../workers/engine-client.js';
+import { listModels } from '../engine/models/store.js';
 import { createAllowedRoots, type AllowedRoots } from './roots.js';
+import { TrainingJobs } from './training-jobs.js';
 
 /**
  * Everything the API drives, opened from one state folder. The composition root for `subpixel serve` and the
@@ -16,6 +20,8 @@ export interface AppServices {
   paths: StatePaths;
   settings: SettingsStore;
   queue: JobQueue;
+  watch: WatchService;
+  training: TrainingJobs;
   engine: EngineClient;
   roots: AllowedRoots;
   /** Model folders, first match wins: shipped models, then the user's (fine-tuned, imported) under the state folder. */
@@ -34,7 +40,7 @@ export interface OpenServicesOptions {
   allow?: string[];
   /** Include the user's home in the allowed roots (default true). */
   allowHome?: boolean;
-  /** Start dispatching queue items at once (default true). */
+  /** Start dispatching queue items and watching folders at once (default true). */
   autoStart?: boolean;
 }
 
@@ -55,16 +61,40 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     concurrency: 2,
     autoStart: options.autoStart,
   });
+  const watch = await WatchService.open({
+    watchesPath: paths.watches,
+    ledgerPath: paths.watchLedger,
+    queue,
+    stabilityMs: settings.get().watch.stabilityMs,
+  });
+  if (options.autoStart !== false) await watch.start();
+  const training = new TrainingJobs(
+    ({ id, outDir, input }, onProgress, signal) => fineTune({
+      id, outDir, baseModel: input.baseModel, hrFolders: input.hrDirs, steps: input.steps, degradation: input.preset,
+      searchPaths: modelDirs,
+      ...(input.validationDir ? { valFolder: input.validationDir } : {}),
+      ...(input.batchSize ? { batchSize: input.batchSize } : {}),
+      ...(input.patchSize ? { patchSize: input.patchSize } : {}),
+      ...(input.learningRate ? { lr: input.learningRate } : {}),
+      ...(input.valEvery ? { valEvery: input.valEvery } : {}),
+    }, onProgress, signal),
+    paths.models,
+    async () => (await listModels(modelDirs)).models.map((m) => m.id),
+  );
   const roots = await createAllowedRoots([...(options.allowHome === false ? [] : [homedir()]), ...(options.allow ?? [])]);
   return {
     paths,
     settings,
     queue,
+    watch,
+    training,
     engine,
     roots,
     modelDirs,
     userModelsDir: paths.models,
     async close() {
+      await training.close();
+      await watch.close();
       await queue.close({ cancelRunning: true });
       await engine.close();
     },

@@ -8,8 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import type { AnyEvent, Result } from '../../src-main/api/contract.js';
-import { createDispatcher } from '../../src-main/api/dispatcher.js';
-import { createHandlers, forwardServiceEvents } from '../../src-main/api/handlers.js';
+import { createAppDispatcher } from '../../src-main/api/handlers.js';
 import { startBrowserMode } from '../../src-main/api/serve-app.js';
 import { openAppServices } from '../../src-main/api/services.js';
 import { appUrlMatcher, createIpcCallHandler, forwardEvents, type InvokeEventLike } from '../../src-main/electron/ipc-transport.js';
@@ -162,8 +161,7 @@ export function fakeInvokeEvent(url = APP_FRAME_URL, parent: unknown = null): In
 
 export async function startIpcTransport(fx: Fixture): Promise<TestTransport & { invoke: ReturnType<typeof createIpcCallHandler> }> {
   const services = await openAppServices({ home: fx.home, allow: [fx.allowed], allowHome: false, autoStart: false });
-  const dispatcher = createDispatcher({ handlers: createHandlers(services), roots: services.roots });
-  const detach = forwardServiceEvents(services, dispatcher);
+  const { dispatcher, detach } = createAppDispatcher(services);
   const invoke = createIpcCallHandler(dispatcher, { isAppUrl: appUrlMatcher({ rendererDir: RENDERER_DIR }), isOwnWebContents: (s) => s.id === 1 });
   const events: AnyEvent[] = [];
   const waiter = eventWaiter(events);

@@ -1,0 +1,100 @@
+import { cp, rm, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { parameterCount } from '../engine/models/spec.js';
+import { listModels, loadModelDir, manifestEntryFor, readManifest, upsertManifestEntry, type ModelListing } from '../engine/models/store.js';
+import { writeFileAtomic } from '../settings/atomic-file.js';
+import type { ModelInfo } from './contract.js';
+import { ApiFailure } from './dispatcher.js';
+
+/** The model commands over the model store: shipped models are read-only, custom ones live in the user's folder. */
+export interface ModelFolders {
+  /** Search order, first match wins. */
+  dirs: string[];
+  /** Where imports and fine-tunes go. */
+  user: string;
+}
+
+export async function listModelInfos(folders: ModelFolders): Promise<ModelInfo[]> {
+  const { models } = await listModels(folders.dirs);
+  return models.map((m) => toModelInfo(m, folders));
+}
+
+function toModelInfo(m: ModelListing, folders: ModelFolders): ModelInfo {
+  const scores: ModelInfo['scores'] = {};
+  for (const [set, byScale] of Object.entries(m.entry?.scores ?? {})) {
+    const score = byScale[`x${m.scale}`];
+    if (score) scores[set] = { psnr: score.psnr, ssim: score.ssim };
+  }
+  // Fine-tunes record their held-out validation score instead of benchmark scores.
+  const validation = (m.entry as { validation?: { after?: { psnr: number; ssim: number } } } | undefined)?.validation?.after;
+  if (validation && !scores.validation) scores.validation = { psnr: validation.psnr, ssim: validation.ssim };
+  const finishedAt = m.entry?.training?.finishedAt ? Date.parse(m.entry.training.finishedAt) : NaN;
+  return {
+    id: m.id,
+    name: m.id,
+    scale: m.scale,
+    channels: m.channels,
+    architecture: m.spec.name,
+    parameters: parameterCount(m.spec),
+    source: resolve(m.root) === resolve(folders.user) ? 'custom' : 'shipped',
+    scores,
+    baseModel: m.entry?.training?.baseModel ?? null,
+    createdAt: Number.isFinite(finishedAt) ? finishedAt : null,
+  };
+}
+
+async function findModel(folders: ModelFolders, id: string): Promise<ModelListing> {
+  const { models } = await listModels(folders.dirs);
+  const found = models.find((m) => m.id === id);
+  if (!found) throw new ApiFailure('not_found', `no model ${id}`);
+  return found;
+}
+
+export async function deleteModel(folders: ModelFolders, id: string): Promise<void> {
+  const model = await findModel(folders, id);
+  if (resolve(model.root) !== resolve(folders.user)) throw new ApiFailure('conflict', `${id} is a shipped model and cannot be deleted`);
+  const entries = await readManifest(model.root);
+  const kept = entries.filter((e) => e.id !== id);
+  if (kept.length !== entries.length) {
+    // Same layout the store writes ({ version, models }); the entry goes first so a crash never lists a missing folder.
+    await writeFileAtomic(join(model.root, 'manifest.json'), `${JSON.stringify({ version: 1, models: kept }, null, 2)}\n`);
+  }
+  await rm(model.dir, { recursive: true, force: true });
+}
+
+/** Copies a model folder into the user's models; the folder must load as a model and its id be new. */
+export async function importModel(folders: ModelFolders, path: string): Promise<ModelInfo> {
+  let loaded;
+  try {
+    loaded = await loadModelDir(path);
+  } catch (error) {
+    throw new ApiFailure('bad_request', `${path} is not a usable model folder: ${(error as Error).message}`);
+  }
+  const { models } = await listModels(folders.dirs);
+  if (models.some((m) => m.id === loaded.id)) throw new ApiFailure('conflict', `a model with id ${loaded.id} exists already`);
+  const target = join(folders.user, loaded.id);
+  if (await exists(target)) throw new ApiFailure('conflict', `${target} exists already`);
+  await cp(path, target, { recursive: true, errorOnExist: true, force: false, filter: withoutCheckpoints(path) });
+  await upsertManifestEntry(folders.user, manifestEntryFor({ ...loaded, dir: target }, loaded.id));
+  const info = (await listModelInfos(folders)).find((m) => m.id === loaded.id);
+  if (!info) throw new ApiFailure('internal', `imported ${loaded.id} but it does not list`);
+  return info;
+}
+
+/** Copies a model's folder (without training checkpoints) to `<folder>/<id>`. */
+export async function exportModel(folders: ModelFolders, id: string, folder: string): Promise<string> {
+  const model = await findModel(folders, id);
+  const target = join(folder, id);
+  if (await exists(target)) throw new ApiFailure('conflict', `${target} exists already`);
+  await cp(model.dir, target, { recursive: true, errorOnExist: true, force: false, filter: withoutCheckpoints(model.dir) });
+  return target;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** Training checkpoints (a fine-tune's resumable state) are not part of a deployable model. */
+function withoutCheckpoints(root: string): (src: string) => boolean {
+  return (src) => relative(root, src).split(sep)[0] !== 'checkpoint';
+}
