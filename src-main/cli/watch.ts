@@ -1,0 +1,121 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { stateHome, statePaths } from '../common/state-home.js';
+import { shippedModelsDir } from '../engine/models/store.js';
+import { engineRunner } from '../jobs/engine-runner.js';
+import { JobQueue } from '../jobs/queue.js';
+import { OUTPUT_FORMATS, type JobSettingsInput } from '../jobs/types.js';
+import { SettingsStore } from '../settings/store.js';
+import { WatchService } from '../watch/service.js';
+import { createEngineClient } from '../workers/engine-client.js';
+
+interface WatchCliOptions {
+  output: string;
+  scale: 2 | 3 | 4;
+  model?: string;
+  format: JobSettingsInput['format'];
+  quality?: number;
+  recursive: boolean;
+}
+
+function parseScale(value: string): 2 | 3 | 4 {
+  if (value === '2' || value === '3' || value === '4') return Number(value) as 2 | 3 | 4;
+  throw new InvalidArgumentError('scale must be 2, 3 or 4');
+}
+
+function parseFormat(value: string): JobSettingsInput['format'] {
+  const formats = ['keep', ...OUTPUT_FORMATS] as const;
+  const found = formats.find((f) => f === value.toLowerCase());
+  if (!found) throw new InvalidArgumentError(`format must be one of ${formats.join(', ')}`);
+  return found;
+}
+
+function parseQuality(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('quality must be an integer 1..100');
+  return n;
+}
+
+/** `subpixel watch <folder…> -o <dir> -s <scale>`: the app's watch and queue services, headless, until stopped. */
+export function registerWatchCommand(program: Command): void {
+  program.command('watch')
+    .description('watch folders and upscale every image that lands in them, until stopped (Ctrl+C / SIGTERM)')
+    .argument('<folders...>', 'folders to watch')
+    .requiredOption('-o, --output <dir>', 'output folder (sub-folders of a watched folder are kept)')
+    .requiredOption('-s, --scale <n>', 'scale factor: 2, 3 or 4', parseScale)
+    .option('-m, --model <id>', 'model id or folder (default: the default model for the scale)')
+    .option('--format <format>', `output format: keep, ${OUTPUT_FORMATS.join(', ')}`, parseFormat, 'keep')
+    .option('--quality <n>', 'quality 1..100 for jpg, webp and avif', parseQuality)
+    .option('--recursive', 'also watch sub-folders', false)
+    .action(async (folders: string[], options: WatchCliOptions) => {
+      await runWatch(folders, options);
+    });
+}
+
+async function runWatch(folders: string[], options: WatchCliOptions): Promise<void> {
+  const paths = statePaths(stateHome());
+  await mkdir(paths.models, { recursive: true });
+  const settings = await SettingsStore.open(paths.settings);
+  for (const w of settings.warnings) console.error(`warning: ${w}`);
+  const engine = createEngineClient();
+  const { backend, tile } = settings.get().engine;
+  const queue = await JobQueue.open({
+    journalPath: paths.queueJournal,
+    runner: engineRunner(engine, { modelSearchPaths: [shippedModelsDir(), paths.models], backend, tile }),
+    concurrency: 2,
+  });
+  const watches = await WatchService.open({
+    watchesPath: paths.watches, ledgerPath: paths.watchLedger, queue, stabilityMs: settings.get().watch.stabilityMs,
+  });
+
+  queue.on('item', (item) => {
+    if (item.state === 'done') console.log(`done    ${item.input} -> ${item.output}`);
+    else if (item.state === 'skipped') console.log(`skipped ${item.input}: ${item.error}`);
+  });
+  queue.on('log', (e) => console.error(`${e.level}: ${e.message}`));
+  watches.on('log', (e) => console.error(`${e.level}: ${e.message}`));
+  watches.on('activity', (a) => {
+    if (a.kind === 'queued') console.log(`queued  ${a.path}`);
+    else if (a.kind === 'unavailable' || a.kind === 'available' || a.kind === 'error' || a.kind === 'moved') {
+      console.error(`${a.kind}: ${a.path ? `${a.path} ` : ''}${a.message ?? ''}`);
+    }
+  });
+
+  const settingsFor = (): JobSettingsInput => ({
+    ...settings.get().jobDefaults,
+    scale: options.scale,
+    model: options.model ?? null,
+    format: options.format,
+    ...(options.quality ? { quality: options.quality } : {}),
+    outputDir: resolve(options.output),
+  });
+  // A folder watched before keeps its id (and so its ledger): only its settings are brought up to date.
+  for (const folder of folders.map((f) => resolve(f))) {
+    const existing = watches.list().find((w) => w.folder === folder);
+    const config = { folder, settings: settingsFor(), recursive: options.recursive, paused: false };
+    if (existing) await watches.update(existing.id, config);
+    else await watches.add(config);
+  }
+  console.error(`watching ${folders.length} folder(s); state in ${paths.home}; Ctrl+C to stop`);
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        console.error(`${signal} again: exiting now (the running item stays queued)`);
+        process.exit(130);
+      }
+      stopping = true;
+      console.error(`${signal}: stopping (the running item stays queued for next time)`);
+      void (async () => {
+        await watches.close();
+        await queue.close({ cancelRunning: true });
+        await engine.close();
+        resolveStop();
+      })();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
