@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeFixture, startIpcTransport, startWsTransport, type Fixture, type TestTransport } from './api-harness.js';
+import { existsSync } from 'node:fs';
+import { makeFixture, startIpcTransport, startWsTransport, TEST_MODEL, type Fixture, type TestTransport } from './api-harness.js';
 
 const transports = [
   { name: 'websocket', start: startWsTransport },
@@ -113,9 +114,98 @@ for (const { name, start } of transports) {
       await err('files.thumbnail', { path: join(fx.allowed, 'missing.png') }, 'bad_request');
     });
 
-    test('models.list answers with the models found (possibly none)', async () => {
+    test('watch: add, pause, resume, update only the named settings, remove', async () => {
+      const folder = join(fx.allowed, 'watched');
+      const watch = await ok('watch.add', { folder, recursive: false, exclude: ['*.tmp'], settings: { format: 'webp' } });
+      assert.equal(watch.folder, folder);
+      assert.equal(watch.settings.format, 'webp');
+      assert.equal(watch.settings.scale, 2, 'other settings come from the defaults');
+      await api.waitForEvent((e) => e.event === 'watch.changed' && e.payload.watch.id === watch.id);
+      assert.deepEqual((await ok('watch.list', {})).watches.map((w: { id: string }) => w.id), [watch.id]);
+      assert.equal((await ok('watch.pause', { id: watch.id })).paused, true);
+      assert.equal((await ok('watch.resume', { id: watch.id })).paused, false);
+      const updated = await ok('watch.update', { id: watch.id, patch: { settings: { quality: 70 } } });
+      assert.equal(updated.settings.quality, 70);
+      assert.equal(updated.settings.format, 'webp', 'a patch keeps the settings it does not name');
+      assert.deepEqual(updated.exclude, ['*.tmp']);
+      await err('watch.pause', { id: 'no-such-watch' }, 'not_found');
+      await ok('watch.remove', { id: watch.id });
+      await api.waitForEvent((e) => e.event === 'watch.removed' && e.payload.id === watch.id);
+      assert.deepEqual((await ok('watch.list', {})).watches, []);
+    });
+
+    test('models: list, export, import conflict, delete, import back', async () => {
       const { models } = await ok('models.list', {});
-      assert.ok(Array.isArray(models));
+      const mine = models.find((m: { id: string }) => m.id === TEST_MODEL);
+      assert.ok(mine, 'the user model is listed');
+      assert.equal(mine.source, 'custom');
+      assert.equal(mine.scale, 2);
+      const exportDir = join(fx.allowed, `export-${name}`);
+      const { path } = await ok('models.export', { id: TEST_MODEL, folder: exportDir });
+      assert.equal(path, join(exportDir, TEST_MODEL));
+      assert.ok(existsSync(join(path, 'model.json')));
+      await err('models.export', { id: TEST_MODEL, folder: exportDir }, 'conflict');
+      await err('models.import', { path }, 'conflict');
+      await err('models.import', { path: fx.inputs }, 'bad_request');
+      await ok('models.delete', { id: TEST_MODEL });
+      await api.waitForEvent((e) => e.event === 'models.changed' && !e.payload.models.some((m) => m.id === TEST_MODEL));
+      await err('models.delete', { id: TEST_MODEL }, 'not_found');
+      const back = await ok('models.import', { path });
+      assert.equal(back.id, TEST_MODEL);
+      assert.equal(back.source, 'custom');
+      assert.ok((await ok('models.list', {})).models.some((m: { id: string }) => m.id === TEST_MODEL));
+    });
+
+    test('preview upscales a crop with the model; bicubic before, same size after', async () => {
+      const preview = await ok('preview', { path: join(fx.inputs, 'chelsea.png'), region: { x: 100, y: 50, width: 40, height: 30 }, model: TEST_MODEL, scale: 2 });
+      assert.deepEqual(preview.region, { x: 100, y: 50, width: 40, height: 30 });
+      assert.equal(preview.model, TEST_MODEL);
+      for (const image of [preview.before, preview.after]) {
+        assert.match(image.dataUrl, /^data:image\/png;base64,/);
+        assert.deepEqual([image.width, image.height], [80, 60]);
+      }
+      assert.notEqual(preview.before.dataUrl, preview.after.dataUrl);
+      await err('preview', { path: join(fx.inputs, 'chelsea.png'), model: 'no-such-model', scale: 2 }, 'internal');
+    });
+
+    test('a finished item can be compared; an item that fails carries its error in words', async () => {
+      const { writeFile } = await import('node:fs/promises');
+      const broken = join(fx.allowed, `broken-${name}.png`);
+      await writeFile(broken, 'this is not a PNG');
+      const { items } = await ok('queue.add', { paths: [join(fx.inputs, 'chelsea.png'), broken], settings: { model: TEST_MODEL, outputDir: join(fx.allowed, `out-${name}`) } });
+      await ok('queue.resume', {});
+      const ids = items.map((i: { id: string }) => i.id);
+      const finished = async () => (await ok('queue.list', {})).items.filter((i: { id: string; state: string }) => ids.includes(i.id) && ['done', 'failed'].includes(i.state));
+      for (let i = 0; i < 300 && (await finished()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await ok('queue.pause', {});
+      const [good, bad] = ids.map((id: string) => (async () => (await ok('queue.list', {})).items.find((i: { id: string }) => i.id === id))());
+      const done = await good;
+      const failed = await bad;
+      assert.equal(done.state, 'done', done.error ?? '');
+      assert.deepEqual([done.result.width, done.result.height], [902, 600]);
+      assert.equal(failed.state, 'failed');
+      assert.ok(failed.error && failed.error.length > 5, 'the failure is explained');
+      const compare = await ok('queue.compare', { id: done.id, region: { x: 0, y: 0, width: 50, height: 40 } });
+      assert.equal(compare.scale, 2);
+      assert.deepEqual([compare.before.width, compare.before.height, compare.after.width, compare.after.height], [100, 80, 100, 80]);
+      await ok('queue.remove', { ids });
+    });
+
+    test('train: a short real fine-tune reports progress and adds a model', async () => {
+      const job = await ok('train.start', { name: `Tiny ${name}`, hrDirs: [fx.inputs], baseModel: TEST_MODEL, preset: 'bicubic', steps: 3, batchSize: 2, patchSize: 16, valEvery: 3 });
+      assert.ok(['queued', 'running'].includes(job.status));
+      assert.ok((await ok('train.list', {})).jobs.some((j: { id: string }) => j.id === job.id));
+      const end = await api.waitForEvent((e) => e.event === 'train.changed' && e.payload.job.id === job.id && ['done', 'failed', 'canceled'].includes(e.payload.job.status), 50_000);
+      assert.equal(end.event === 'train.changed' && end.payload.job.status, 'done', JSON.stringify(end.payload));
+      await api.waitForEvent((e) => e.event === 'train.progress' && e.payload.jobId === job.id);
+      const final = (await ok('train.list', {})).jobs.find((j: { id: string }) => j.id === job.id);
+      assert.ok(final.history.length > 0);
+      assert.equal(final.modelId, job.id);
+      await api.waitForEvent((e) => e.event === 'models.changed' && e.payload.models.some((m) => m.id === job.id));
+      const model = (await ok('models.list', {})).models.find((m: { id: string }) => m.id === job.id);
+      assert.equal(model.baseModel, TEST_MODEL);
+      await err('train.cancel', { id: 'no-such-job' }, 'not_found');
+      await err('train.start', { name: 'x', hrDirs: [fx.inputs], baseModel: 'no-such-model', preset: 'bicubic', steps: 1 }, 'not_found');
     });
 
     test('dialog.open is refused without a native dialog', async () => {

@@ -14,6 +14,7 @@ import { openAppServices } from '../../src-main/api/services.js';
 import { appUrlMatcher, createIpcCallHandler, forwardEvents, type InvokeEventLike } from '../../src-main/electron/ipc-transport.js';
 
 export const SAMPLES = resolve('resources/samples');
+export const TEST_MODEL = 'tiny-test-x2';
 
 export interface Fixture {
   root: string;
@@ -39,6 +40,11 @@ export async function makeFixture(): Promise<Fixture> {
   await copyFile(join(SAMPLES, 'chelsea.png'), join(outside, 'secret.png'));
   // A link inside the allowed folder that leads out of it.
   await symlink(outside, join(allowed, 'escape'));
+  await mkdir(join(allowed, 'watched'), { recursive: true });
+  // A small real model (random weights) among the user's models, so upscaling, preview and fine-tuning run for real.
+  const { saveModel } = await import('../../src-main/engine/models/store.js');
+  const { classicEspcn, randomWeights } = await import('../../src-main/engine/models/spec.js');
+  await saveModel(join(root, 'state', 'models', TEST_MODEL), randomWeights({ ...classicEspcn(2), widths: [8, 8] }, 7), { id: TEST_MODEL });
   return { root, allowed, outside, home: join(root, 'state'), inputs, remove: () => rm(root, { recursive: true, force: true }) };
 }
 

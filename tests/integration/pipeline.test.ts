@@ -54,12 +54,12 @@ describe('tiled upscaling equals whole-image upscaling', () => {
         let raster = await sampleCrop(w, h, channels === 4 ? 3 : channels);
         if (channels === 4) raster = withAlphaRamp(raster);
         const session = sessions.get(spec.name)!;
-        const whole = await upscaleRaster(raster, session, spec, { tile: 4096 });
+        const whole = await upscaleRaster(raster, { model: session }, spec, { tile: 4096 });
         assert.equal(whole.width, w * spec.scale);
         assert.equal(whole.height, h * spec.scale);
         assert.equal(whole.channels, raster.channels);
         for (const tile of [7, 16]) {
-          const tiled = await upscaleRaster(raster, session, spec, { tile });
+          const tiled = await upscaleRaster(raster, { model: session }, spec, { tile });
           assert.deepEqual(tiled.data, whole.data, `tile ${tile} differs from whole-image output`);
         }
       });
@@ -70,8 +70,8 @@ describe('tiled upscaling equals whole-image upscaling', () => {
     const spec = classicEspcn(3);
     const grey = await sampleCrop(31, 26, 1);
     const rgb: Raster = { ...grey, channels: 3, data: new Uint8Array(grey.data.length * 3).map((_, i) => grey.data[Math.floor(i / 3)]) };
-    const fromGrey = await upscaleRaster(grey, sessions.get(spec.name)!, spec, { tile: 8 });
-    const fromRgb = await upscaleRaster(rgb, sessions.get(spec.name)!, spec, { tile: 8 });
+    const fromGrey = await upscaleRaster(grey, { model: sessions.get(spec.name)! }, spec, { tile: 8 });
+    const fromRgb = await upscaleRaster(rgb, { model: sessions.get(spec.name)! }, spec, { tile: 8 });
     assert.equal(fromGrey.channels, 1);
     for (let i = 0; i < fromGrey.data.length; i++) assert.ok(Math.abs(fromGrey.data[i] - fromRgb.data[i * 3]) <= 1);
   });
@@ -79,7 +79,7 @@ describe('tiled upscaling equals whole-image upscaling', () => {
   it('alpha is upscaled with bicubic and re-attached', async () => {
     const spec = classicEspcn(3);
     const rgba = withAlphaRamp(await sampleCrop(20, 12, 3));
-    const out = await upscaleRaster(rgba, sessions.get(spec.name)!, spec, { tile: 4096 });
+    const out = await upscaleRaster(rgba, { model: sessions.get(spec.name)! }, spec, { tile: 4096 });
     const alpha = { data: Float32Array.from({ length: 20 * 12 }, (_, i) => rgba.data[i * 4 + 3]), width: 20, height: 12 };
     const expected = imresize(alpha, 60, 36);
     for (let i = 0; i < 60 * 36; i++) assert.equal(out.data[i * 4 + 3], Math.min(255, Math.max(0, Math.round(expected.data[i]))));
@@ -88,7 +88,7 @@ describe('tiled upscaling equals whole-image upscaling', () => {
   it('16-bit input stays 16-bit with more than 8 bits of precision', async () => {
     const spec = classicEspcn(3);
     const raster = await sampleCrop(24, 18, 3, 16);
-    const out = await upscaleRaster(raster, sessions.get(spec.name)!, spec, {});
+    const out = await upscaleRaster(raster, { model: sessions.get(spec.name)! }, spec, {});
     assert.equal(out.bitDepth, 16);
     assert.ok(out.data instanceof Uint16Array);
     assert.ok(Array.from(out.data).some((v) => v % 257 !== 0), 'values are not just 8-bit values scaled up');
@@ -111,8 +111,8 @@ describe('tiled upscaling equals whole-image upscaling', () => {
     };
     const raster = await sampleCrop(45, 38, 3);
     const progress: number[] = [];
-    const out = await upscaleRaster(raster, limited, spec, { tile: 40, onProgress: (p) => progress.push(p.tilesTotal) });
-    const reference = await upscaleRaster(raster, real, spec, { tile: 4096 });
+    const out = await upscaleRaster(raster, { model: limited }, spec, { tile: 40, onProgress: (p) => progress.push(p.tilesTotal) });
+    const reference = await upscaleRaster(raster, { model: real }, spec, { tile: 4096 });
     assert.ok(refusals.length >= 1);
     assert.deepEqual(out.data, reference.data);
     assert.ok(progress.at(-1)! > 4, 'the split tiles were counted');
@@ -123,7 +123,7 @@ describe('tiled upscaling equals whole-image upscaling', () => {
     const controller = new AbortController();
     const raster = await sampleCrop(64, 64, 3);
     await assert.rejects(
-      upscaleRaster(raster, sessions.get(spec.name)!, spec, { tile: 8, signal: controller.signal, onProgress: () => controller.abort() }),
+      upscaleRaster(raster, { model: sessions.get(spec.name)! }, spec, { tile: 8, signal: controller.signal, onProgress: () => controller.abort() }),
       (e: Error) => e.name === 'AbortError',
     );
   });
