@@ -87,3 +87,18 @@ export function registerIpcTransport(ipcMain: IpcMain, dispatcher: Dispatcher, t
 export function attachWindow(dispatcher: Dispatcher, webContents: WebContents): () => void {
   return forwardEvents(dispatcher, webContents);
 }
+
+/** The part of Electron's dialog module used for `dialog.open`. */
+export interface OpenDialogLike {
+  showOpenDialog(options: { title?: string; properties: Array<'openFile' | 'openDirectory' | 'multiSelections'> }): Promise<{ canceled: boolean; filePaths: string[] }>;
+}
+
+/** `AppServices.pickPaths` for the desktop app: the system open dialog (what the user picks becomes an allowed root). */
+export function dialogPicker(dialog: OpenDialogLike) {
+  return async (request: { kind: 'files' | 'folder'; multiple: boolean; title?: string }): Promise<string[]> => {
+    const properties: Array<'openFile' | 'openDirectory' | 'multiSelections'> = [request.kind === 'folder' ? 'openDirectory' : 'openFile'];
+    if (request.multiple) properties.push('multiSelections');
+    const result = await dialog.showOpenDialog({ ...(request.title ? { title: request.title } : {}), properties });
+    return result.canceled ? [] : result.filePaths;
+  };
+}

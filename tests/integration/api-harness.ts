@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import type { AnyEvent, Result } from '../../src-main/api/contract.js';
 import { createAppDispatcher } from '../../src-main/api/handlers.js';
 import { startBrowserMode } from '../../src-main/api/serve-app.js';
-import { openAppServices } from '../../src-main/api/services.js';
+import { openAppServices, type AppServices } from '../../src-main/api/services.js';
 import { appUrlMatcher, createIpcCallHandler, forwardEvents, type InvokeEventLike } from '../../src-main/electron/ipc-transport.js';
 
 export const SAMPLES = resolve('resources/samples');
@@ -165,7 +165,7 @@ export function fakeInvokeEvent(url = APP_FRAME_URL, parent: unknown = null): In
   return { senderFrame: { url, parent }, sender: { id: 1 } };
 }
 
-export async function startIpcTransport(fx: Fixture): Promise<TestTransport & { invoke: ReturnType<typeof createIpcCallHandler> }> {
+export async function startIpcTransport(fx: Fixture): Promise<TestTransport & { invoke: ReturnType<typeof createIpcCallHandler>; services: AppServices }> {
   const services = await openAppServices({ home: fx.home, allow: [fx.allowed], allowHome: false, autoStart: false });
   const { dispatcher, detach } = createAppDispatcher(services);
   const invoke = createIpcCallHandler(dispatcher, { isAppUrl: appUrlMatcher({ rendererDir: RENDERER_DIR }), isOwnWebContents: (s) => s.id === 1 });
@@ -182,6 +182,7 @@ export async function startIpcTransport(fx: Fixture): Promise<TestTransport & { 
   return {
     name: 'ipc',
     invoke,
+    services,
     // structuredClone: what crosses Electron IPC is a structured clone, never the live object.
     call: async (command, input) => structuredClone(await invoke(fakeInvokeEvent(), command, structuredClone(input))),
     events,

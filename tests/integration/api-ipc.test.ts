@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { dialogPicker } from '../../src-main/electron/ipc-transport.js';
 import { fakeInvokeEvent, makeFixture, startIpcTransport, type Fixture } from './api-harness.js';
 
 describe('IPC transport refuses frames that are not ours', () => {
@@ -47,5 +48,21 @@ describe('IPC transport refuses frames that are not ours', () => {
     assert.equal(settings.ok && settings.value.ui.theme, 'system');
     const added = await api.call('queue.add', { paths: [join(fx.inputs, 'chelsea.png')] });
     assert.equal(added.ok && added.value.items.length, 1);
+  });
+
+  test('a folder picked in the native dialog becomes an allowed root', async () => {
+    const outsideImage = join(fx.outside, 'secret.png');
+    const before = await api.call('queue.add', { paths: [outsideImage] });
+    assert.equal(!before.ok && before.error.code, 'forbidden_path');
+    const asked: unknown[] = [];
+    // Electron's dialog module, answering as if the user chose the folder.
+    api.services.pickPaths = dialogPicker({
+      showOpenDialog: async (options) => { asked.push(options); return { canceled: false, filePaths: [fx.outside] }; },
+    });
+    const picked = await api.call('dialog.open', { kind: 'folder', title: 'Add images' });
+    assert.deepEqual(picked.ok && picked.value.paths, [fx.outside]);
+    assert.deepEqual(asked, [{ title: 'Add images', properties: ['openDirectory'] }]);
+    const after = await api.call('queue.add', { paths: [outsideImage] });
+    assert.equal(after.ok && after.value.items.length, 1);
   });
 });
