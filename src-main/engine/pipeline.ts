@@ -5,10 +5,13 @@
  * Per tile: the model runs on Y (Y models) or RGB (RGB models); for Y models on colour images the chroma is
  * upscaled with bicubic from the same haloed crop, and alpha likewise; the result is written straight into
  * the output raster. Grey stays grey, 16-bit stays 16-bit.
+ *
+ * Two ways to run a tile: a fused pixel session (the backend does colour, resampling and quantisation in its own
+ * threads: ORT) or a model-only session with those steps in JavaScript (TF.js backends).
  */
 import type { ArchitectureSpec } from './models/spec.js';
 import { receptiveRadius } from './models/spec.js';
-import type { InferenceSession } from './backends/types.js';
+import type { InferenceSession, PixelSession } from './backends/types.js';
 import type { Plane, Raster } from './raster.js';
 import { maxValue } from './raster.js';
 import { BT601 } from './color.js';
@@ -140,9 +143,49 @@ function writeTile(out: Raster, tile: Tile, scale: number, modelChannels: 1 | 3,
   }
 }
 
+/** What runs the tiles: a model-only session, and a fused pixel session for this raster's channels when the backend has one. */
+export interface TileSessions {
+  model: InferenceSession;
+  pixels?: PixelSession;
+}
+
+/** Copies the inner part of a fused session's output (already integer samples) into the output raster. */
+function writeSamples(out: Raster, tile: Tile, scale: number, samples: Float32Array): void {
+  const { channels } = out;
+  const srWidth = tile.inWidth * scale;
+  const offX = (tile.x - tile.inX) * scale;
+  const offY = (tile.y - tile.inY) * scale;
+  const rowLength = tile.width * scale * channels;
+  for (let row = 0; row < tile.height * scale; row++) {
+    const from = ((offY + row) * srWidth + offX) * channels;
+    // Typed-array set converts float to integer natively; the values are already clipped and rounded.
+    out.data.set(samples.subarray(from, from + rowLength), ((tile.y * scale + row) * out.width + tile.x * scale) * channels);
+  }
+}
+
+async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSessions, spec: ArchitectureSpec): Promise<void> {
+  const { scale } = spec;
+  const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
+  if (sessions.pixels) {
+    const samples = await sessions.pixels.run(Float32Array.from(crop.data), tile.inHeight, tile.inWidth, maxValue(raster.bitDepth));
+    writeSamples(out, tile, scale, samples);
+    return;
+  }
+  const sr = await sessions.model.run(modelInput(crop, spec.channels), tile.inHeight, tile.inWidth);
+  const srWidth = tile.inWidth * scale;
+  const srHeight = tile.inHeight * scale;
+  const result: TileOutput = { sr };
+  if (spec.channels === 1 && raster.channels >= 3) {
+    const [cb, cr] = chromaPlanes(crop);
+    result.chroma = [imresize(cb, srWidth, srHeight), imresize(cr, srWidth, srHeight)];
+  }
+  if (raster.channels === 2 || raster.channels === 4) result.alpha = imresize(channelPlane(crop, raster.channels - 1), srWidth, srHeight);
+  writeTile(out, tile, scale, spec.channels, result);
+}
+
 export async function upscaleRaster(
   raster: Raster,
-  session: InferenceSession,
+  sessions: TileSessions,
   spec: ArchitectureSpec,
   options: RasterUpscaleOptions = {},
 ): Promise<Raster> {
@@ -158,8 +201,6 @@ export async function upscaleRaster(
     channels: raster.channels,
     bitDepth: raster.bitDepth,
   };
-  const colour = raster.channels >= 3;
-  const hasAlpha = raster.channels === 2 || raster.channels === 4;
   let limit = options.tile && options.tile > 0 ? options.tile : tileSizeForBudget(spec);
   const queue = planTiles(raster.width, raster.height, limit, halo);
   let tilesTotal = queue.length;
@@ -168,35 +209,22 @@ export async function upscaleRaster(
   while (queue.length) {
     if (options.signal?.aborted) throw abortError();
     const tile = queue.shift()!;
-    if (Math.max(tile.width, tile.height) > limit) {
+    const edge = Math.max(tile.width, tile.height);
+    if (edge > limit) {
       const parts = splitTile(tile, halo, raster.width, raster.height);
       queue.unshift(...parts);
       tilesTotal += parts.length - 1;
       continue;
     }
-    const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
-    let sr: Float32Array;
     try {
-      sr = await session.run(modelInput(crop, spec.channels), tile.inHeight, tile.inWidth);
+      await runTile(raster, out, tile, sessions, spec);
     } catch (error) {
-      const edge = Math.max(tile.width, tile.height);
       if (!isOutOfMemory(error) || edge <= SMALLEST_TILE) throw error;
       // Out of memory: halve the tile for this and every later tile, and retry.
       limit = Math.max(SMALLEST_TILE, Math.ceil(edge / 2));
-      const parts = splitTile(tile, halo, raster.width, raster.height);
-      queue.unshift(...parts);
-      tilesTotal += parts.length - 1;
+      queue.unshift(tile);
       continue;
     }
-    const srWidth = tile.inWidth * scale;
-    const srHeight = tile.inHeight * scale;
-    const result: TileOutput = { sr };
-    if (spec.channels === 1 && colour) {
-      const [cb, cr] = chromaPlanes(crop);
-      result.chroma = [imresize(cb, srWidth, srHeight), imresize(cr, srWidth, srHeight)];
-    }
-    if (hasAlpha) result.alpha = imresize(channelPlane(crop, raster.channels - 1), srWidth, srHeight);
-    writeTile(out, tile, scale, spec.channels, result);
     tilesDone++;
     options.onProgress?.({ tilesDone, tilesTotal });
   }

@@ -9,10 +9,10 @@ import { performance } from 'node:perf_hooks';
 import type { Scale } from './models/spec.js';
 import { resolveModel, type LoadedModel } from './models/store.js';
 import { selectBackend, type BackendPreference } from './backends/select.js';
-import type { InferenceSession } from './backends/types.js';
+import type { Backend, InferenceSession, PixelSession } from './backends/types.js';
 import { readImage, writeImage } from './image-io.js';
 import { formatFromPath, isWritableFormat, type OutputFormat } from './image-io/formats.js';
-import { upscaleRaster } from './pipeline.js';
+import { upscaleRaster, type TileSessions } from './pipeline.js';
 import type { Mutex } from '../common/mutex.js';
 
 export type { OutputFormat };
@@ -59,10 +59,13 @@ export function outputFormatFor(inputPath: string, format: OutputFormat | 'keep'
 export interface EngineModel {
   model: LoadedModel;
   session: InferenceSession;
+  backend: Backend;
+  threads?: number;
 }
 
 const models = new Map<string, Promise<LoadedModel>>();
-const sessions = new Map<string, Promise<InferenceSession>>();
+const sessions = new Map<string, Promise<{ backend: Backend; session: InferenceSession }>>();
+const pixelSessions = new Map<string, Promise<PixelSession | undefined>>();
 
 function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
   let value = map.get(key);
@@ -81,20 +84,32 @@ export async function loadEngineModel(options: Pick<UpscaleOptions, 'model' | 's
   const searchPaths = options.modelSearchPaths;
   const modelKey = JSON.stringify([options.model ?? null, options.scale ?? null, searchPaths ?? null]);
   const model = await cached(models, modelKey, () => resolveModel(options.model, { scale: options.scale, searchPaths }));
-  const backend = options.backend ?? 'auto';
-  const session = await cached(sessions, JSON.stringify([model.dir, backend, options.threads ?? null]), async () => {
-    const selected = await selectBackend(backend);
-    return selected.backend.createSession(model.weights, { threads: options.threads });
+  const preference = options.backend ?? 'auto';
+  const { backend, session } = await cached(sessions, JSON.stringify([model.dir, preference, options.threads ?? null]), async () => {
+    const selected = await selectBackend(preference);
+    return { backend: selected.backend, session: await selected.backend.createSession(model.weights, { threads: options.threads }) };
   });
-  return { model, session };
+  return { model, session, backend, threads: options.threads };
+}
+
+/** The sessions that run tiles of a raster with `channels` channels: fused when the backend can, else model-only. */
+export async function tileSessionsFor(engine: EngineModel, channels: 1 | 2 | 3 | 4): Promise<TileSessions> {
+  const { backend, model } = engine;
+  const pixels = backend.createPixelSession
+    ? await cached(pixelSessions, JSON.stringify([model.dir, backend.name, engine.threads ?? null, channels]),
+      () => backend.createPixelSession!(model.weights, channels, { threads: engine.threads }))
+    : undefined;
+  return { model: engine.session, pixels };
 }
 
 export async function upscaleFile(input: string, output: string, options: UpscaleOptions): Promise<UpscaleResult> {
   const started = performance.now();
-  const { model, session } = await loadEngineModel(options);
+  const engine = await loadEngineModel(options);
+  const { model, session } = engine;
   if (options.signal?.aborted) throw Object.assign(new Error('canceled'), { name: 'AbortError' });
   const decoded = await readImage(input, { maxPixels: options.maxPixels });
-  const run = () => upscaleRaster(decoded.raster, session, model.weights.spec, {
+  const tileSessions = await tileSessionsFor(engine, decoded.raster.channels);
+  const run = () => upscaleRaster(decoded.raster, tileSessions, model.weights.spec, {
     tile: options.tile,
     signal: options.signal,
     onProgress: options.onProgress,

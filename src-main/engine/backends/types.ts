@@ -32,8 +32,21 @@ export interface SessionOptions {
   device?: 'auto' | 'cpu';
 }
 
+/**
+ * The whole per-tile pipeline fused into one backend call: raw raster samples (0..maxValue, the raster's own
+ * channels) in, upscaled samples out, already clipped and rounded. Backends that can fuse colour conversion and
+ * resampling into their graph offer it; the pipeline falls back to model-only sessions plus JavaScript otherwise.
+ */
+export interface PixelSession {
+  readonly backend: string;
+  readonly device: string;
+  run(samples: Float32Array, height: number, width: number, maxValue: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
 export interface Backend {
   readonly name: BackendName;
   probe(): Promise<BackendStatus[]>;
   createSession(model: ModelWeights, options?: SessionOptions): Promise<InferenceSession>;
+  createPixelSession?(model: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options?: SessionOptions): Promise<PixelSession>;
 }

@@ -7,6 +7,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { checkWeightShapes } from '../../models/check.js';
 import { validateSpec, type ModelWeights } from '../../models/spec.js';
+import { BT601 } from '../../color.js';
 
 const { onnx } = onnxProto;
 
@@ -54,17 +55,15 @@ export function hwioToOihw(kernel: Float32Array, kh: number, kw: number, cin: nu
   return out;
 }
 
-/** Serialized ONNX ModelProto for `weights`. Dynamic N, H and W. */
-export function buildOnnxModel(weights: ModelWeights): Uint8Array {
+/**
+ * Appends the network (convs, activations, skip and, unless `phasesOnly`, depth-to-space) reading NCHW tensor
+ * `input`; returns the name of its NCHW output. With `phasesOnly` the output stays at LR size with s²·C maps in
+ * DCR order (map (py·s + px)·C + c is output pixel (y·s + py, x·s + px) of channel c).
+ */
+function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[], phasesOnly = false): string {
   const { spec } = weights;
-  validateSpec(spec);
-  checkWeightShapes(weights);
-  const nodes: OnnxTypes.INodeProto[] = [];
-  const initializers: OnnxTypes.ITensorProto[] = [];
   const s = spec.scale;
-
-  nodes.push({ opType: 'Transpose', input: [ONNX_INPUT], output: ['x_nchw'], name: 'to_nchw', attribute: [ints('perm', [0, 3, 1, 2])] });
-  let x = 'x_nchw';
+  let x = input;
   weights.convs.forEach((conv, i) => {
     const w = `conv_${i}.weight`;
     const b = `conv_${i}.bias`;
@@ -95,33 +94,204 @@ export function buildOnnxModel(weights: ModelWeights): Uint8Array {
   if (spec.residual) {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
-    nodes.push({ opType: 'Tile', input: ['x_nchw', 'skip.repeats'], output: ['skip'], name: 'skip' });
+    nodes.push({ opType: 'Tile', input: [input, 'skip.repeats'], output: ['skip'], name: 'skip' });
     nodes.push({ opType: 'Add', input: [x, 'skip'], output: ['with_skip'], name: 'add_skip' });
     x = 'with_skip';
   }
+  if (phasesOnly) return x;
   nodes.push({ opType: 'DepthToSpace', input: [x], output: ['sr_nchw'], name: 'depth_to_space', attribute: [int('blocksize', s), str('mode', 'DCR')] });
-  nodes.push({ opType: 'Transpose', input: ['sr_nchw'], output: [ONNX_OUTPUT], name: 'to_nhwc', attribute: [ints('perm', [0, 2, 3, 1])] });
+  return 'sr_nchw';
+}
 
-  const tensorType = (dims: Array<number | string>): OnnxTypes.ITypeProto => ({
+/** Keys cubic (a = −0.5). */
+function cubic(x: number): number {
+  const ax = Math.abs(x);
+  if (ax <= 1) return 1.5 * ax ** 3 - 2.5 * ax ** 2 + 1;
+  if (ax < 2) return -0.5 * ax ** 3 + 2.5 * ax ** 2 - 4 * ax + 2;
+  return 0;
+}
+
+/**
+ * Bicubic upscaling by an integer factor as s² fixed 5x5 filters, one per output phase: output pixel s·i + p sits at
+ * LR coordinate i + (p + 0.5)/s − 0.5 (half-pixel centres, as MATLAB's imresize), so its 4 cubic taps fall within
+ * offsets −2..2 of i. Returned as an OIHW kernel [s², 1, 5, 5] for one input channel, phases in row-major order.
+ */
+export function bicubicPhaseKernel(s: number): Float32Array {
+  const taps = (p: number): number[] => {
+    const d = (p + 0.5) / s - 0.5;
+    const w = [-2, -1, 0, 1, 2].map((k) => cubic(k - d));
+    const sum = w.reduce((a, b) => a + b, 0);
+    return w.map((v) => v / sum);
+  };
+  const kernel = new Float32Array(s * s * 25);
+  for (let py = 0; py < s; py++) {
+    for (let px = 0; px < s; px++) {
+      const wy = taps(py);
+      const wx = taps(px);
+      for (let ky = 0; ky < 5; ky++) for (let kx = 0; kx < 5; kx++) kernel[(py * s + px) * 25 + ky * 5 + kx] = wy[ky] * wx[kx];
+    }
+  }
+  return kernel;
+}
+
+function tensorType(dims: Array<number | string>): OnnxTypes.ITypeProto {
+  return {
     tensorType: {
       elemType: FLOAT,
       shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
     },
-  });
-  const model: OnnxTypes.IModelProto = {
+  };
+}
+
+function encodeModel(name: string, doc: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[],
+  inputs: OnnxTypes.IValueInfoProto[], outputs: OnnxTypes.IValueInfoProto[]): Uint8Array {
+  return onnx.ModelProto.encode({
     irVersion: 7, // ORT accepts 3..10; 7 is the IR of opset 13
     producerName: 'subpixel',
     producerVersion: '1',
     modelVersion: 1,
-    docString: `${spec.name} x${spec.scale}`,
+    docString: doc,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    graph: {
-      name: spec.name,
-      node: nodes,
-      initializer: initializers,
-      input: [{ name: ONNX_INPUT, type: tensorType(['N', 'H', 'W', spec.channels]) }],
-      output: [{ name: ONNX_OUTPUT, type: tensorType(['N', 'SH', 'SW', spec.channels]) }],
-    },
+    graph: { name, node: nodes, initializer: initializers, input: inputs, output: outputs },
+  }).finish();
+}
+
+/** Serialized ONNX ModelProto for `weights`. Dynamic N, H and W. */
+export function buildOnnxModel(weights: ModelWeights): Uint8Array {
+  const { spec } = weights;
+  validateSpec(spec);
+  checkWeightShapes(weights);
+  const nodes: OnnxTypes.INodeProto[] = [];
+  const initializers: OnnxTypes.ITensorProto[] = [];
+  nodes.push({ opType: 'Transpose', input: [ONNX_INPUT], output: ['x_nchw'], name: 'to_nchw', attribute: [ints('perm', [0, 3, 1, 2])] });
+  const sr = appendNetwork(weights, 'x_nchw', nodes, initializers);
+  nodes.push({ opType: 'Transpose', input: [sr], output: [ONNX_OUTPUT], name: 'to_nhwc', attribute: [ints('perm', [0, 2, 3, 1])] });
+  return encodeModel(spec.name, `${spec.name} x${spec.scale}`, nodes, initializers,
+    [{ name: ONNX_INPUT, type: tensorType(['N', 'H', 'W', spec.channels]) }],
+    [{ name: ONNX_OUTPUT, type: tensorType(['N', 'SH', 'SW', spec.channels]) }]);
+}
+
+export const PIXELS_INPUT = 'pixels';
+export const PIXELS_MAX = 'max_value';
+export const PIXELS_OUTPUT = 'upscaled';
+
+/**
+ * The whole per-tile pipeline as one graph, so that colour conversion, chroma and alpha resampling and quantisation
+ * run in ORT's threads instead of JavaScript loops: raw samples [1, H, W, C] (0..max, C = the raster's channels:
+ * grey, grey+alpha, RGB, RGBA) → upscaled samples [1, H·s, W·s, C], clipped and rounded (half to even).
+ *
+ * Y models run on BT.601 studio-range Y (grey g maps to Y = 16 + 219·g); chroma and alpha are upscaled with bicubic
+ * (Keys a = −0.5, half-pixel centres, edge samples repeated). RGB models see grey replicated to three channels and
+ * their output is turned back into grey with BT.601 luma weights.
+ *
+ * Everything stays at LR size as s² phase maps until the very end: bicubic upscaling is a 5x5 conv per phase,
+ * colour conversion is pointwise and so commutes with depth-to-space, and one 1x1 conv maps all phase maps to the
+ * output samples. Only the final depth-to-space and transpose touch full-size tensors.
+ */
+export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4): Uint8Array {
+  const { spec } = weights;
+  validateSpec(spec);
+  checkWeightShapes(weights);
+  const s = spec.scale;
+  const phases = s * s;
+  const colour = rasterChannels >= 3;
+  const colourChannels = colour ? 3 : 1;
+  const hasAlpha = rasterChannels === 2 || rasterChannels === 4;
+  const nodes: OnnxTypes.INodeProto[] = [];
+  const initializers: OnnxTypes.ITensorProto[] = [];
+  const node = (opType: string, input: string[], output: string, attribute: OnnxTypes.IAttributeProto[] = []): string => {
+    nodes.push({ opType, input, output: [output], name: output, attribute });
+    return output;
   };
-  return onnx.ModelProto.encode(model).finish();
+  const constant = (name: string, dims: number[], values: ArrayLike<number>): string => {
+    initializers.push(floatTensor(name, dims, Float32Array.from(values)));
+    return name;
+  };
+  const pointwise = (name: string, input: string, matrix: number[][], bias: number[]): string => {
+    const w = constant(`${name}.weight`, [matrix.length, matrix[0].length, 1, 1], matrix.flat());
+    const b = constant(`${name}.bias`, [bias.length], bias);
+    return node('Conv', [input, w, b], name, [ints('kernel_shape', [1, 1])]);
+  };
+  const slice = (name: string, input: string, from: number, to: number): string => {
+    initializers.push(int64Tensor(`${name}.starts`, [from]), int64Tensor(`${name}.ends`, [to]), int64Tensor(`${name}.axes`, [1]));
+    return node('Slice', [input, `${name}.starts`, `${name}.ends`, `${name}.axes`], name);
+  };
+
+  const unitNhwc = node('Div', [PIXELS_INPUT, PIXELS_MAX], 'unit_nhwc');
+  const unit = node('Transpose', [unitNhwc], 'unit', [ints('perm', [0, 3, 1, 2])]);
+  const colourIn = hasAlpha ? slice('colour_in', unit, 0, colourChannels) : unit;
+  const forward = BT601.forward.map((r) => [...r]);
+  const offset = BT601.offset.map((o) => o / 255);
+
+  // Phase maps feeding the final 1x1 conv, with how each output sample is made from them.
+  let main: string;
+  const resampled: string[] = [];
+  if (spec.channels === 1) {
+    const ycc = colour
+      ? pointwise('to_ycc', colourIn, forward.map((r) => r.map((v) => v / 255)), offset)
+      : pointwise('grey_to_y', colourIn, [[219 / 255]], [16 / 255]);
+    main = appendNetwork(weights, colour ? slice('y', ycc, 0, 1) : ycc, nodes, initializers, true);
+    if (colour) resampled.push(slice('chroma', ycc, 1, 3));
+  } else {
+    const rgb = colour ? colourIn : node('Concat', [colourIn, colourIn, colourIn], 'grey_as_rgb', [int('axis', 1)]);
+    main = appendNetwork(weights, rgb, nodes, initializers, true);
+  }
+  if (hasAlpha) resampled.push(slice('alpha', unit, rasterChannels - 1, rasterChannels));
+
+  let sources = main;
+  const groups = resampled.length === 0 ? 0 : spec.channels === 1 && colour ? 2 + (hasAlpha ? 1 : 0) : 1;
+  if (groups) {
+    const stacked = resampled.length > 1 ? node('Concat', resampled, 'to_resample', [int('axis', 1)]) : resampled[0];
+    initializers.push(int64Tensor('edge.pads', [0, 0, 2, 2, 0, 0, 2, 2]));
+    const padded = node('Pad', [stacked, 'edge.pads'], 'resample_padded', [str('mode', 'edge')]);
+    const kernel = bicubicPhaseKernel(s);
+    const w = new Float32Array(groups * kernel.length);
+    for (let g = 0; g < groups; g++) w.set(kernel, g * kernel.length);
+    const up = node('Conv', [padded, constant('bicubic.weight', [groups * phases, 1, 5, 5], w)], 'bicubic_phases', [
+      ints('kernel_shape', [5, 5]), int('group', groups),
+    ]);
+    sources = node('Concat', [main, up], 'phase_maps', [int('axis', 1)]);
+  }
+
+  // Source map indices: main maps are DCR (phase·C + c); resampled maps are grouped (group·s² + phase).
+  const mainChannels = spec.channels;
+  const sourceCount = phases * mainChannels + groups * phases;
+  const resampledIndex = (group: number, phase: number): number => phases * mainChannels + group * phases + phase;
+  const matrix: number[][] = [];
+  const bias: number[] = [];
+  const inverse = BT601.inverse.map((r) => r.map((v) => v * 255));
+  for (let phase = 0; phase < phases; phase++) {
+    for (let c = 0; c < rasterChannels; c++) {
+      const row = new Array<number>(sourceCount).fill(0);
+      let b = 0;
+      const isAlpha = hasAlpha && c === rasterChannels - 1;
+      if (isAlpha) {
+        row[resampledIndex(groups - 1, phase)] = 1;
+      } else if (spec.channels === 1 && colour) {
+        // RGB from (Y, Cb, Cr)/255: inverse matrix, offsets folded into the bias.
+        row[phase] = inverse[c][0];
+        row[resampledIndex(0, phase)] = inverse[c][1];
+        row[resampledIndex(1, phase)] = inverse[c][2];
+        b = -inverse[c].reduce((sum, v, j) => sum + v * offset[j], 0);
+      } else if (spec.channels === 1) {
+        row[phase] = 255 / 219;
+        b = -16 / 219;
+      } else if (colour) {
+        row[phase * 3 + c] = 1;
+      } else {
+        [0.299, 0.587, 0.114].forEach((wgt, k) => { row[phase * 3 + k] = wgt; });
+      }
+      matrix.push(row);
+      bias.push(b);
+    }
+  }
+  const combined = pointwise('to_samples_unit', sources, matrix, bias);
+  const samples = node('Mul', [combined, PIXELS_MAX], 'samples');
+  const clipped = node('Clip', [samples, constant('zero', [], [0]), PIXELS_MAX], 'clipped');
+  const rounded = node('Round', [clipped], 'rounded');
+  const upscaled = node('DepthToSpace', [rounded], 'upscaled_nchw', [int('blocksize', s), str('mode', 'DCR')]);
+  node('Transpose', [upscaled], PIXELS_OUTPUT, [ints('perm', [0, 2, 3, 1])]);
+  return encodeModel(`${spec.name}-pixels`, `${spec.name} x${s}, ${rasterChannels}-channel pixels`, nodes, initializers,
+    [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels]) }, { name: PIXELS_MAX, type: tensorType([]) }],
+    [{ name: PIXELS_OUTPUT, type: tensorType([1, 'SH', 'SW', rasterChannels]) }]);
 }

@@ -9,8 +9,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelWeights } from '../../models/spec.js';
-import type { Backend, BackendStatus, InferenceSession, SessionOptions } from '../types.js';
-import { buildOnnxModel, ONNX_INPUT, ONNX_OUTPUT } from './graph.js';
+import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
+import { buildOnnxModel, buildPixelsOnnxModel, ONNX_INPUT, ONNX_OUTPUT, PIXELS_INPUT, PIXELS_MAX, PIXELS_OUTPUT } from './graph.js';
 
 type OrtModule = typeof Ort;
 
@@ -94,22 +94,51 @@ export interface OnnxSessionInfo {
   modelBytes: Uint8Array;
 }
 
-export async function createOnnxSession(weights: ModelWeights, options: SessionOptions = {}): Promise<InferenceSession> {
-  const ort = await loadOrt();
-  const bytes = buildOnnxModel(weights);
+/** An ORT session on the first provider that accepts the model: GPU candidates, then CPU (keeping why GPUs failed). */
+async function createOrtSession(ort: OrtModule, bytes: Uint8Array, options: SessionOptions): Promise<{ session: Ort.InferenceSession; device: string; fallbackReason?: string }> {
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   const gpus = options.device === 'cpu' ? [] : gpuProviderCandidates(ort);
   let fallbackReason: string | undefined;
   for (const gpu of gpus) {
     try {
-      const session = await ort.InferenceSession.create(bytes, ortSessionOptions([gpu, 'cpu'], threads));
-      return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, gpu, undefined);
+      return { session: await ort.InferenceSession.create(bytes, ortSessionOptions([gpu, 'cpu'], threads)), device: gpu };
     } catch (err) {
       fallbackReason = `${fallbackReason ? `${fallbackReason}; ` : ''}${gpu} failed: ${(err as Error).message}`;
     }
   }
-  const session = await ort.InferenceSession.create(bytes, ortSessionOptions(['cpu'], threads));
-  return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, 'cpu', fallbackReason);
+  return { session: await ort.InferenceSession.create(bytes, ortSessionOptions(['cpu'], threads)), device: 'cpu', fallbackReason };
+}
+
+export async function createOnnxSession(weights: ModelWeights, options: SessionOptions = {}): Promise<InferenceSession> {
+  const ort = await loadOrt();
+  const { session, device, fallbackReason } = await createOrtSession(ort, buildOnnxModel(weights), options);
+  return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, device, fallbackReason);
+}
+
+export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
+  const ort = await loadOrt();
+  const { session, device } = await createOrtSession(ort, buildPixelsOnnxModel(weights, rasterChannels), options);
+  const scale = weights.spec.scale;
+  return {
+    backend: 'onnx',
+    device,
+    async run(samples, height, width, maxValue) {
+      if (samples.length !== height * width * rasterChannels) {
+        throw new Error(`input has ${samples.length} samples, ${height}x${width}x${rasterChannels} needs ${height * width * rasterChannels}`);
+      }
+      const input = new ort.Tensor('float32', samples, [1, height, width, rasterChannels]);
+      const max = new ort.Tensor('float32', Float32Array.of(maxValue), []);
+      try {
+        const data = (await session.run({ [PIXELS_INPUT]: input, [PIXELS_MAX]: max }))[PIXELS_OUTPUT].data;
+        if (!(data instanceof Float32Array) || data.length !== samples.length * scale * scale) throw new Error('ORT returned an output of the wrong size');
+        return data;
+      } finally {
+        input.dispose();
+        max.dispose();
+      }
+    },
+    dispose: () => session.release(),
+  };
 }
 
 export async function probeOnnx(): Promise<BackendStatus[]> {
@@ -126,6 +155,7 @@ export const onnxBackend: Backend = {
   name: 'onnx',
   probe: probeOnnx,
   createSession: createOnnxSession,
+  createPixelSession: createOnnxPixelSession,
 };
 
 export default onnxBackend;
