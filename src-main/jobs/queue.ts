@@ -369,6 +369,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       }).finally(() => {
         this.running.delete(next);
         this.progressOf.delete(next);
+        // Throttled while a batch runs; the state a batch ends in is always announced at once.
+        if (this.isIdle()) this.emitProgress(true);
         this.pump();
       });
     }

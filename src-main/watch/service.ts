@@ -56,6 +56,8 @@ export class WatchService extends EventEmitter<WatchEvents> {
   private readonly limit = createLimiter(8);
   private readonly busy = new Set<Promise<unknown>>();
   private readonly unclaimed = new Map<string, QueueItemView>();
+  private readonly pendingKeys = new Set<string>();
+  private readonly recheck = new Set<string>();
   /** Watch items the ledger missed (a crash between the two writes), by watch and path; filled once at open. */
   private readonly unledgered = new Map<string, QueueItemView>();
   private closed = false;
@@ -213,6 +215,12 @@ export class WatchService extends EventEmitter<WatchEvents> {
 
   private consider(watchId: string, path: string, stable: boolean): void {
     const key = `${watchId}\0${path}`;
+    // Between being taken and reaching the ledger a file is not examined again (that would queue it twice); a
+    // further event meanwhile is looked at once the ledger has it, so a change that landed in between is not lost.
+    if (this.pendingKeys.has(key)) {
+      this.recheck.add(key);
+      return;
+    }
     if (this.inflight.has(key)) return;
     this.inflight.add(key);
     this.track(this.limit(() => this.examine(watchId, path, stable)).catch((error: unknown) => {
@@ -236,6 +244,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
       return;
     }
     if (!known && this.adoptQueued(watchId, path, settled, hash)) return;
+    this.pendingKeys.add(`${watchId}\0${path}`);
     this.pending.push({ watchId, path, relDir: relative(resolve(config.folder), dirname(path)), ...settled, hash });
     this.flushTimer ??= setTimeout(() => { this.flushTimer = null; void this.flushNow(); }, this.options.batchMs);
   }
@@ -268,7 +277,10 @@ export class WatchService extends EventEmitter<WatchEvents> {
     for (const c of batch) byWatch.set(c.watchId, [...(byWatch.get(c.watchId) ?? []), c]);
     for (const [watchId, candidates] of byWatch) {
       const config = this.configs.find((c) => c.id === watchId);
-      if (!config) continue;
+      if (!config) {
+        for (const c of candidates) this.pendingKeys.delete(`${watchId}\0${c.path}`);
+        continue;
+      }
       try {
         const files: InputFile[] = candidates.map((c) => ({ input: c.path, relDir: c.relDir }));
         const items = await this.options.queue.addFiles(files, config.settings, { origin: { kind: 'watch', watchId } });
@@ -284,6 +296,12 @@ export class WatchService extends EventEmitter<WatchEvents> {
         }
       } catch (error) {
         this.log('error', `watch ${config.folder}: could not queue ${candidates.length} file(s): ${(error as Error).message}`);
+      } finally {
+        for (const c of candidates) {
+          const key = `${watchId}\0${c.path}`;
+          this.pendingKeys.delete(key);
+          if (this.recheck.delete(key)) this.consider(watchId, c.path, false);
+        }
       }
     }
   }
