@@ -193,7 +193,7 @@ describe('ONNX backend', () => {
     const graph = onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph;
     const nchwcConvs = (graph?.node ?? []).filter((n) => n.domain === 'com.microsoft.nchwc' && n.opType === 'Conv');
     assert.equal(nchwcConvs.length, 3);
-    const activations = nchwcConvs.map((n) => n.attribute.find((a) => a.name === 'activation')?.s).map((s) => (s ? new TextDecoder().decode(s) : ''));
+    const activations = nchwcConvs.map((n) => (n.attribute ?? []).find((a) => a.name === 'activation')?.s).map((s) => (s ? new TextDecoder().decode(s) : ''));
     assert.deepEqual(activations, ['Tanh', 'Tanh', '']);
   });
 });
