@@ -1,22 +1,32 @@
 import { Command } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { packageVersion } from '../common/version.js';
-import { registerUpscaleCommand } from './upscale.js';
-import { registerEvalCommand } from './eval.js';
-import { registerInfoCommand } from './info.js';
-import { registerServeCommand } from './serve.js';
+
+type Register = (program: CommandType) => void;
+
+// Each command's module is imported only when that command runs: `upscale` should not pay for loading TF.js
+// (training) or the app services. Help and unknown commands load them all.
+const modules: Record<string, () => Promise<Register>> = {
+  upscale: async () => (await import('./upscale.js')).registerUpscaleCommand,
+  eval: async () => (await import('./eval.js')).registerEvalCommand,
+  info: async () => (await import('./info.js')).registerInfoCommand,
+  train: async () => (await import('./train.js')).registerTrainCommands,
+  watch: async () => (await import('./watch.js')).registerWatchCommand,
+  serve: async () => (await import('./serve.js')).registerServeCommand,
+};
+const aliases: Record<string, string> = { finetune: 'train' };
 
 const program = new Command()
   .name('subpixel')
-  .description('Batch image super-resolution: upscale, evaluate, train, watch folders, serve the app')
+  .description('Batch image super-resolution: upscale, evaluate, train and fine-tune, watch folders, serve the app')
   .version(packageVersion())
   .showHelpAfterError();
 
-registerUpscaleCommand(program);
-registerEvalCommand(program);
-registerInfoCommand(program);
-registerServeCommand(program);
-
 try {
+  const requested = process.argv[2];
+  const name = requested ? aliases[requested] ?? requested : undefined;
+  const loaders = name && modules[name] ? [modules[name]] : Object.values(modules);
+  for (const load of loaders) (await load())(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   process.stderr.write(`subpixel: ${error instanceof Error ? error.message : String(error)}\n`);
