@@ -75,12 +75,12 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
 interface TrainCliOptions {
   hr?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; val?: string;
   patch: number; batch: number; lr: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
-  degradation: DegradationPreset;
+  degradation: DegradationPreset; workers: number;
 }
 
 interface FineTuneCliOptions {
   base: string; hr: string[]; val?: string; degradation: DegradationPreset; steps: number; out?: string; json?: boolean;
-  scale?: Scale; lr?: number; patch?: number; batch?: number; seed: number; id?: string; resume?: string;
+  scale?: Scale; lr?: number; patch?: number; batch?: number; seed: number; id?: string; resume?: string; workers: number;
 }
 
 export function registerTrainCommands(program: Command): void {
@@ -103,6 +103,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .option('--checkpoint-every <n>', 'steps between checkpoints', intOption('--checkpoint-every'), DEFAULT_CONFIG.checkpointEvery)
     .option('--val-every <n>', 'steps between validations', intOption('--val-every'), DEFAULT_CONFIG.valEvery)
+    .option('--workers <n>', 'data-parallel gradient worker threads (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
     .option('--json', 'print one JSON document')
     .action(async (o: TrainCliOptions) => {
       const resume = o.resume ? await loadCheckpoint(resolve(o.resume)) : undefined;
@@ -128,7 +129,7 @@ export function registerTrainCommands(program: Command): void {
       try {
         const outcome = await train({
           config, ...(resume ? { resume } : {}), checkpointDir, command: `subpixel ${process.argv.slice(2).join(' ')}`,
-          signal: interrupt.signal, onProgress: progress.update,
+          signal: interrupt.signal, onProgress: progress.update, workers: o.workers,
           onWarning: (m) => { if (!o.json) process.stderr.write(`warning: ${m}\n`); },
         });
         progress.stop();
@@ -175,6 +176,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .option('--id <id>', 'id of the new model')
     .option('--resume <checkpoint>', 'continue a cancelled fine-tune from its checkpoint folder')
+    .option('--workers <n>', 'data-parallel gradient worker threads (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
     .option('--json', 'print one JSON document')
     .action(async (o: FineTuneCliOptions) => {
       const progress = progressReporter(Boolean(o.json));
@@ -182,7 +184,7 @@ export function registerTrainCommands(program: Command): void {
       try {
         const result = await fineTune({
           baseModel: o.base, hrFolders: o.hr.map((d) => resolve(d)), ...(o.val ? { valFolder: resolve(o.val) } : {}),
-          degradation: o.degradation, steps: o.steps, seed: o.seed,
+          degradation: o.degradation, steps: o.steps, seed: o.seed, workers: o.workers,
           ...(o.out ? { outDir: resolve(o.out) } : {}), ...(o.scale ? { scale: o.scale } : {}), ...(o.lr ? { lr: o.lr } : {}),
           ...(o.patch ? { patchSize: o.patch } : {}), ...(o.batch ? { batchSize: o.batch } : {}), ...(o.id ? { id: o.id } : {}),
           ...(o.resume ? { resume: resolve(o.resume) } : {}),

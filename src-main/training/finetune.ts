@@ -35,6 +35,8 @@ export interface FineTuneOptions {
   valEvery?: number;
   /** Continue a cancelled fine-tune from its checkpoint folder. */
   resume?: string;
+  /** Data-parallel gradient worker threads (see TrainRunOptions.workers). */
+  workers?: number;
   /** Where base model ids are looked up. */
   searchPaths?: ModelSearchOptions['searchPaths'];
   onWarning?: (message: string) => void;
@@ -97,7 +99,7 @@ export async function fineTune(
     config: { ...config, steps: Math.max(config.steps, steps) }, initial: trainWeightsFromModel(base.weights),
     ...(resumeState ? { resume: resumeState } : {}), checkpointDir, data,
     command: process.argv.slice(1).join(' '), ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}),
-    ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+    ...(o.onWarning ? { onWarning: o.onWarning } : {}), ...(o.workers ? { workers: o.workers } : {}),
   });
   const after = outcome.val ?? scoreModel(outcome.weights, data.val);
   const result: FineTuneResult = {

@@ -14,6 +14,7 @@ import {
   createNet, disposeNet, forwardMaps, initialTrainWeights, layerTensors, modelWeightsFromLayers, netLayers,
   readTrainWeights, type LayerTensors, type NetKind, type TrainWeights,
 } from './nets.js';
+import { createGradientPool } from './parallel.js';
 import { createRng } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
 import { scoreLayers, type ValScore } from './validate.js';
@@ -85,6 +86,11 @@ export interface TrainRunOptions {
   onCheckpoint?: (state: CheckpointState, deployed: ModelWeights) => Promise<void> | void;
   signal?: AbortSignal;
   backend?: { prefer?: 'native' | 'wasm' | 'cpu'; threads?: number };
+  /**
+   * Data-parallel worker threads computing gradients of equal batch shards (1 = in this thread). Results are
+   * bit-reproducible for a given worker count; different counts differ only by float rounding.
+   */
+  workers?: number;
 }
 
 export interface TrainOutcome {
@@ -221,6 +227,11 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   let totalStepMs = 0;
   let sessionSteps = 0;
   let status: TrainOutcome['status'] = 'completed';
+  const workerCount = Math.max(1, Math.floor(o.workers ?? 1));
+  if (workerCount > 1 && config.batchSize % workerCount !== 0) throw new Error(`batch size ${config.batchSize} must be a multiple of workers (${workerCount})`);
+  const pool = workerCount > 1
+    ? await createGradientPool(workerCount, { spec: config.spec, kind: net.kind, loss: config.loss, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) })
+    : undefined;
   try {
     while (step < config.steps) {
       if (o.signal?.aborted) { status = 'cancelled'; break; }
@@ -232,19 +243,29 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       const lr = learningRate(config.schedule, step, config.steps);
       const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, config.spec.residual);
       const s = config.spec.scale;
-      const lossNow = tf.tidy(() => {
-        const x = tf.tensor4d(batch.input, [batch.n, batch.patch, batch.patch, 1]);
-        const target = tf.tensor4d(batch.target, [batch.n, batch.patch, batch.patch, s * s]);
-        const { value, grads } = tf.variableGrads(() => lossValue(config.loss, forwardMaps(config.spec, netLayers(net), x), target), vars);
-        const named: Record<string, tf.Tensor> = {};
-        for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname) as string] = g;
+      let lossNow: number;
+      const applyUpdate = (named: Record<string, tf.Tensor>): void => {
         adamStep(adam, net.vars, named, lr);
         if (ema) {
           const decay = Math.min(config.ema, (1 + step) / (10 + step));
           for (const [name, t] of layerEntries(netLayers(net))) ema[name].assign(tf.add(tf.mul(ema[name], decay), tf.mul(t, 1 - decay)));
         }
-        return value.dataSync()[0];
-      });
+      };
+      if (pool) {
+        const shards = await pool.compute(net.names.map((n) => net.vars[n].dataSync() as Float32Array), batch, s);
+        tf.tidy(() => applyUpdate(Object.fromEntries(net.names.map((n, i) => [n, tf.tensor(shards.grads[i], net.vars[n].shape)]))));
+        lossNow = shards.loss;
+      } else {
+        lossNow = tf.tidy(() => {
+          const x = tf.tensor4d(batch.input, [batch.n, batch.patch, batch.patch, 1]);
+          const target = tf.tensor4d(batch.target, [batch.n, batch.patch, batch.patch, s * s]);
+          const { value, grads } = tf.variableGrads(() => lossValue(config.loss, forwardMaps(config.spec, netLayers(net), x), target), vars);
+          const named: Record<string, tf.Tensor> = {};
+          for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname) as string] = g;
+          applyUpdate(named);
+          return value.dataSync()[0];
+        });
+      }
       if (!Number.isFinite(lossNow)) throw new Error(`training diverged at step ${step} (loss ${lossNow}); lower the learning rate`);
       step++;
       const ms = performance.now() - t0;
@@ -275,6 +296,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       meanStepMs: sessionSteps ? totalStepMs / sessionSteps : 0, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
     };
   } finally {
+    await pool?.close();
     disposeNet(net);
     disposeAdam(adam);
     if (ema) tf.dispose(Object.values(ema));

@@ -92,3 +92,18 @@ test('losses and schedules', async () => {
   assert.equal(learningRate({ schedule: 'step', lr: 1, stepEvery: 10, stepGamma: 0.5 }, 25, 100), 0.25);
   assert.equal(learningRate({ schedule: 'constant', lr: 1, warmupSteps: 10 }, 4, 100), 0.5);
 });
+
+test('two data-parallel gradient workers train like one thread (up to float rounding)', async () => {
+  const c = { ...config, steps: 4, checkpointEvery: 0, valEvery: 0, ema: 0 };
+  const one = await train({ config: c, data, backend: { prefer: 'wasm' } });
+  const two = await train({ config: c, data, backend: { prefer: 'wasm' }, workers: 2 });
+  let worst = 0;
+  for (const [name, t] of Object.entries(one.trainWeights.tensors)) {
+    const u = two.trainWeights.tensors[name].data;
+    for (let i = 0; i < t.data.length; i++) worst = Math.max(worst, Math.abs(t.data[i] - u[i]));
+  }
+  assert.ok(worst < 1e-4, `weights differ by ${worst}`);
+  const start = initialTrainWeights(config.spec, 'reparam', config.seed).tensors['l0.k3.kernel'].data;
+  const moved = one.trainWeights.tensors['l0.k3.kernel'].data.some((v, i) => Math.abs(v - start[i]) > 1e-4);
+  assert.ok(moved, 'the compared runs actually trained');
+});
