@@ -24,11 +24,15 @@ export interface Tile {
 export function planTiles(imageWidth: number, imageHeight: number, tileSize: number, halo: number): Tile[] {
   if (imageWidth < 1 || imageHeight < 1) throw new Error(`cannot tile an empty image (${imageWidth}x${imageHeight})`);
   const size = Math.max(1, Math.floor(tileSize));
+  // Even tiles (1920 at 1024 → 2 × 960, not 1024 + 896; 1080 → 2 × 540, not 1024 + 56): thin leftover strips
+  // cost a whole call each and waste most of their work on halo.
+  const tileWidth = Math.ceil(imageWidth / Math.ceil(imageWidth / size));
+  const tileHeight = Math.ceil(imageHeight / Math.ceil(imageHeight / size));
   const tiles: Tile[] = [];
-  for (let y = 0; y < imageHeight; y += size) {
-    for (let x = 0; x < imageWidth; x += size) {
-      const width = Math.min(size, imageWidth - x);
-      const height = Math.min(size, imageHeight - y);
+  for (let y = 0; y < imageHeight; y += tileHeight) {
+    for (let x = 0; x < imageWidth; x += tileWidth) {
+      const width = Math.min(tileWidth, imageWidth - x);
+      const height = Math.min(tileHeight, imageHeight - y);
       const inX = Math.max(0, x - halo);
       const inY = Math.max(0, y - halo);
       const inWidth = Math.min(imageWidth, x + width + halo) - inX;
@@ -40,10 +44,11 @@ export function planTiles(imageWidth: number, imageHeight: number, tileSize: num
 }
 
 /**
- * Bytes one LR pixel of a tile costs during inference: the widest pair of adjacent activations
- * (input and output of a conv live together), the im2col scratch a backend may build for the widest
- * conv, and the upscaled output maps — all float32. Deliberately pessimistic, so that the budget holds
- * on every backend.
+ * Bytes one LR pixel of a tile costs during inference, all float32: the widest pair of adjacent activations (input
+ * and output of a conv live together), the im2col scratch a backend may build for the widest conv, and the s²·C
+ * phase maps of the output stage (network phases, bicubic chroma/alpha phases, and the few full-size copies the
+ * fused graph makes while quantising and interleaving them). Deliberately pessimistic, so the budget holds on
+ * every backend.
  */
 export function bytesPerTilePixel(spec: ArchitectureSpec): number {
   const maps = [spec.channels, ...spec.widths, spec.scale * spec.scale * spec.channels];
@@ -53,10 +58,14 @@ export function bytesPerTilePixel(spec: ArchitectureSpec): number {
     widestPair = Math.max(widestPair, maps[i] + maps[i + 1]);
     widestIm2col = Math.max(widestIm2col, spec.kernels[i] * spec.kernels[i] * maps[i]);
   }
-  return 4 * (widestPair + widestIm2col + 2 * spec.scale * spec.scale * spec.channels);
+  const phases = spec.scale * spec.scale;
+  const rasterChannels = 4;
+  const outputStage = 2 * phases * (spec.channels + 3) + 5 * phases * rasterChannels;
+  return 4 * (widestPair + widestIm2col + outputStage);
 }
 
-export const DEFAULT_TILE_BUDGET_BYTES = 512 * 1024 * 1024;
+/** Tiles are sized so their working set stays near this; the output raster is extra. */
+export const DEFAULT_TILE_BUDGET_BYTES = 384 * 1024 * 1024;
 const MIN_TILE = 32;
 const MAX_TILE = 1024;
 

@@ -56,6 +56,13 @@ export function outputFormatFor(inputPath: string, format: OutputFormat | 'keep'
   return source && isWritableFormat(source) ? source : 'png';
 }
 
+/** The format a file is written in: explicit, else what the output's extension names, else as outputFormatFor. */
+function writtenFormat(inputPath: string, outputPath: string, format: OutputFormat | 'keep' | undefined): OutputFormat {
+  if (format && format !== 'keep') return format;
+  const named = formatFromPath(outputPath);
+  return named && isWritableFormat(named) ? named : outputFormatFor(inputPath, format);
+}
+
 export interface EngineModel {
   model: LoadedModel;
   session: InferenceSession;
@@ -117,7 +124,7 @@ export async function upscaleFile(input: string, output: string, options: Upscal
   const raster = options.inferenceLock ? await options.inferenceLock.run(run) : await run();
   await mkdir(dirname(output), { recursive: true });
   await writeImage(output, raster, {
-    format: outputFormatFor(input, options.format),
+    format: writtenFormat(input, output, options.format),
     quality: options.quality,
     meta: decoded.meta,
     keepMetadata: options.keepMetadata,

@@ -183,6 +183,16 @@ describe('upscaleFile', () => {
     assert.equal((await sharp(input).metadata()).width, 40, 'the input is untouched');
   });
 
+  it('writes the format the output name asks for when none is given (jpg in, png out)', async () => {
+    const model = join(dir, 'model-x2');
+    const input = join(dir, 'photo.jpg');
+    await sharp(SAMPLE).resize(20, 16).jpeg().toFile(input);
+    await upscaleFile(input, join(dir, 'photo-out.png'), { model });
+    assert.equal((await sharp(join(dir, 'photo-out.png')).metadata()).format, 'png');
+    await upscaleFile(input, join(dir, 'photo-out.tif'), { model, format: 'webp' });
+    assert.equal((await sharp(join(dir, 'photo-out.tif')).metadata()).format, 'webp', 'an explicit format wins');
+  });
+
   it('reports a missing model clearly', async () => {
     await assert.rejects(upscaleFile(SAMPLE, join(dir, 'x.png'), { model: join(dir, 'no-such-model') }), /no-such-model/);
   });

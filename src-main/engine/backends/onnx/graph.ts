@@ -289,8 +289,17 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
   const samples = node('Mul', [combined, PIXELS_MAX], 'samples');
   const clipped = node('Clip', [samples, constant('zero', [], [0]), PIXELS_MAX], 'clipped');
   const rounded = node('Round', [clipped], 'rounded');
-  const upscaled = node('DepthToSpace', [rounded], 'upscaled_nchw', [int('blocksize', s), str('mode', 'DCR')]);
-  node('Transpose', [upscaled], PIXELS_OUTPUT, [ints('perm', [0, 2, 3, 1])]);
+  // Depth-to-space (DCR) and NCHW → NHWC as one transpose: [1, s·s·C, H, W] viewed as [1, s, s, C, H, W] becomes
+  // [1, H, s, W, s, C], which is [1, H·s, W·s, C] in memory. One pass over the full-size samples instead of two.
+  const size = node('Shape', [rounded], 'lr_shape');
+  initializers.push(int64Tensor('hw.starts', [2]), int64Tensor('hw.ends', [4]), int64Tensor('phase_dims', [1, s, s, rasterChannels]),
+    int64Tensor('scale_hw', [s, s]), int64Tensor('batch_dim', [1]), int64Tensor('channel_dim', [rasterChannels]));
+  const hw = node('Slice', [size, 'hw.starts', 'hw.ends'], 'lr_hw');
+  const phaseShape = node('Concat', ['phase_dims', hw], 'phase_shape', [int('axis', 0)]);
+  const outShape = node('Concat', ['batch_dim', node('Mul', [hw, 'scale_hw'], 'sr_hw'), 'channel_dim'], 'sr_shape', [int('axis', 0)]);
+  const phased = node('Reshape', [rounded, phaseShape], 'phased');
+  const interleaved = node('Transpose', [phased], 'interleaved', [ints('perm', [0, 4, 1, 5, 2, 3])]);
+  node('Reshape', [interleaved, outShape], PIXELS_OUTPUT);
   return encodeModel(`${spec.name}-pixels`, `${spec.name} x${s}, ${rasterChannels}-channel pixels`, nodes, initializers,
     [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels]) }, { name: PIXELS_MAX, type: tensorType([]) }],
     [{ name: PIXELS_OUTPUT, type: tensorType([1, 'SH', 'SW', rasterChannels]) }]);
