@@ -13,6 +13,14 @@ export type { ApiClient } from '../src-main/api/contract.js';
 interface PreloadBridge {
   call(command: string, input: unknown): Promise<unknown>;
   subscribe(event: string, listener: (payload: unknown) => void): () => void;
+  /** The path of a dropped File (Electron's webUtils.getPathForFile), where the preload offers it. */
+  pathForFile?(file: File): string;
+}
+
+/** The dropped file's path in the desktop app; undefined in a browser, where dropped files are uploaded instead. */
+export function dropPathResolver(): ((file: File) => string) | undefined {
+  const bridge = typeof window !== 'undefined' ? window.subpixel : undefined;
+  return bridge?.pathForFile ? (file) => bridge.pathForFile!(file) : undefined;
 }
 
 declare global {

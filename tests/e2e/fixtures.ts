@@ -1,0 +1,121 @@
+/**
+ * One real backend per test: `node bin/subpixel.js serve --port 0 --allow <tmp>` with its own SUBPIXEL_HOME and the
+ * test model installed, the page opened at the URL it prints. Plus the small real images the scenarios use.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import sharp from 'sharp';
+import { MODEL_TEMPLATE, TEST_MODEL } from './paths.js';
+
+export { expect };
+export { TEST_MODEL };
+
+export const SAMPLES = resolve('resources/samples');
+export const SCREENSHOTS = resolve('tests/e2e/screenshots');
+
+export interface App {
+  url: string;
+  /** Temporary folder, the one allowed root besides the user's home. */
+  root: string;
+  home: string;
+  /** Empty output folder inside root. */
+  out: string;
+  /** Server output so far, for failure messages. */
+  log(): string;
+}
+
+async function startServer(root: string, home: string): Promise<{ url: string; child: ChildProcess; log: () => string }> {
+  const child = spawn(process.execPath, ['bin/subpixel.js', 'serve', '--port', '0', '--allow', root], {
+    env: { ...process.env, SUBPIXEL_HOME: home, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const log = () => output;
+  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 60 s:\n${output}`)), 60_000);
+    let pending = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      pending += d.toString();
+      const match = pending.match(/^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m);
+      if (match) { clearTimeout(timer); resolveUrl(match[1]); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${output}`)); });
+  });
+  return { url, child, log };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export const test = base.extend<{ app: App }>({
+  app: async ({ page }, use, testInfo) => {
+    const root = await mkdtemp(join(tmpdir(), 'subpixel-e2e-'));
+    const home = join(root, 'state');
+    const out = join(root, 'out');
+    await mkdir(out, { recursive: true });
+    await cp(MODEL_TEMPLATE, join(home, 'models'), { recursive: true });
+    const server = await startServer(root, home);
+    page.on('pageerror', (error) => { console.error(`[page error] ${error.message}`); });
+    await page.goto(server.url);
+    await use({ url: server.url, root, home, out, log: server.log });
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('server log', { body: server.log(), contentType: 'text/plain' });
+    await page.close();
+    await stopServer(server.child);
+    await rm(root, { recursive: true, force: true });
+  },
+});
+
+/** A small real photo: a sample scaled down so the engine's time stays out of the suite's. */
+export async function smallImage(sample: string, dest: string, width: number, format: 'png' | 'jpeg' = 'png'): Promise<{ width: number; height: number }> {
+  const image = sharp(join(SAMPLES, sample)).resize({ width });
+  const info = await (format === 'png' ? image.png() : image.jpeg({ quality: 90 })).toFile(dest);
+  return { width: info.width, height: info.height };
+}
+
+export async function corruptImage(dest: string): Promise<void> {
+  // A PNG signature followed by garbage: looks like an image by name and magic, fails to decode.
+  await writeFile(dest, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png '.repeat(20))]));
+}
+
+/** Drops files on the window the way a file manager does: a DataTransfer with Files on dragenter/dragover/drop. */
+export async function dropFiles(page: Page, files: Array<{ name: string; type: string; data: Buffer }>): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, type: f.type, base64: f.data.toString('base64') }));
+  const transfer = await page.evaluateHandle((items) => {
+    const dt = new DataTransfer();
+    for (const item of items) {
+      const bytes = Uint8Array.from(atob(item.base64), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], item.name, { type: item.type }));
+    }
+    return dt;
+  }, payload);
+  for (const type of ['dragenter', 'dragover', 'drop']) {
+    await page.dispatchEvent('main', type, { dataTransfer: transfer });
+  }
+}
+
+/** Picks a model in Settings → Processing, as a user would, and waits until the settings took it. */
+export async function chooseModel(page: Page, id: string): Promise<void> {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const select = page.locator('#defaults-model');
+  await select.selectOption(id);
+  await expect(select).toHaveValue(id);
+}
+
+/** Saves a screenshot as a test artifact and as a committed copy under tests/e2e/screenshots. */
+export async function snap(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const shot = await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+  await writeFile(join(SCREENSHOTS, `${name}.png`), shot);
+  await test.info().attach(name, { body: shot, contentType: 'image/png' });
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lossColumns } from '../../src-renderer/lib/chart-data.js';
+import {
+  errorWithoutPath, exampleOutputName, formatBytes, formatDuration, formatPercent, headlineScore, itemFraction, namingProblem,
+  sizeInOut, sourceLabel,
+} from '../../src-renderer/lib/format.js';
+import { clampPan, regionAround, sourceSizeFromCentredCrop, zoomAt } from '../../src-renderer/lib/viewport.js';
+
+const settings = { naming: '{name}_x{scale}.{ext}', scale: 4 as const, model: null, format: 'keep' as const };
+
+test('naming example follows the queue rules: keep format, tokens, missing {ext} appended, separators replaced', () => {
+  assert.equal(exampleOutputName(settings, 'holiday.jpg'), 'holiday_x4.jpg');
+  assert.equal(exampleOutputName({ ...settings, format: 'webp' }, 'holiday.jpg'), 'holiday_x4.webp');
+  assert.equal(exampleOutputName(settings, 'scan.heic'), 'scan_x4.png', 'an input format we cannot write becomes PNG');
+  assert.equal(exampleOutputName({ ...settings, naming: '{name}-{model}' , model: '/models/my-x4' }, 'a.png'), 'a-my-x4.png');
+  assert.equal(exampleOutputName({ ...settings, naming: '{date}_{name}.{ext}' }, 'a.png', new Date(2024, 0, 5)), '2024-01-05_a.png');
+});
+
+test('naming problems are explained before anything is sent', () => {
+  assert.equal(namingProblem('{name}_x{scale}.{ext}'), null);
+  assert.match(namingProblem('') ?? '', /empty/);
+  assert.match(namingProblem('out/{name}') ?? '', /cannot contain/);
+  assert.match(namingProblem('{scale}.{ext}') ?? '', /same name/);
+  assert.match(namingProblem('{name}{size}') ?? '', /\{size\} is not a token/);
+});
+
+test('sizes: exact pixels once done, megapixels before, unknown said in words', () => {
+  const base = { settings: { scale: 2 } } as Parameters<typeof sizeInOut>[0];
+  assert.deepEqual(sizeInOut({ ...base, pixels: 15000, result: { width: 300, height: 200, ms: 5 } }), { input: '150×100', output: '300×200' });
+  assert.deepEqual(sizeInOut({ ...base, pixels: 2_000_000, result: null }), { input: '2.00 MP', output: '8.00 MP' });
+  assert.deepEqual(sizeInOut({ ...base, pixels: null, result: null }), { input: 'size unknown', output: '' });
+});
+
+test('durations, bytes and percentages read naturally and never go negative or past 100', () => {
+  assert.equal(formatDuration(null), '–');
+  assert.equal(formatDuration(400), '< 1 s');
+  assert.equal(formatDuration(42_000), '42 s');
+  assert.equal(formatDuration(185_000), '3 min 05 s');
+  assert.equal(formatDuration(3_720_000), '1 h 02 min');
+  assert.equal(formatBytes(999), '999 B');
+  assert.equal(formatBytes(1_500_000), '1.5 MB');
+  assert.equal(formatPercent(1.2), '100 %');
+  assert.equal(formatPercent(-1), '0 %');
+  assert.equal(formatPercent(0.999), '99 %');
+});
+
+test('item progress: tiles while running, full when done, none before', () => {
+  assert.equal(itemFraction({ state: 'queued', progress: null }), 0);
+  assert.equal(itemFraction({ state: 'running', progress: { tilesDone: 1, tilesTotal: 4 } }), 0.25);
+  assert.equal(itemFraction({ state: 'running', progress: { tilesDone: 0, tilesTotal: 0 } }), 0);
+  assert.equal(itemFraction({ state: 'done', progress: null }), 1);
+});
+
+test('errors lose the path the row already shows; uploads are named as such', () => {
+  assert.equal(errorWithoutPath('/a/b.png: not an image', '/a/b.png'), 'not an image');
+  assert.equal(errorWithoutPath('engine crashed', '/a/b.png'), 'engine crashed');
+  assert.equal(sourceLabel('/home/u/.local/share/subpixel/uploads/123/a.png', '/home/u/.local/share/subpixel'), 'dropped into the browser');
+  assert.equal(sourceLabel('/photos/a.png', '/state'), '/photos');
+});
+
+test('headline score prefers Set5, then other benchmarks, then the fine-tune validation', () => {
+  assert.equal(headlineScore({}), null);
+  assert.equal(headlineScore({ validation: { psnr: 30, ssim: 0.9 }, Set14: { psnr: 26, ssim: 0.7 } })?.set, 'Set14');
+  assert.equal(headlineScore({ validation: { psnr: 30, ssim: 0.9 }, Set5: { psnr: 28, ssim: 0.8 } })?.set, 'Set5');
+  assert.equal(headlineScore({ validation: { psnr: 30, ssim: 0.9 } })?.set, 'validation');
+});
+
+test('loss chart columns: increasing steps, gaps where PSNR was not measured, repeats merged', () => {
+  const [steps, loss, psnr] = lossColumns([
+    { step: 1, loss: 0.5 }, { step: 2, loss: 0.4 }, { step: 2, loss: 0.39, valPsnr: 25 }, { step: 1, loss: 9 }, { step: 3, loss: Number.NaN },
+  ]);
+  assert.deepEqual(steps, [1, 2, 3]);
+  assert.deepEqual(loss, [0.5, 0.39, null]);
+  assert.deepEqual(psnr, [null, 25, null]);
+});
+
+test('viewer: zoom keeps the point under the cursor, pan keeps the image in sight, regions stay inside the source', () => {
+  const zoomed = zoomAt({ zoom: 1, x: 10, y: 20 }, 2, 110, 120);
+  assert.deepEqual(zoomed, { zoom: 2, x: -90, y: -80 });
+  const far = clampPan({ zoom: 1, x: 5000, y: -5000 }, 400, 300, 800, 600);
+  assert.ok(far.x <= 800 - 48 && far.y >= 48 - 300);
+  assert.deepEqual(sourceSizeFromCentredCrop({ x: 72, y: 22, width: 256, height: 256 }), { width: 400, height: 300 });
+  assert.deepEqual(regionAround(390, 5, { width: 256, height: 256 }, { width: 400, height: 300 }), { x: 144, y: 0, width: 256, height: 256 });
+  assert.deepEqual(regionAround(10, 10, { width: 256, height: 256 }, { width: 100, height: 80 }), { x: 0, y: 0, width: 100, height: 80 });
+});
