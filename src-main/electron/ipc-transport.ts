@@ -25,15 +25,18 @@ export interface IpcTrust {
 }
 
 /**
- * Accepts the built renderer folder (file:// URLs under it) and, in development, a dev server origin.
+ * Accepts the built renderer folder (file:// URLs under it), the app's own scheme origin (`subpixel://app`, see
+ * app-protocol.ts) and, in development, a dev server origin.
  * Anything else (a page navigated elsewhere, an iframe, devtools extensions) is not our frame.
  */
-export function appUrlMatcher(options: { rendererDir?: string; devServerUrl?: string }): (url: string) => boolean {
+export function appUrlMatcher(options: { rendererDir?: string; devServerUrl?: string; appOrigin?: string }): (url: string) => boolean {
   const filePrefix = options.rendererDir ? pathToFileURL(options.rendererDir).href.replace(/\/?$/, '/') : null;
   const devOrigin = options.devServerUrl ? new URL(options.devServerUrl).origin : null;
   return (url) => {
     let parsed: URL;
     try { parsed = new URL(url); } catch { return false; }
+    // Custom schemes have an opaque URL.origin in Node, so compare scheme and host.
+    if (options.appOrigin && `${parsed.protocol}//${parsed.host}` === options.appOrigin) return parsed.username === '' && parsed.password === '';
     if (filePrefix && parsed.protocol === 'file:') return parsed.host === '' && `file://${parsed.pathname}`.startsWith(filePrefix);
     if (devOrigin && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) return parsed.origin === devOrigin;
     return false;

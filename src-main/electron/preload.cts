@@ -1,12 +1,13 @@
 /**
  * Preload of the Subpixel window (sandboxed, context-isolated). Exposes exactly the API contract as
- * `window.subpixel`: `call(command, input)` and `subscribe(event, listener)`, nothing of Node or of ipcRenderer.
+ * `window.subpixel`: `call(command, input)`, `subscribe(event, listener)` and `pathForFile(file)` for drops,
+ * nothing of Node or of ipcRenderer.
  *
  * Sandboxed preloads run as CommonJS and may only require 'electron', so the channel names are repeated here
  * (see ipc-channels.ts; a unit test checks they agree) and no validation library is loaded: the main process
  * validates every call.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 
 const CALL_CHANNEL = 'subpixel:call';
 const EVENT_CHANNEL = 'subpixel:event';
@@ -31,4 +32,6 @@ contextBridge.exposeInMainWorld('subpixel', {
     set.add(listener);
     return () => { set.delete(listener); };
   },
+  /** The path of a File dropped from the file manager ('' for one made in the page); no file access. */
+  pathForFile: (file: File): string => webUtils.getPathForFile(file),
 });
