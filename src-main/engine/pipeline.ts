@@ -149,17 +149,21 @@ export interface TileSessions {
   pixels?: PixelSession;
 }
 
-/** Copies the inner part of a fused session's output (already integer samples) into the output raster. */
-function writeSamples(out: Raster, tile: Tile, scale: number, samples: Float32Array): void {
-  const { channels } = out;
+type Samples = Float32Array | Uint8Array | Uint16Array;
+
+/**
+ * Copies the inner part of a tile's upscaled output (interleaved, `channels` per pixel) into a full-size output
+ * `outWidth` pixels wide. Typed-array `set` converts float to integer natively: callers pass samples that are
+ * already clipped and rounded when the target is an integer raster.
+ */
+function placeTile(sr: Float32Array, tile: Tile, scale: number, channels: number, target: Samples, outWidth: number): void {
   const srWidth = tile.inWidth * scale;
   const offX = (tile.x - tile.inX) * scale;
   const offY = (tile.y - tile.inY) * scale;
   const rowLength = tile.width * scale * channels;
   for (let row = 0; row < tile.height * scale; row++) {
     const from = ((offY + row) * srWidth + offX) * channels;
-    // Typed-array set converts float to integer natively; the values are already clipped and rounded.
-    out.data.set(samples.subarray(from, from + rowLength), ((tile.y * scale + row) * out.width + tile.x * scale) * channels);
+    target.set(sr.subarray(from, from + rowLength), ((tile.y * scale + row) * outWidth + tile.x * scale) * channels);
   }
 }
 
@@ -168,7 +172,7 @@ async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSe
   const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
   if (sessions.pixels) {
     const samples = await sessions.pixels.run(Float32Array.from(crop.data), tile.inHeight, tile.inWidth, maxValue(raster.bitDepth));
-    writeSamples(out, tile, scale, samples);
+    placeTile(samples, tile, scale, out.channels, out.data, out.width);
     return;
   }
   const sr = await sessions.model.run(modelInput(crop, spec.channels), tile.inHeight, tile.inWidth);
@@ -253,15 +257,7 @@ export async function inferTiled(
       const from = ((tile.inY + row) * width + tile.inX) * channels;
       tileInput.set(input.subarray(from, from + tile.inWidth * channels), row * tile.inWidth * channels);
     }
-    const sr = await session.run(tileInput, tile.inHeight, tile.inWidth);
-    const srWidth = tile.inWidth * scale;
-    const offX = (tile.x - tile.inX) * scale;
-    const offY = (tile.y - tile.inY) * scale;
-    const rowLength = tile.width * scale * channels;
-    for (let row = 0; row < tile.height * scale; row++) {
-      const from = ((offY + row) * srWidth + offX) * channels;
-      out.set(sr.subarray(from, from + rowLength), ((tile.y * scale + row) * width * scale + tile.x * scale) * channels);
-    }
+    placeTile(await session.run(tileInput, tile.inHeight, tile.inWidth), tile, scale, channels, out, width * scale);
   }
   return out;
 }
