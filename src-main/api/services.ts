@@ -5,9 +5,9 @@ import { shippedModelsDir } from '../engine/models/store.js';
 import { engineRunner } from '../jobs/engine-runner.js';
 import { JobQueue } from '../jobs/queue.js';
 import { SettingsStore } from '../settings/store.js';
-import { fineTune } from '../training/finetune.js';
 import { WatchService } from '../watch/service.js';
 import { createEngineClient, type EngineClient } from '../workers/engine-client.js';
+import { fineTuneInWorker } from '../workers/training-client.js';
 import { listModels } from '../engine/models/store.js';
 import { createAllowedRoots, type AllowedRoots } from './roots.js';
 import { TrainingJobs } from './training-jobs.js';
@@ -69,7 +69,7 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
   });
   if (options.autoStart !== false) await watch.start();
   const training = new TrainingJobs(
-    ({ id, outDir, input }, onProgress, signal) => fineTune({
+    ({ id, outDir, input }, onProgress, signal) => fineTuneInWorker({
       id, outDir, baseModel: input.baseModel, hrFolders: input.hrDirs, steps: input.steps, degradation: input.preset,
       searchPaths: modelDirs,
       ...(input.validationDir ? { valFolder: input.validationDir } : {}),
