@@ -104,18 +104,28 @@ export async function dropFiles(page: Page, files: Array<{ name: string; type: s
   }
 }
 
+/** Opens a view from the sidebar. */
+export async function nav(page: Page, view: 'Queue' | 'Watch folders' | 'Models' | 'Settings' | 'System'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view, exact: true }).click();
+}
+
 /** Picks a model in Settings → Processing, as a user would, and waits until the settings took it. */
 export async function chooseModel(page: Page, id: string): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await nav(page, 'Settings');
   const select = page.locator('#defaults-model');
   await select.selectOption(id);
   await expect(select).toHaveValue(id);
 }
 
-/** Saves a screenshot as a test artifact and as a committed copy under tests/e2e/screenshots. */
+/**
+ * Saves a full-page screenshot as a test artifact (test-results/). With UPDATE_SCREENSHOTS=1 it also refreshes the
+ * committed copy under tests/e2e/screenshots, which otherwise would change on every run (temp paths, times).
+ */
 export async function snap(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  const shot = await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
-  await writeFile(join(SCREENSHOTS, `${name}.png`), shot);
+  const shot = await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
   await test.info().attach(name, { body: shot, contentType: 'image/png' });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await writeFile(join(SCREENSHOTS, `${name}.png`), shot);
+  }
 }

@@ -1,8 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { TEST_MODEL, chooseModel, corruptImage, dropFiles, expect, smallImage, snap, test } from './fixtures.js';
+import { TEST_MODEL, chooseModel, corruptImage, dropFiles, expect, nav, smallImage, snap, test } from './fixtures.js';
 
 test('dropping three images (one corrupt) gives two upscaled outputs, one explained failure, a finished batch; before/after opens', async ({ page, app }) => {
   const cat = await smallImage('chelsea.png', join(app.root, 'cat.png'), 150);
@@ -19,7 +18,7 @@ test('dropping three images (one corrupt) gives two upscaled outputs, one explai
   await expect(page.getByText('holiday.jpg becomes')).toContainText('holiday_x2.png');
   await snap(page, 'settings');
 
-  await page.getByRole('button', { name: 'Queue' }).click();
+  await nav(page, 'Queue');
   await expect(page.getByText('Drop images or folders anywhere on this window')).toBeVisible();
   await snap(page, 'queue-empty');
   await dropFiles(page, [

@@ -1,0 +1,54 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { TEST_MODEL, expect, nav, smallImage, snap, test } from './fixtures.js';
+
+test('a short fine-tune from the UI: the chart fills, the model lands in the picker, and an upscale with it succeeds', async ({ page, app }) => {
+  const hr = join(app.root, 'hr');
+  await mkdir(hr);
+  for (const [i, sample] of ['chelsea.png', 'coffee.png', 'astronaut.png', 'camera.png'].entries()) {
+    await smallImage(sample, join(hr, `hr-${i}.png`), 96);
+  }
+
+  await nav(page, 'Models');
+  await expect(page.locator(`tr[data-model="${TEST_MODEL}"]`)).toContainText('Custom');
+  await page.getByLabel(/High-resolution image folders/).fill(hr);
+  await page.getByLabel('Start from').selectOption(TEST_MODEL);
+  await page.getByLabel('Steps').fill('16');
+  await page.getByLabel('Name of the new model').fill('My photos');
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Patch size (px)').fill('16');
+  await page.getByRole('button', { name: 'Start fine-tuning' }).click();
+
+  const job = page.getByRole('region', { name: 'Fine-tune My photos' });
+  await expect(job).toBeVisible();
+  const chart = job.getByRole('img', { name: /Loss and validation PSNR/ });
+  await expect(chart).toHaveAttribute('data-points', /^[1-9]\d*$/, { timeout: 60_000 });
+  await expect(job).toContainText('Done', { timeout: 60_000 });
+  await expect(job).toContainText('step 16 of 16');
+  expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(1);
+  expect(Number(await chart.getAttribute('data-psnr-points'))).toBeGreaterThan(0);
+  await expect(job).toContainText('is in the model picker');
+  const modelId = (await job.locator('.result strong').last().textContent())!.trim();
+  await expect(page.locator(`tr[data-model="${modelId}"]`)).toContainText('Custom');
+  await snap(page, 'models');
+
+  // The new model is offered in Settings; upscale with it by typing a path on the queue.
+  await nav(page, 'Settings');
+  await page.locator('#defaults-model').selectOption(modelId);
+  await expect(page.locator('#defaults-model')).toHaveValue(modelId);
+  const outDir = page.locator('#defaults-outdir');
+  await outDir.fill(app.out);
+  await outDir.press('Tab');
+  await expect(page.getByText('Sub-folders of an added folder are kept.')).toBeVisible();
+  await nav(page, 'Queue');
+  await expect(page.getByText(`with ${modelId}`)).toBeVisible();
+  await page.getByLabel('Image or folder path').fill(join(hr, 'hr-0.png'));
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByRole('listitem', { name: 'hr-0.png' })).toContainText('Done', { timeout: 30_000 });
+  expect(await readdir(app.out)).toEqual(['hr-0_x2.png']);
+  const source = await sharp(join(hr, 'hr-0.png')).metadata();
+  const output = await sharp(join(app.out, 'hr-0_x2.png')).metadata();
+  expect([output.width, output.height]).toEqual([source.width! * 2, source.height! * 2]);
+});
