@@ -1,12 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, extname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
+import { formatFromPath, READABLE_FORMATS } from '../engine/image-io/formats.js';
 
-/** Extensions the engine can decode (sharp's readers). */
-export const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'jpe', 'webp', 'tif', 'tiff', 'avif', 'gif']);
-
+/** Whether a file name has an extension of a format the engine decodes. */
 export function isImagePath(path: string): boolean {
-  return IMAGE_EXTENSIONS.has(extname(path).slice(1).toLowerCase());
+  return formatFromPath(path) !== undefined;
 }
 
 export interface InputFile {
@@ -35,7 +34,7 @@ export async function expandInputs(paths: string[]): Promise<Expansion> {
     }
     if (info.isFile()) {
       if (isImagePath(path)) files.push({ input: path, relDir: '' });
-      else problems.push(`${path}: not an image file (${[...IMAGE_EXTENSIONS].join(', ')})`);
+      else problems.push(`${path}: not an image file (${READABLE_FORMATS.join(', ')})`);
       continue;
     }
     const entries = await readdir(path, { recursive: true, withFileTypes: true });
