@@ -86,7 +86,7 @@ export async function fineTune(
     ...DEFAULT_CONFIG,
     spec, kind: 'plain', hrFolders: o.hrFolders, ...(o.valFolder ? { valFolder: o.valFolder } : {}),
     steps, batchSize: o.batchSize ?? 16, patchSize: o.patchSize ?? 32, loss: o.loss ?? 'l1',
-    schedule: { schedule: 'cosine', lr: o.lr ?? 2e-4, lrMin: (o.lr ?? 2e-4) / 20, warmupSteps: 0 },
+    schedule: { schedule: 'cosine', lr: o.lr ?? 1e-3, lrMin: (o.lr ?? 1e-3) / 20, warmupSteps: 0 },
     ema: 0, valEvery: o.valEvery ?? Math.max(50, Math.round(steps / 5)), checkpointEvery: o.checkpointEvery ?? 200,
     degradation, degradeEvery: 50, seed: o.seed ?? 1, baseModel: base.dir,
   };
