@@ -3,7 +3,7 @@
  * degradation preset, and save the result as a new model in the user models folder with a manifest entry that
  * records the base model, the data and the validation scores before and after.
  */
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { statePaths, stateHome } from '../common/state-home.js';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
 import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
@@ -114,10 +114,10 @@ export async function fineTune(
     notes: `fine-tuned under the ${degradation.preset} degradation; validation ${before ? before.psnr.toFixed(2) : '?'} → ${after ? after.psnr.toFixed(2) : '?'} dB`,
   };
   await saveModel(dir, outcome.weights, { id, description: `${base.id} fine-tuned (${degradation.preset})`, training });
-  const root = join(dir, '..');
+  const root = dirname(dir);
   const entry: ManifestEntry & Record<string, unknown> = {
     id, scale: spec.scale, channels: spec.channels, architecture: spec, params: parameterCount(spec), macsPerPixel: macsPerPixel(spec),
-    training, path: id === '' ? dir : dir.slice(root.length + 1),
+    training, path: relative(root, dir),
     degradation, dataStats: { ...data.stats, skippedFiles: data.stats.skippedFiles.slice(0, 20) },
     validation: { before, after, images: data.val.length, source: config.valFolder ?? `held-out ${Math.round(config.valFraction * 100)} %` },
   };
