@@ -26,7 +26,7 @@ function branchwiseImage(w: TrainWeights, x: tf.Tensor4D): tf.Tensor4D {
         if (name.startsWith(`l${i}.`)) p[name.slice(name.indexOf('.') + 1)] = tf.tensor(t.data, t.shape);
       }
       h = branchwiseConv(h, p);
-      if (i < layers - 1) h = tf.prelu(h, p.alpha as tf.Tensor1D);
+      if (i < layers - 1) h = tf.prelu(h, p.alpha as unknown as tf.Tensor4D);
     }
     h = tf.add(h, tf.tile(x, [1, 1, 1, w.spec.scale ** 2])) as tf.Tensor4D;
     return tf.depthToSpace(h, w.spec.scale, 'NHWC');
