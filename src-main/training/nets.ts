@@ -147,12 +147,19 @@ export function forwardMaps(spec: ArchitectureSpec, layers: LayerTensors[], x: t
   return h;
 }
 
-/** Full inference: LR (N, h, w, C) in [0, 1] → SR (N, h·s, w·s, C), unclipped. */
+/**
+ * Full inference: LR (N, h, w, C) in [0, 1] → SR (N, h·s, w·s, C), unclipped. The residual skip broadcasts the
+ * input over the s² sub-pixel maps and depth-to-space (DCR) is a reshape/transpose: on wasm both are several
+ * times faster than Tile and DepthToSpace.
+ */
 export function forwardImage(spec: ArchitectureSpec, layers: LayerTensors[], x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    let maps = forwardMaps(spec, layers, x);
-    if (spec.residual) maps = tf.add(maps, tf.tile(x, [1, 1, 1, spec.scale * spec.scale])) as tf.Tensor4D;
-    return tf.depthToSpace(maps, spec.scale, 'NHWC');
+    const [n, h, w, c] = x.shape;
+    const s = spec.scale;
+    let maps: tf.Tensor = tf.reshape(forwardMaps(spec, layers, x), [n, h, w, s * s, c]);
+    if (spec.residual) maps = tf.add(maps, tf.reshape(x, [n, h, w, 1, c]));
+    const blocks = tf.transpose(tf.reshape(maps, [n, h, w, s, s, c]), [0, 1, 3, 2, 4, 5]);
+    return tf.reshape(blocks, [n, h * s, w * s, c]) as tf.Tensor4D;
   });
 }
 
