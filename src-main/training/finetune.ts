@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { statePaths, stateHome } from '../common/state-home.js';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
 import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
+import { initTrainingBackend } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { loadTrainingData, type DataStats } from './data.js';
 import type { DegradationOptions, DegradationPreset } from './degrade.js';
@@ -72,6 +73,8 @@ export async function fineTune(
   onProgress?: (p: TrainProgress) => void,
   signal?: AbortSignal,
 ): Promise<FineTuneResult> {
+  // before anything creates a tensor, so the 'before' score also runs on the training backend
+  await initTrainingBackend();
   const resumeState = o.resume ? await loadCheckpoint(o.resume) : undefined;
   const base = await resolveModel(resumeState?.config.baseModel ?? o.baseModel, { ...(o.searchPaths ? { searchPaths: o.searchPaths } : {}), ...(o.scale ? { scale: o.scale } : {}) });
   const spec = base.weights.spec;
