@@ -4,24 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isInside } from './roots.js';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+import { contentTypeFor } from '../common/content-type.js';
 
 /** Where the renderer build lands (Vite's outDir in this repo), found from the package root. */
 export function defaultRendererDir(): string | null {
@@ -53,7 +36,7 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
     info = await stat(file).catch(() => null);
     if (!info?.isFile()) { res.writeHead(404).end('not found'); return; }
   }
-  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = contentTypeFor(file);
   const isPage = type.startsWith('text/html');
   res.writeHead(200, {
     'Content-Type': type,

@@ -4,30 +4,12 @@
  * main.ts registers the scheme and answers requests with what these functions decide.
  */
 import { extname, resolve, sep } from 'node:path';
+import { contentTypeFor } from '../common/content-type.js';
 
 export const APP_SCHEME = 'subpixel';
 export const APP_HOST = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export type AppRequest =
   | { kind: 'file'; path: string; contentType: string }
@@ -48,7 +30,7 @@ export function resolveAppRequest(url: string, rendererDir: string): AppRequest 
   const relativePath = pathname === '/' || extname(pathname) === '' ? 'index.html' : pathname.replace(/^\/+/, '');
   const path = resolve(root, relativePath);
   if (path !== root && !path.startsWith(root + sep)) return { kind: 'not-found' };
-  return { kind: 'file', path, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' };
+  return { kind: 'file', path, contentType: contentTypeFor(path) };
 }
 
 /** Headers of every response of our scheme. */
