@@ -7,11 +7,11 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { io } from '@tensorflow/tfjs';
 import { checkWeightShapes } from './check.js';
+import { stateHome, statePaths } from '../../common/state-home.js';
 import {
   convShapes, macsPerPixel, parameterCount, validateSpec,
   type ArchitectureSpec, type ConvWeights, type ModelWeights, type Scale,
@@ -118,17 +118,12 @@ export function shippedModelsDir(): string {
 }
 
 /**
- * Per-user models folder (fine-tuned and imported models): <state home>/models, where the state home is
- * $SUBPIXEL_HOME or the platform's per-user data folder (same layout as common/state-home.ts).
- * SUBPIXEL_USER_MODELS_DIR overrides just this folder.
+ * Per-user models folder (fine-tuned and imported models): `models/` in the state folder (common/state-home.ts:
+ * $SUBPIXEL_HOME or the platform's per-user data folder). SUBPIXEL_USER_MODELS_DIR overrides just this folder.
  */
 export function userModelsDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SUBPIXEL_USER_MODELS_DIR) return resolve(env.SUBPIXEL_USER_MODELS_DIR);
-  if (env.SUBPIXEL_HOME) return join(resolve(env.SUBPIXEL_HOME), 'models');
-  const home = env.HOME ?? env.USERPROFILE ?? homedir();
-  if (process.platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Subpixel', 'models');
-  if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'Subpixel', 'models');
-  return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'subpixel', 'models');
+  return statePaths(stateHome(undefined, env)).models;
 }
 
 export function defaultModelDirs(): string[] {
