@@ -123,6 +123,29 @@ export function degradationRng(seed: number, epoch: number, index: number, salt 
   return createRng(hashSeed(seed, epoch, index, salt));
 }
 
+/** HR images of a folder as validation pairs (centre-cropped to `valCrop`, LR made by the degradation). */
+export async function loadValidationImages(
+  folder: string,
+  o: Pick<DataOptions, 'scale' | 'degradation' | 'seed' | 'valCrop' | 'onWarning'>,
+): Promise<ValImage[]> {
+  const stats: DataStats = { folders: [folder], imagesFound: 0, trainImages: 0, valImages: 0, skipped: 0, skippedFiles: [], trainPixels: 0 };
+  const rasters = await readRasters(await listImages(folder), o.scale, stats, o.onWarning ?? ((m: string) => process.emitWarning(m)));
+  return validationPairs(rasters, o);
+}
+
+async function validationPairs(
+  rasters: Array<{ path: string; hr: Raster }>,
+  o: Pick<DataOptions, 'scale' | 'degradation' | 'seed' | 'valCrop'>,
+): Promise<ValImage[]> {
+  const val: ValImage[] = [];
+  for (const [i, { path, hr }] of rasters.entries()) {
+    const crop = centreCrop(hr, o.valCrop ?? 480, o.scale);
+    const lr = await degrade(crop, o.scale, o.degradation, degradationRng(o.seed, -1, i, 0x5a1));
+    val.push({ path, hrY: lumaY(crop), lrY: lumaY(lr) });
+  }
+  return val;
+}
+
 export interface TrainingData {
   images: TrainImage[];
   val: ValImage[];
@@ -171,12 +194,7 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
     const lr = await degrade(hr, o.scale, o.degradation, degradationRng(o.seed, 0, i));
     images.push({ path, ...(keepHr ? { hr } : {}), hrY: lumaY(hr), lrY: lumaY(lr) });
   }
-  const val: ValImage[] = [];
-  for (const [i, { path, hr }] of valSet.entries()) {
-    const crop = centreCrop(hr, o.valCrop ?? 480, o.scale);
-    const lr = await degrade(crop, o.scale, o.degradation, degradationRng(o.seed, -1, i, 0x5a1));
-    val.push({ path, hrY: lumaY(crop), lrY: lumaY(lr) });
-  }
+  const val = await validationPairs(valSet, o);
   const data: TrainingData = { images, val, stats, scale: o.scale, cumulative: new Float64Array(0) };
   recount(data, o.patchSize);
   const usable = images.filter((img) => patchPositions(img, o.patchSize) > 0);

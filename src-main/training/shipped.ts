@@ -12,7 +12,9 @@ import { macsPerPixel, parameterCount, type Scale } from '../engine/models/spec.
 import { saveModel, shippedModelsDir, upsertManifestEntry, type ManifestEntry } from '../engine/models/store.js';
 import { architectureFor, usesReparam, type ArchName } from './architectures.js';
 import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
+import { loadValidationImages } from './data.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
+import { scoreModel } from './validate.js';
 
 const DATASETS = resolve('../shared/datasets');
 
@@ -51,8 +53,14 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { consol
 const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`);
 log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
 
+// Set14 is scored on every published checkpoint too (Set5 is the validation set inside the loop).
+const set14 = await loadValidationImages(join(DATASETS, 'eval/Set14/HR'), { scale: spec.scale, degradation: { preset: 'bicubic' }, seed: 1, valCrop: 1_000_000 });
+
 async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
   const last = state.history[state.history.length - 1];
+  const s14 = scoreModel(weights, set14);
+  const key = `x${spec.scale}`;
+  const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
   const training = {
     datasets: ['T91', 'BSD200'], steps: state.step, batchSize: state.config.batchSize, patchSize: state.config.patchSize,
     learningRate: state.config.schedule.lr, seed: state.config.seed, startedAt: state.startedAt, finishedAt: new Date().toISOString(),
@@ -68,11 +76,11 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
   const entry: ManifestEntry & { wallTimeSec: number; commands: string[]; totalSteps: number } = {
     id, scale: spec.scale, channels: spec.channels, architecture: weights.spec, params: parameterCount(weights.spec),
     macsPerPixel: macsPerPixel(weights.spec), training, path: relative(modelsRoot, modelDir),
-    ...(last ? { scores: { Set5: { [`x${spec.scale}`]: { psnr: Number(last.psnr.toFixed(3)), ssim: Number(last.ssim.toFixed(4)) } } } } : {}),
+    scores: { ...(last ? { Set5: { [key]: round(last) } } : {}), ...(s14 ? { Set14: { [key]: round(s14) } } : {}) },
     wallTimeSec: Math.round(state.elapsedSec), commands: state.commands, totalSteps: state.config.steps,
   };
   await upsertManifestEntry(modelsRoot, entry);
-  log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
+  log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'}, Set14 ${s14 ? `${s14.psnr.toFixed(3)} dB / ${s14.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
 }
 
 let lastLog = 0;
