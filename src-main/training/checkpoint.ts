@@ -31,6 +31,14 @@ export interface CheckpointState {
 
 interface BlobEntry { name: string; shape: number[]; offset: number; length: number }
 
+/** FNV-1a over the blob's 32-bit words: ties checkpoint.json to the checkpoint.bin written with it. */
+function blobHash(blob: Float32Array): string {
+  const words = new Uint32Array(blob.buffer, blob.byteOffset, blob.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
 export async function saveCheckpoint(dir: string, s: CheckpointState): Promise<void> {
   await mkdir(dir, { recursive: true });
   const entries: BlobEntry[] = [];
@@ -54,9 +62,10 @@ export async function saveCheckpoint(dir: string, s: CheckpointState): Promise<v
     format: FORMAT, version: VERSION, savedAt: new Date().toISOString(),
     config: s.config, step: s.step, rng: s.rng, elapsedSec: s.elapsedSec, startedAt: s.startedAt, commands: s.commands,
     history: s.history, spec: s.weights.spec, kind: s.weights.kind, adamT: s.adam.t, hasEma: Boolean(s.ema), tensors: entries,
+    blobHash: blobHash(blob),
   };
-  // blob first, then the JSON that points at it: a crash in between leaves the previous pair readable only if sizes match,
-  // so both are written to temporary names and renamed together
+  // both go to temporary names first; the JSON carries the blob's hash, so a pair torn by a crash (or copied
+  // between the two renames) is detected on load instead of resuming from mismatched state
   await writeFile(join(dir, `${CHECKPOINT_BIN}.tmp`), new Uint8Array(blob.buffer));
   await writeFile(join(dir, `${CHECKPOINT_JSON}.tmp`), `${JSON.stringify(json, null, 1)}\n`);
   await rename(join(dir, `${CHECKPOINT_BIN}.tmp`), join(dir, CHECKPOINT_BIN));
@@ -83,6 +92,9 @@ export async function loadCheckpoint(path: string): Promise<CheckpointState> {
   if (json.format !== FORMAT || json.version !== VERSION) throw new CheckpointError(`${path} is not a version-${VERSION} Subpixel checkpoint`);
   const buf = await readFile(join(dir, CHECKPOINT_BIN));
   const blob = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  if (json.blobHash !== undefined && json.blobHash !== blobHash(blob)) {
+    throw new CheckpointError(`${path}: ${CHECKPOINT_BIN} does not belong to ${CHECKPOINT_JSON} (written by another save?)`);
+  }
   const weights: TrainWeights = { spec: json.spec, kind: json.kind, tensors: {} };
   const m: Record<string, Float32Array> = {};
   const v: Record<string, Float32Array> = {};
