@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Scale } from '../engine/models/spec.js';
-import { saveModel } from '../engine/models/store.js';
+import { saveModel, userModelsDir } from '../engine/models/store.js';
 import { ARCH_NAMES, architectureFor, usesReparam, type ArchName } from '../training/architectures.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { DEGRADATION_PRESETS, type DegradationPreset } from '../training/degrade.js';
-import { customModelsDir, fineTune } from '../training/finetune.js';
+import { fineTune } from '../training/finetune.js';
 import { DEFAULT_CONFIG, LOSS_NAMES, train, type LossName, type TrainConfig, type TrainProgress } from '../training/trainer.js';
 import { formatDuration, intOption, printJson } from './output.js';
 
@@ -122,7 +122,7 @@ export function registerTrainCommands(program: Command): void {
         };
       }
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-      const out = resolve(o.out ?? (o.resume ? join(resolve(o.resume), '..') : join(customModelsDir(), `${config.spec.name}-x${config.spec.scale}-${stamp}`)));
+      const out = resolve(o.out ?? (o.resume ? join(resolve(o.resume), '..') : join(userModelsDir(), `${config.spec.name}-x${config.spec.scale}-${stamp}`)));
       const checkpointDir = o.resume ? resolve(o.resume) : join(out, 'checkpoint');
       const progress = progressReporter(Boolean(o.json));
       const interrupt = interruptSignal();

@@ -4,15 +4,20 @@
  * aligned patches with the 8 flips/rotations. Validation: a folder, or a held-out 10 % of the images.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { lumaY } from '../engine/color.js';
 import { readImage } from '../engine/image-io/read.js';
 import type { Plane, Raster } from '../engine/raster.js';
 import { modcrop } from '../engine/resize.js';
+import { formatFromPath } from '../engine/image-io/formats.js';
 import { degrade, type DegradationOptions } from './degrade.js';
 import { createRng, hashSeed, type Rng } from './rng.js';
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp']);
+/** Training takes every still-image format the engine reads (a GIF's palette makes poor ground truth). */
+function isTrainingImage(name: string): boolean {
+  const format = formatFromPath(name);
+  return format !== undefined && format !== 'gif';
+}
 
 export interface TrainImage {
   path: string;
@@ -72,7 +77,7 @@ export async function listImages(folder: string): Promise<string[]> {
   if (!info.isDirectory()) throw new TrainingDataError(`${folder} is not a folder`);
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .filter((e) => e.isFile() && isTrainingImage(e.name))
     .map((e) => join(e.parentPath, e.name))
     .sort((a, b) => relative(folder, a).localeCompare(relative(folder, b)));
 }

@@ -4,7 +4,6 @@
  * records the base model, the data and the validation scores before and after.
  */
 import { dirname, join, relative } from 'node:path';
-import { statePaths, stateHome } from '../common/state-home.js';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
 import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
 import { initTrainingBackend } from './backend.js';
@@ -58,11 +57,6 @@ export interface FineTuneResult {
   weights: ModelWeights;
 }
 
-/** $SUBPIXEL_USER_MODELS_DIR, else $SUBPIXEL_HOME/models, else the per-user default. */
-export function customModelsDir(): string {
-  return process.env.SUBPIXEL_USER_MODELS_DIR ? userModelsDir() : statePaths(stateHome()).models;
-}
-
 function degradationOf(d: FineTuneOptions['degradation']): DegradationOptions {
   if (d === undefined) return { preset: 'bicubic' };
   return typeof d === 'string' ? { preset: d } : d;
@@ -82,7 +76,7 @@ export async function fineTune(
   const degradation = degradationOf(o.degradation);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const id = o.id ?? `${base.id}-ft-${degradation.preset}-${stamp}`;
-  const dir = o.outDir ?? join(customModelsDir(), id);
+  const dir = o.outDir ?? join(userModelsDir(), id);
   const checkpointDir = o.resume ?? join(dir, 'checkpoint');
   const steps = o.steps ?? 1000;
   const config: TrainConfig = resumeState?.config ?? {
