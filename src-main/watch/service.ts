@@ -18,6 +18,9 @@ import {
   type WatchActivity, type WatchActivityKind, type WatchConfig, type WatchConfigInput, type WatchEvents, type WatchStatus, type WatchView,
 } from './types.js';
 
+/** How long count changes are gathered before a watch's view is announced again. */
+const COUNTS_EVENT_MS = 200;
+
 const watchesFileSchema = z.object({ version: z.literal(1), watches: z.array(watchConfigSchema) });
 
 export interface WatchServiceOptions {
@@ -51,6 +54,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
   private readonly inflight = new Set<string>();
   private pending: Candidate[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
+  private readonly countTimers = new Map<string, NodeJS.Timeout>();
   private flushing: Promise<void> = Promise.resolve();
   private readonly persistLock = createMutex();
   private readonly limit = createLimiter(8);
@@ -162,6 +166,8 @@ export class WatchService extends EventEmitter<WatchEvents> {
     if (this.closed) return;
     await Promise.all([...this.active.keys()].map((id) => this.stopWatch(id)));
     this.closed = true;
+    for (const timer of this.countTimers.values()) clearTimeout(timer);
+    this.countTimers.clear();
     await this.settled();
     this.options.queue.off('item', this.onItem);
     this.options.queue.off('removed', this.onRemoved);
@@ -288,6 +294,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
           watchId, path: c.path, size: c.size, mtimeMs: c.mtimeMs, hash: c.hash, state: 'queued', itemId: items[i].id,
         })));
         for (const c of candidates) this.activity(watchId, 'queued', c.path, null);
+        this.countsChanged(watchId);
         for (const item of items) {
           const early = this.unclaimed.get(item.id);
           this.unclaimed.delete(item.id);
@@ -322,6 +329,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
     if (state === entry.state) return;
     if (item.output) await this.ledger.addOutput(item.output);
     await this.ledger.put([{ ...entry, state }]);
+    this.countsChanged(entry.watchId);
     const kind: WatchActivityKind | null = item.state === 'done' ? 'done' : item.state === 'failed' ? 'failed'
       : item.state === 'skipped' ? 'skipped' : item.state === 'canceled' ? 'canceled' : null;
     if (kind) this.activity(entry.watchId, kind, entry.path, item.error ?? item.output);
@@ -414,6 +422,19 @@ export class WatchService extends EventEmitter<WatchEvents> {
       message: state?.message ?? null,
       counts,
     };
+  }
+
+  /**
+   * A watch's counts follow its ledger; announce them with a fresh view, coalesced per watch so that a burst of
+   * thousands of files costs a few events, not one per file.
+   */
+  private countsChanged(watchId: string): void {
+    if (this.closed || this.countTimers.has(watchId)) return;
+    this.countTimers.set(watchId, setTimeout(() => {
+      this.countTimers.delete(watchId);
+      const config = this.configs.find((c) => c.id === watchId);
+      if (config && !this.closed) this.emit('watch', this.view(config));
+    }, COUNTS_EVENT_MS));
   }
 
   private track(p: Promise<unknown>): void {

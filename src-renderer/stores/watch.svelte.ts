@@ -8,7 +8,6 @@ const KEEP = 8;
 class WatchStore {
   list = $state.raw<WatchInfo[]>([]);
   activity = $state.raw<Record<string, WatchActivity[]>>({});
-  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   start(): () => void {
     const offs = [
@@ -16,8 +15,6 @@ class WatchStore {
       on('watch.removed', ({ id }) => { this.list = this.list.filter((w) => w.id !== id); }),
       on('watch.activity', (a) => {
         // Scans and availability flips are status, not files: the card's status line shows them.
-        // Counts change with activity but are not announced on their own: re-read them, at most a few times a second.
-        this.refreshSoon();
         if (a.kind === 'scanned' || a.kind === 'unchanged') return;
         this.activity = { ...this.activity, [a.watchId]: [a, ...(this.activity[a.watchId] ?? [])].slice(0, KEEP) };
       }),
@@ -28,14 +25,6 @@ class WatchStore {
 
   async refresh(): Promise<void> {
     this.list = (await call('watch.list', {})).watches;
-  }
-
-  private refreshSoon(): void {
-    if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      this.refresh().catch(() => {});
-    }, 300);
   }
 
   upsert(watch: WatchInfo): void {

@@ -4,12 +4,11 @@
  * Needs an Electron binary: set ELECTRON_PATH. Without it the test is skipped and says so.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron, test, expect, type ElectronApplication, type Page } from '@playwright/test';
-import sharp from 'sharp';
-import { TEST_MODEL, chooseModel, corruptImage, dropFiles, smallImage } from './fixtures.js';
+import { TEST_MODEL, chooseModel, dropThreeImages, expectTwoOutputs, makeThreeImages } from './fixtures.js';
 import { MODEL_TEMPLATE } from './paths.js';
 
 const electronPath = process.env.ELECTRON_PATH;
@@ -61,9 +60,7 @@ test.describe('desktop app (Electron)', () => {
   });
 
   test('three images, one corrupt: two upscaled outputs, one explained failure, the batch finished', async () => {
-    const cat = await smallImage('chelsea.png', join(root, 'cat.png'), 150);
-    const rocket = await smallImage('rocket.jpg', join(root, 'rocket.jpg'), 120, 'jpeg');
-    await corruptImage(join(root, 'broken.png'));
+    const images = await makeThreeImages(root);
 
     await chooseModel(page, TEST_MODEL);
     const outDir = page.locator('#defaults-outdir');
@@ -72,25 +69,7 @@ test.describe('desktop app (Electron)', () => {
     await page.getByLabel('Format').selectOption('png');
 
     await page.getByRole('button', { name: 'Queue' }).click();
-    await dropFiles(page, [
-      { name: 'cat.png', type: 'image/png', data: await readFile(join(root, 'cat.png')) },
-      { name: 'rocket.jpg', type: 'image/jpeg', data: await readFile(join(root, 'rocket.jpg')) },
-      { name: 'broken.png', type: 'image/png', data: await readFile(join(root, 'broken.png')) },
-    ]);
-
-    const rows = page.getByRole('list', { name: 'Queue items' }).getByRole('listitem');
-    await expect(rows).toHaveCount(3);
-    await expect(page.getByRole('region', { name: 'Overall progress' })).toContainText('Batch finished', { timeout: 60_000 });
-    const row = (name: string) => rows.filter({ has: page.getByText(name, { exact: true }) });
-    await expect(row('cat.png')).toContainText('Done');
-    await expect(row('rocket.jpg')).toContainText('Done');
-    await expect(row('broken.png')).toContainText('Failed');
-    await expect(row('broken.png').getByRole('alert')).toHaveText(/\w+.{8,}/);
-
-    expect((await readdir(out)).sort()).toEqual(['cat_x2.png', 'rocket_x2.png']);
-    const catOut = await sharp(join(out, 'cat_x2.png')).metadata();
-    const rocketOut = await sharp(join(out, 'rocket_x2.png')).metadata();
-    expect([catOut.width, catOut.height]).toEqual([cat.width * 2, cat.height * 2]);
-    expect([rocketOut.width, rocketOut.height]).toEqual([rocket.width * 2, rocket.height * 2]);
+    await dropThreeImages(page, root);
+    await expectTwoOutputs(out, images);
   });
 });

@@ -3,10 +3,10 @@
  * test model installed, the page opened at the URL it prints. Plus the small real images the scenarios use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { MODEL_TEMPLATE, TEST_MODEL } from './paths.js';
 
@@ -128,4 +128,43 @@ export async function snap(page: Page, name: string): Promise<void> {
     await mkdir(SCREENSHOTS, { recursive: true });
     await writeFile(join(SCREENSHOTS, `${name}.png`), shot);
   }
+}
+
+/** The first scenario's inputs, shared by the browser and Electron suites: two real photos and a corrupt PNG. */
+export async function makeThreeImages(root: string): Promise<{ cat: { width: number; height: number }; rocket: { width: number; height: number } }> {
+  const cat = await smallImage('chelsea.png', join(root, 'cat.png'), 150);
+  const rocket = await smallImage('rocket.jpg', join(root, 'rocket.jpg'), 120, 'jpeg');
+  await corruptImage(join(root, 'broken.png'));
+  return { cat, rocket };
+}
+
+/**
+ * Drops the three images on the queue view and waits for the batch: two done, the corrupt one failed with its reason
+ * in words. Returns a finder for a row by file name.
+ */
+export async function dropThreeImages(page: Page, root: string): Promise<(name: string) => Locator> {
+  await dropFiles(page, [
+    { name: 'cat.png', type: 'image/png', data: await readFile(join(root, 'cat.png')) },
+    { name: 'rocket.jpg', type: 'image/jpeg', data: await readFile(join(root, 'rocket.jpg')) },
+    { name: 'broken.png', type: 'image/png', data: await readFile(join(root, 'broken.png')) },
+  ]);
+  const rows = page.getByRole('list', { name: 'Queue items' }).getByRole('listitem');
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByRole('region', { name: 'Overall progress' })).toContainText('Batch finished', { timeout: 60_000 });
+  const row = (name: string): Locator => rows.filter({ has: page.getByText(name, { exact: true }) });
+  await expect(row('cat.png')).toContainText('Done');
+  await expect(row('rocket.jpg')).toContainText('Done');
+  await expect(row('broken.png')).toContainText('Failed');
+  // The failure is explained in words, not just flagged.
+  await expect(row('broken.png').getByRole('alert')).toHaveText(/\w+.{8,}/);
+  return row;
+}
+
+/** Exactly the two upscaled outputs, at twice the input size, on disk. */
+export async function expectTwoOutputs(out: string, images: Awaited<ReturnType<typeof makeThreeImages>>): Promise<void> {
+  expect((await readdir(out)).sort()).toEqual(['cat_x2.png', 'rocket_x2.png']);
+  const catOut = await sharp(join(out, 'cat_x2.png')).metadata();
+  const rocketOut = await sharp(join(out, 'rocket_x2.png')).metadata();
+  expect([catOut.width, catOut.height]).toEqual([images.cat.width * 2, images.cat.height * 2]);
+  expect([rocketOut.width, rocketOut.height]).toEqual([images.rocket.width * 2, images.rocket.height * 2]);
 }

@@ -1,12 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import sharp from 'sharp';
-import { TEST_MODEL, chooseModel, corruptImage, dropFiles, expect, nav, smallImage, snap, test } from './fixtures.js';
+import { TEST_MODEL, chooseModel, dropThreeImages, expect, expectTwoOutputs, makeThreeImages, nav, snap, test } from './fixtures.js';
 
 test('dropping three images (one corrupt) gives two upscaled outputs, one explained failure, a finished batch; before/after opens', async ({ page, app }) => {
-  const cat = await smallImage('chelsea.png', join(app.root, 'cat.png'), 150);
-  const rocket = await smallImage('rocket.jpg', join(app.root, 'rocket.jpg'), 120, 'jpeg');
-  await corruptImage(join(app.root, 'broken.png'));
+  const images = await makeThreeImages(app.root);
+  const { cat } = images;
 
   // Settings through the UI: the test model, an output folder, PNG output.
   await chooseModel(page, TEST_MODEL);
@@ -21,32 +17,12 @@ test('dropping three images (one corrupt) gives two upscaled outputs, one explai
   await nav(page, 'Queue');
   await expect(page.getByText('Drop images or folders anywhere on this window')).toBeVisible();
   await snap(page, 'queue-empty');
-  await dropFiles(page, [
-    { name: 'cat.png', type: 'image/png', data: await readFile(join(app.root, 'cat.png')) },
-    { name: 'rocket.jpg', type: 'image/jpeg', data: await readFile(join(app.root, 'rocket.jpg')) },
-    { name: 'broken.png', type: 'image/png', data: await readFile(join(app.root, 'broken.png')) },
-  ]);
-
-  const rows = page.getByRole('list', { name: 'Queue items' }).getByRole('listitem');
-  await expect(rows).toHaveCount(3);
-  await expect(page.getByRole('region', { name: 'Overall progress' })).toContainText('Batch finished', { timeout: 60_000 });
-  const row = (name: string) => rows.filter({ has: page.getByText(name, { exact: true }) });
-  await expect(row('cat.png')).toContainText('Done');
-  await expect(row('rocket.jpg')).toContainText('Done');
-  await expect(row('broken.png')).toContainText('Failed');
-  // The failure is explained in words, not just flagged.
-  const why = row('broken.png').getByRole('alert');
-  await expect(why).toHaveText(/\w+.{8,}/);
+  const row = await dropThreeImages(page, app.root);
   await expect(row('cat.png').locator('.sizes')).toHaveText(new RegExp(`^${cat.width}×${cat.height}\\s*→\\s*to ${cat.width * 2}×${cat.height * 2}$`));
   await expect(page.getByRole('region', { name: 'Overall progress' })).toContainText('1 failed');
   await snap(page, 'queue-finished');
 
-  const written = (await readdir(app.out)).sort();
-  expect(written).toEqual(['cat_x2.png', 'rocket_x2.png']);
-  const catOut = await sharp(join(app.out, 'cat_x2.png')).metadata();
-  const rocketOut = await sharp(join(app.out, 'rocket_x2.png')).metadata();
-  expect([catOut.width, catOut.height]).toEqual([cat.width * 2, cat.height * 2]);
-  expect([rocketOut.width, rocketOut.height]).toEqual([rocket.width * 2, rocket.height * 2]);
+  await expectTwoOutputs(app.out, images);
 
   // Before/after of a finished item.
   await row('cat.png').getByRole('button', { name: /Compare cat\.png/ }).click();
@@ -66,5 +42,5 @@ test('dropping three images (one corrupt) gives two upscaled outputs, one explai
   await row('broken.png').getByRole('button', { name: /Retry/ }).click();
   await expect(row('broken.png')).toContainText('Failed');
   await page.getByRole('button', { name: 'Clear finished' }).click();
-  await expect(rows).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'Queue items' }).getByRole('listitem')).toHaveCount(0);
 });

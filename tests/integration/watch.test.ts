@@ -38,6 +38,21 @@ async function files(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
 }
 
+test('a watch announces its counts as files are queued and done, without being asked', { timeout: 30_000 }, async () => {
+  const { dir, inbox, h } = await setup('counts');
+  try {
+    const seen: Array<{ queued: number; done: number }> = [];
+    h.watches.on('watch', (view: { counts: { queued: number; done: number } }) => seen.push({ queued: view.counts.queued, done: view.counts.done }));
+    await h.watches.add({ folder: inbox, settings: { model, scale: 2, outputDir: join(dir, 'out') } });
+    await writeNoiseImage(join(inbox, 'a.png'), 32, 24, 1);
+    await writeNoiseImage(join(inbox, 'b.png'), 32, 24, 2);
+    await waitFor(() => seen.some((c) => c.done === 2), 'a view with both files done');
+    assert.ok(seen.some((c) => c.queued > 0), 'queued files were announced before they were done');
+  } finally {
+    await h.close();
+  }
+});
+
 test('a file copied in slowly is taken once, only after its size is stable', { timeout: 30_000 }, async () => {
   const { dir, inbox, h } = await setup('slow');
   try {
