@@ -53,6 +53,8 @@ export const AbsolutePath = z
   .refine((p) => !p.includes('\0'), { message: 'must not contain NUL' });
 
 export const Id = z.string().min(1).max(200);
+/** A model id: a plain name, never a path (models are chosen from the list, not loaded from arbitrary folders). */
+export const ModelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a model id (letters, digits, . _ -), not a path');
 export const Timestamp = z.number().int().nonnegative(); // ms since epoch
 
 export const Scale = z.union([z.literal(2), z.literal(3), z.literal(4)]);
@@ -64,7 +66,7 @@ export const OverwritePolicy = z.enum(['skip', 'rename', 'overwrite']);
 /** What one queue item is processed with; a snapshot is stored on every item when it is added. */
 export const JobSettings = z.object({
   /** Model id; null = the default shipped model for `scale`. */
-  model: z.string().min(1).nullable(),
+  model: ModelId.nullable(),
   scale: Scale,
   format: FormatChoice,
   quality: z.number().int().min(1).max(100),
@@ -292,7 +294,7 @@ export const TrainStartInput = z.strictObject({
   name: z.string().min(1).max(100),
   hrDirs: z.array(AbsolutePath).min(1).max(50),
   /** Model id to start from. */
-  baseModel: Id,
+  baseModel: ModelId,
   preset: DegradationPreset,
   steps: z.number().int().min(1).max(1_000_000),
   /** Images held out for the validation PSNR curve; absent = a split of hrDirs. */
@@ -311,7 +313,7 @@ export const ValScore = z.object({ psnr: z.number(), ssim: z.number() });
 export const TrainJob = z.object({
   id: Id,
   name: z.string(),
-  baseModel: Id,
+  baseModel: ModelId,
   status: z.enum(['queued', 'running', 'done', 'failed', 'canceled']),
   step: z.number().int().nonnegative(),
   steps: z.number().int().positive(),
@@ -468,7 +470,7 @@ export const commands = {
       path: AbsolutePath,
       /** In source pixels; absent = a centred crop of at most 256x256. */
       region: Region.optional(),
-      model: Id.optional(),
+      model: ModelId.optional(),
       scale: Scale,
     }),
     output: z.object({ before: ImageData, after: ImageData, region: Region, model: Id }),

@@ -70,6 +70,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node removes its own error handler before 'upgrade': a client resetting the connection while we refuse it
+    // would otherwise be an uncaught exception, before any token check.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const refuse = (status: number, reason: string): void => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

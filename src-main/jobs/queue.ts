@@ -7,6 +7,7 @@ import { openJournal, readJournal, type Journal } from './journal.js';
 import { expandInputs, mapLimit, probePixels, type InputFile } from './expand.js';
 import { intendedOutput, outputFormatFor, planCompleted, planOutput, removeStaleTemps } from './naming.js';
 import { ThroughputMeter } from './throughput.js';
+import { createMutex } from '../common/mutex.js';
 import {
   FINISHED_STATES, ITEM_STATES, jobSettingsSchema, queueItemSchema,
   type ItemOrigin, type ItemState, type JobSettingsInput, type LogEntry, type QueueItem, type QueueItemView,
@@ -74,6 +75,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private order: string[] = [];
   private readonly progressOf = new Map<string, TileProgress>();
   private readonly running = new Map<string, Running>();
+  private readonly planning = createMutex();
   private readonly lastItemEmit = new Map<string, number>();
   private readonly meter = new ThroughputMeter();
   private paused = false;
@@ -379,27 +381,33 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   private async runItem(id: string, run: Running): Promise<void> {
     const item = this.items.get(id)!;
-    let inputs: Set<string> | null = null; // built only when a target exists: planning stays O(1) in big batches
-    const reserved = new Set([...this.running.keys()].filter((r) => r !== id).map((r) => this.items.get(r)?.plan?.path));
-    const intended = intendedOutput(item.input, item.relDir, item.settings, item.addedAt);
-    let decision;
-    try {
-      decision = await planOutput(item.input, intended, item.settings.overwrite, {
-        isInput: (p) => (inputs ??= new Set([...this.items.values()].map((i) => i.input))).has(resolve(p)),
-        isReserved: (p) => reserved.has(resolve(p)),
-      });
-    } catch (error) {
-      await this.commit([{ ...item, state: 'failed', error: (error as Error).message, finishedAt: Date.now() }]);
-      return;
-    }
-    if (run.controller.signal.aborted) return this.settleAborted(id, run);
-    if (decision.kind === 'skip') {
-      await this.commit([{ ...item, state: 'skipped', output: null, error: decision.reason, finishedAt: Date.now() }]);
-      return;
-    }
-    const started = { ...item, state: 'running' as const, plan: decision.plan, startedAt: Date.now(), attempts: item.attempts + 1, error: null };
-    // Journaled before the engine touches the output, so a crash can be told apart from a finished run.
-    await this.commit([started]);
+    // Planning and journaling the plan happen under one lock: two items starting together (a.png and a.jpg → a.png,
+    // or one file added twice) must see each other's reserved output, or both would write the same file.
+    const decision = await this.planning.run(async () => {
+      let inputs: Set<string> | null = null; // built only when a target exists: planning stays O(1) in big batches
+      const reserved = new Set([...this.running.keys()].filter((r) => r !== id).map((r) => this.items.get(r)?.plan?.path));
+      const intended = intendedOutput(item.input, item.relDir, item.settings, item.addedAt);
+      let planned;
+      try {
+        planned = await planOutput(item.input, intended, item.settings.overwrite, {
+          isInput: (p) => (inputs ??= new Set([...this.items.values()].map((i) => i.input))).has(resolve(p)),
+          isReserved: (p) => reserved.has(resolve(p)),
+        });
+      } catch (error) {
+        await this.commit([{ ...item, state: 'failed', error: (error as Error).message, finishedAt: Date.now() }]);
+        return null;
+      }
+      if (run.controller.signal.aborted) return 'aborted' as const;
+      if (planned.kind === 'skip') {
+        await this.commit([{ ...item, state: 'skipped', output: null, error: planned.reason, finishedAt: Date.now() }]);
+        return null;
+      }
+      // Journaled before the engine touches the output, so a crash can be told apart from a finished run.
+      await this.commit([{ ...item, state: 'running' as const, plan: planned.plan, startedAt: Date.now(), attempts: item.attempts + 1, error: null }]);
+      return planned;
+    });
+    if (decision === 'aborted') return this.settleAborted(id, run);
+    if (decision === null) return;
     const { format } = outputFormatFor(item.input, item.settings.format);
     const job: RunJob = {
       id,

@@ -48,6 +48,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   async start(): Promise<void> {
     this.stopped = false;
     await this.check();
+    if (this.stopped) return; // stopped while the first check ran: start no timers
     this.pollTimer = setInterval(() => void this.check(), this.options.pollMs);
     if (this.options.rescanMs > 0) this.rescanTimer = setInterval(() => { if (this.available) void this.scan(); }, this.options.rescanMs);
   }

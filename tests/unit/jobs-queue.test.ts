@@ -156,3 +156,18 @@ test('overwrite policy skip marks the item skipped; rename never touches an exis
   await queue.cancelAll();
   await queue.close();
 });
+
+test('two items that start together and want one output name get two outputs (a.png and a.jpg → png)', async () => {
+  const dir = join(root.path, 'same-name');
+  const src = join(dir, 'src');
+  await writeNoiseImage(join(src, 'a.png'), 24, 16, 7);
+  await writeNoiseImage(join(src, 'a.jpg'), 24, 16, 8);
+  const queue = await JobQueue.open({ journalPath: join(dir, 'queue.jsonl'), runner: inProcessEngineRunner(modelsDir), concurrency: 2 });
+  await queue.addPaths([src], { model, scale: 2, outputDir: join(dir, 'out'), format: 'png', overwrite: 'rename' });
+  await queue.idle();
+  const outputs = queue.list().map((i) => i.output);
+  assert.ok(queue.list().every((i) => i.state === 'done'));
+  assert.equal(new Set(outputs).size, 2, `distinct outputs: ${outputs.join(', ')}`);
+  assert.deepEqual(await listTree(join(dir, 'out')), ['a_x2 (1).png', 'a_x2.png']);
+  await queue.close();
+});

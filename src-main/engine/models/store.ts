@@ -117,6 +117,11 @@ export function shippedModelsDir(): string {
   }
 }
 
+/** A model id: a plain folder name, never a path. */
+export function isModelId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id);
+}
+
 /**
  * Per-user models folder (fine-tuned and imported models): `models/` in the state folder (common/state-home.ts:
  * $SUBPIXEL_HOME or the platform's per-user data folder). SUBPIXEL_USER_MODELS_DIR overrides just this folder.
@@ -282,6 +287,8 @@ function parseMeta(json: ModelJson, label: string): ModelMeta {
   }
   const meta = raw as Partial<ModelMeta>;
   if (typeof meta.id !== 'string' || !meta.id) throw new ModelLoadError(label, 'metadata has no id');
+  // Ids become folder names on import and export: nothing that could climb out of the models folder.
+  if (!isModelId(meta.id)) throw new ModelLoadError(label, `model id ${JSON.stringify(meta.id)} is not a plain name (letters, digits, . _ -)`);
   const spec = meta.spec;
   if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.widths) || !Array.isArray(spec.kernels)) {
     throw new ModelLoadError(label, 'metadata has no valid architecture spec');
