@@ -2,7 +2,7 @@ import { cp, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parameterCount } from '../engine/models/spec.js';
 import { listModels, loadModelDir, manifestEntryFor, readManifest, upsertManifestEntry, type ModelListing } from '../engine/models/store.js';
-import { writeFileAtomic } from '../settings/atomic-file.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import type { ModelInfo } from './contract.js';
 import { ApiFailure } from './dispatcher.js';
 

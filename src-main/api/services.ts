@@ -93,10 +93,12 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     modelDirs,
     userModelsDir: paths.models,
     async close() {
-      await training.close();
-      await watch.close();
-      await queue.close({ cancelRunning: true });
-      await engine.close();
+      // Each service closes even when one before it fails; the first failure is reported.
+      let failure: unknown;
+      for (const step of [() => training.close(), () => watch.close(), () => queue.close({ cancelRunning: true }), () => engine.close()]) {
+        try { await step(); } catch (error) { failure ??= error; }
+      }
+      if (failure !== undefined) throw failure;
     },
   };
 }

@@ -76,8 +76,10 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
       skipped.push({ input: file.input, output, reason: 'output exists' });
       continue;
     }
-    work.push({ input: file.input, output, pixels: (await probePixels(file.input)) ?? 1 });
+    work.push({ input: file.input, output, pixels: 1 });
   }
+  // Header reads only, a few at a time: the progress bar and ETA count pixels, not files.
+  await mapLimit(work, 8, async (w) => { w.pixels = (await probePixels(w.input)) ?? 1; });
 
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);
   const showBar = !options.json && process.stderr.isTTY === true && work.length > 0;

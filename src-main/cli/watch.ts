@@ -109,11 +109,19 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
       stopping = true;
       console.error(`${signal}: stopping (the running item stays queued for next time)`);
       void (async () => {
-        await watches.close();
-        await queue.close({ cancelRunning: true });
-        await engine.close();
-        resolveStop();
-      })();
+        try {
+          await watches.close();
+        } finally {
+          try {
+            await queue.close({ cancelRunning: true });
+          } finally {
+            await engine.close();
+          }
+        }
+      })().catch((error: unknown) => {
+        console.error(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+      }).finally(resolveStop);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -13,4 +13,4 @@ export {
   type OutputFormat,
 } from './image-io/formats.js';
 export type { DecodedImage, ImageInfo, ImageMeta, ReadOptions } from './image-io/types.js';
-export { assertNotInput, OverwriteInputError } from './atomic-write.js';
+export { assertNotInput, OverwriteInputError } from '../common/atomic-write.js';

@@ -171,7 +171,7 @@ async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSe
   const { scale } = spec;
   const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
   if (sessions.pixels) {
-    const samples = await sessions.pixels.run(Float32Array.from(crop.data), tile.inHeight, tile.inWidth, maxValue(raster.bitDepth));
+    const samples = await sessions.pixels.run(new Float32Array(crop.data), tile.inHeight, tile.inWidth, maxValue(raster.bitDepth));
     placeTile(samples, tile, scale, out.channels, out.data, out.width);
     return;
   }

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../settings/atomic-file.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 
 /**
  * An append-only JSON-lines file. `append` resolves only after the records are fsynced, so a caller that awaits it

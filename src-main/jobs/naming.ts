@@ -102,7 +102,7 @@ export async function planCompleted(plan: OutputPlan): Promise<boolean> {
   return now.ino !== plan.previous.ino || now.mtimeMs !== plan.previous.mtimeMs || now.size !== plan.previous.size;
 }
 
-/** The engine's temp files (src-main/engine/atomic-write.ts tempPathFor): `.<output name>.subpixel-tmp-<hex>`. */
+/** The engine's temp files (src-main/common/atomic-write.ts tempPathFor): `.<output name>.subpixel-tmp-<hex>`. */
 const ENGINE_TEMP = /^\..+\.subpixel-tmp-[0-9a-f]+$/;
 
 export function isEngineTempName(name: string): boolean {

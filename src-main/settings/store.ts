@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { createMutex } from '../common/mutex.js';
 import type { LogEntry } from '../jobs/types.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { defaultSettings, migrate, settingsSchema, type Settings, type SettingsPatch } from './schema.js';
 
 export interface SettingsEvents {

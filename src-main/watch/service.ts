@@ -7,7 +7,7 @@ import { createMutex } from '../common/mutex.js';
 import type { InputFile } from '../jobs/expand.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
-import { writeFileAtomic } from '../settings/atomic-file.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { hashFile, waitUntilStable } from './file-identity.js';
 import { createPathFilter } from './filter.js';
 import { FolderWatcher } from './folder-watcher.js';
@@ -280,7 +280,11 @@ export class WatchService extends EventEmitter<WatchEvents> {
     const batch = this.pending;
     this.pending = [];
     const byWatch = new Map<string, Candidate[]>();
-    for (const c of batch) byWatch.set(c.watchId, [...(byWatch.get(c.watchId) ?? []), c]);
+    for (const c of batch) {
+      const list = byWatch.get(c.watchId);
+      if (list) list.push(c);
+      else byWatch.set(c.watchId, [c]);
+    }
     for (const [watchId, candidates] of byWatch) {
       const config = this.configs.find((c) => c.id === watchId);
       if (!config) {

@@ -17,6 +17,7 @@ interface Pending {
   resolve: (r: UpscaleResult) => void;
   reject: (e: Error) => void;
   onProgress?: UpscaleHooks['onProgress'];
+  worker: Worker;
 }
 
 /** Thrown when a request was canceled through its AbortSignal. */
@@ -36,10 +37,10 @@ export function createEngineClient(): EngineClient {
   let nextId = 1;
   const pending = new Map<number, Pending>();
 
-  const failAll = (error: Error): void => {
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
-    worker = undefined;
+  /** Fails the requests a dead worker held; a newer worker and its requests are left alone. */
+  const failWorker = (w: Worker, error: Error): void => {
+    for (const [id, p] of pending) if (p.worker === w) { pending.delete(id); p.reject(error); }
+    if (worker === w) worker = undefined;
   };
 
   const ensureWorker = (): Worker => {
@@ -55,8 +56,8 @@ export function createEngineClient(): EngineClient {
         else p.reject(reply.aborted ? Object.assign(new Error(reply.message), { name: 'AbortError' }) : new Error(reply.message));
       }
     });
-    w.on('error', (error) => failAll(error instanceof Error ? error : new Error(String(error))));
-    w.on('exit', (code) => { if (pending.size) failAll(new Error(`engine worker exited with code ${code}`)); worker = undefined; });
+    w.on('error', (error) => failWorker(w, error instanceof Error ? error : new Error(String(error))));
+    w.on('exit', (code) => failWorker(w, new Error(`engine worker exited with code ${code}`)));
     worker = w;
     return w;
   };
@@ -66,9 +67,17 @@ export function createEngineClient(): EngineClient {
       if (hooks.signal?.aborted) return Promise.reject(new UpscaleAbortedError(input));
       const w = ensureWorker();
       const id = nextId++;
+      const cancel = (): void => w.postMessage({ type: 'cancel', id } satisfies EngineRequest);
+      // One signal often covers a whole batch: each request takes its listener off again when it settles.
+      const settle = (): void => hooks.signal?.removeEventListener('abort', cancel);
       return new Promise<UpscaleResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject, onProgress: hooks.onProgress });
-        hooks.signal?.addEventListener('abort', () => w.postMessage({ type: 'cancel', id } satisfies EngineRequest), { once: true });
+        pending.set(id, {
+          resolve: (r) => { settle(); resolve(r); },
+          reject: (e) => { settle(); reject(e); },
+          onProgress: hooks.onProgress,
+          worker: w,
+        });
+        hooks.signal?.addEventListener('abort', cancel, { once: true });
         w.postMessage({ type: 'upscale', id, input, output, options } satisfies EngineRequest);
       });
     },

@@ -18,7 +18,7 @@ import {
   writeImage,
   type ImageReadErrorKind,
 } from '../../src-main/engine/image-io.js';
-import { writeFileAtomic } from '../../src-main/engine/atomic-write.js';
+import { writeFileAtomic } from '../../src-main/common/atomic-write.js';
 import { PNG_SIGNATURE, pngChunk, pngIhdr } from '../../src-main/engine/image-io/metadata-carrier.js';
 
 const SAMPLES = new URL('../../../shared/samples/', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import type { Raster } from '../raster.js';
-import { assertNotInput, writeFileAtomic } from '../atomic-write.js';
+import { assertNotInput, writeFileAtomic } from '../../common/atomic-write.js';
 import { ImageWriteError, errorMessage } from './errors.js';
 import { isWritableFormat, normalizeFormat, type OutputFormat } from './formats.js';
 import { exifWithOrientation } from './exif.js';

@@ -6,12 +6,13 @@
  * Saving goes through TF.js (the Keras topology JSON is TF.js's to write) with our own node:fs IOHandler.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { io } from '@tensorflow/tfjs';
 import { checkWeightShapes } from './check.js';
 import { stateHome, statePaths } from '../../common/state-home.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import {
   convShapes, macsPerPixel, parameterCount, validateSpec,
   type ArchitectureSpec, type ConvWeights, type ModelWeights, type Scale,
@@ -145,12 +146,6 @@ interface ModelJson {
   modelTopology?: unknown;
   weightsManifest?: Array<{ paths: string[]; weights: io.WeightsManifestEntry[] }>;
   userDefinedMetadata?: { subpixel?: unknown; [key: string]: unknown };
-}
-
-async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 /**

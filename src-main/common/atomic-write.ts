@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Temp name in the target's own directory, so the final rename never crosses file systems. */
@@ -7,14 +7,20 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.subpixel-tmp-${randomBytes(6).toString('hex')}`);
 }
 
+/** What to write: the bytes, or a function that fills the temp file itself (an encoder writing to a path). */
+export type AtomicContent = string | Uint8Array | ((tempPath: string) => Promise<void>);
+
 /**
- * Writes `path` all-or-nothing: `writer` fills a temp file next to it, which is flushed to disk and renamed over
- * `path`. On any failure the temp file is removed and an existing `path` is left untouched.
+ * Writes `path` all-or-nothing: the content goes to a temp file next to it, which is flushed to disk, renamed over
+ * `path`, and the folder flushed so the rename itself survives a power loss. On any failure the temp file is
+ * removed and an existing `path` is left untouched. The one atomic write of the project: outputs, settings, the
+ * queue journal, watches, model files and manifests.
  */
-export async function writeFileAtomic(path: string, writer: (tempPath: string) => Promise<void>): Promise<void> {
+export async function writeFileAtomic(path: string, content: AtomicContent): Promise<void> {
   const tempPath = tempPathFor(path);
   try {
-    await writer(tempPath);
+    if (typeof content === 'function') await content(tempPath);
+    else await writeFile(tempPath, content);
     // Flush before rename so a crash cannot leave a renamed but empty file.
     const handle = await open(tempPath, 'r+');
     try {
@@ -26,6 +32,18 @@ export async function writeFileAtomic(path: string, writer: (tempPath: string) =
   } catch (error) {
     await rm(tempPath, { force: true });
     throw error;
+  }
+  await syncFolder(dirname(path));
+}
+
+/** fsync a folder (makes renames and new entries durable); a no-op where the platform cannot open folders. */
+export async function syncFolder(folder: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
