@@ -19,6 +19,17 @@ function collect(path, out) {
   return out;
 }
 
+// tsx runs TypeScript without checking it: the whole suite starts with the type checker (main side and renderer).
+if (args.length === 0) {
+  for (const project of ['tsconfig.json', 'src-renderer/tsconfig.json']) {
+    const check = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', project], { stdio: 'inherit' });
+    if (check.status !== 0) {
+      console.error(`type errors in ${project}`);
+      process.exit(check.status ?? 1);
+    }
+  }
+}
+
 const files = roots.flatMap((r) => (r.endsWith('.spec.ts') || r === 'tests/e2e' ? [] : collect(r, [])));
 let status = 0;
 if (files.length) {

@@ -1,17 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { TrainJob, TrainStartInput } from './contract.js';
+import { thinTrainHistory, type TrainJob, type TrainStartInput } from './contract.js';
+import type { TrainProgress } from '../training/trainer.js';
 
-/** One progress report of a fine-tune (the shape of the trainer's TrainProgress). */
-export interface FineTuneProgress {
-  step: number;
-  totalSteps: number;
-  loss: number;
-  stepsPerSec: number;
-  etaSec: number;
-  val?: { psnr: number; ssim: number };
-}
+/** One progress report of a fine-tune: the trainer's own (the learning rate is not shown). */
+export type FineTuneProgress = Omit<TrainProgress, 'lr'>;
 
 export interface FineTuneOutcome {
   status: 'completed' | 'cancelled';
@@ -35,7 +29,6 @@ export interface TrainingJobEvents {
 }
 
 /** Points kept per job for the loss chart; older ones are thinned so a long run stays cheap to send. */
-const MAX_HISTORY = 400;
 
 /**
  * Fine-tune jobs of this process: one runs at a time (training saturates the CPU), others wait in order.
@@ -127,13 +120,12 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
   private onProgress(job: TrainJob, p: FineTuneProgress): void {
     job.step = p.step;
     job.steps = p.totalSteps;
-    job.history.push({ step: p.step, loss: p.loss, ...(p.val ? { valPsnr: p.val.psnr } : {}) });
-    if (job.history.length > MAX_HISTORY) {
-      // Keep every point that carries a validation score, and every other plain one.
-      job.history = job.history.filter((point, i) => point.valPsnr !== undefined || i % 2 === 0 || i === job.history.length - 1);
-    }
+    // A validation score belongs to the step it was measured at, not to every step after it.
+    const measured = p.val && p.val.step === p.step ? { valPsnr: p.val.psnr } : {};
+    job.history.push({ step: p.step, loss: p.loss, ...measured });
+    job.history = thinTrainHistory(job.history);
     this.emit('progress', {
-      jobId: job.id, step: p.step, steps: p.totalSteps, loss: p.loss, ...(p.val ? { valPsnr: p.val.psnr } : {}),
+      jobId: job.id, step: p.step, steps: p.totalSteps, loss: p.loss, ...measured,
       stepsPerSec: p.stepsPerSec, etaMs: Number.isFinite(p.etaSec) ? Math.max(0, p.etaSec * 1000) : null,
     });
   }

@@ -22,7 +22,8 @@ const port = parentPort;
 if (!port) throw new Error('grad-worker must run in a worker thread');
 
 port.on('message', (req: GradRequest) => {
-  net.names.forEach((name, i) => net.vars[name].assign(tf.tensor(req.params[i], net.vars[name].shape)));
+  // assign() keeps its own reference: the temporary tensors must be disposed, or every step leaks the whole net.
+  tf.tidy(() => net.names.forEach((name, i) => net.vars[name].assign(tf.tensor(req.params[i], net.vars[name].shape))));
   let reply: GradReply = { grads: [], loss: NaN };
   tf.tidy(() => {
     const x = tf.tensor4d(req.input, [req.n, req.patch, req.patch, 1]);

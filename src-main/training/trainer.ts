@@ -65,7 +65,8 @@ export interface TrainProgress {
   lr: number;
   stepsPerSec: number;
   etaSec: number;
-  val?: { psnr: number; ssim: number };
+  /** The latest validation scores and the step they were measured at (earlier than `step` between validations). */
+  val?: { psnr: number; ssim: number; step: number };
 }
 
 export interface TrainRunOptions {
@@ -283,7 +284,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       o.onProgress?.({
         step, totalSteps: config.steps, loss: lossAvg, lr, stepsPerSec: 1000 / msPerStep,
         etaSec: ((config.steps - step) * msPerStep) / 1000,
-        ...(lastVal ? { val: { psnr: lastVal.psnr, ssim: lastVal.ssim } } : {}),
+        ...(lastVal ? { val: { psnr: lastVal.psnr, ssim: lastVal.ssim, step: lastVal.step } } : {}),
       });
       // let timers, signals and I/O callbacks run between steps
       await new Promise<void>((r) => setImmediate(r));

@@ -15,6 +15,8 @@ class QueueStore {
       on('queue.removed', ({ ids }) => {
         const gone = new Set(ids);
         this.items = this.items.filter((i) => !gone.has(i.id));
+        // A long-running watch folder removes items for days: their thumbnails go with them.
+        for (const id of ids) { delete this.thumbs[id]; this.pendingThumbs.delete(id); }
       }),
       on('queue.order', ({ ids }) => {
         const index = new Map(ids.map((id, i) => [id, i]));

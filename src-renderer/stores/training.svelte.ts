@@ -1,5 +1,5 @@
 /** Fine-tune jobs with their loss/PSNR history, updated live from train.progress. */
-import type { EventPayload, TrainJob } from '../../src-main/api/contract.js';
+import { thinTrainHistory, type EventPayload, type TrainJob } from '../../src-main/api/contract.js';
 import { call, on } from '../lib/client.js';
 
 class TrainingStore {
@@ -17,7 +17,7 @@ class TrainingStore {
         const last = job.history[job.history.length - 1];
         const point = { step: p.step, loss: p.loss, ...(p.valPsnr !== undefined ? { valPsnr: p.valPsnr } : {}) };
         const history = last && last.step === p.step ? [...job.history.slice(0, -1), { ...last, ...point }] : [...job.history, point];
-        this.upsert({ ...job, step: p.step, history });
+        this.upsert({ ...job, step: p.step, history: thinTrainHistory(history) });
       }),
     ];
     void call('train.list', {}).then(({ jobs }) => { this.jobs = jobs; });
