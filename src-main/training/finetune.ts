@@ -3,7 +3,7 @@
  * degradation preset, and save the result as a new model in the user models folder with a manifest entry that
  * records the base model, the data and the validation scores before and after.
  */
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
 import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
 import { initTrainingBackend } from './backend.js';
@@ -73,10 +73,12 @@ export async function fineTune(
   const base = await resolveModel(resumeState?.config.baseModel ?? o.baseModel, { ...(o.searchPaths ? { searchPaths: o.searchPaths } : {}), ...(o.scale ? { scale: o.scale } : {}) });
   const spec = base.weights.spec;
   if (spec.channels !== 1) throw new Error(`fine-tuning supports Y models; ${base.id} has ${spec.channels} channels`);
-  const degradation = degradationOf(o.degradation);
+  // A resumed run finishes the model it started: same folder (the checkpoint's parent), id and degradation.
+  const degradation = resumeState?.config.degradation ?? degradationOf(o.degradation);
+  const resumedDir = o.resume ? dirname(resolve(o.resume)) : undefined;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const id = o.id ?? `${base.id}-ft-${degradation.preset}-${stamp}`;
-  const dir = o.outDir ?? join(userModelsDir(), id);
+  const id = o.id ?? (resumedDir ? basename(resumedDir) : `${base.id}-ft-${degradation.preset}-${stamp}`);
+  const dir = o.outDir ?? resumedDir ?? join(userModelsDir(), id);
   const checkpointDir = o.resume ?? join(dir, 'checkpoint');
   const steps = o.steps ?? 1000;
   const config: TrainConfig = resumeState?.config ?? {
