@@ -11,7 +11,7 @@ import { resolveModel, type LoadedModel } from './models/store.js';
 import { selectBackend, type BackendPreference } from './backends/select.js';
 import type { Backend, InferenceSession, PixelSession } from './backends/types.js';
 import { readImage, writeImage } from './image-io.js';
-import { formatFromPath, isWritableFormat, type OutputFormat } from './image-io/formats.js';
+import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from './image-io/formats.js';
 import { upscaleRaster, type TileSessions } from './pipeline.js';
 import type { Mutex } from '../common/mutex.js';
 
@@ -47,13 +47,6 @@ export interface UpscaleResult {
   ms: number;
   model: string;
   backend: string;
-}
-
-/** The format an output gets: explicit, or the input's own when it can be written (gif → png). */
-export function outputFormatFor(inputPath: string, format: OutputFormat | 'keep' | undefined): OutputFormat {
-  if (format && format !== 'keep') return format;
-  const source = formatFromPath(inputPath);
-  return source && isWritableFormat(source) ? source : 'png';
 }
 
 /** The format a file is written in: explicit, else what the output's extension names, else as outputFormatFor. */

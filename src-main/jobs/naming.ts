@@ -1,17 +1,16 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JobSettings, OutputFormat, OutputPlan } from './types.js';
+import { formatFromPath, outputFormatFor } from '../engine/image-io/formats.js';
 
-const WRITABLE: Record<string, OutputFormat> = {
-  png: 'png', jpg: 'jpg', jpeg: 'jpg', webp: 'webp', tif: 'tiff', tiff: 'tiff', avif: 'avif',
-};
-
-/** The concrete format and file extension of an output; 'keep' keeps the input's when we can write it, else png. */
-export function outputFormatFor(input: string, format: JobSettings['format']): { format: OutputFormat; ext: string } {
-  if (format !== 'keep') return { format, ext: format };
-  const inputExt = extname(input).slice(1).toLowerCase();
-  const kept = WRITABLE[inputExt];
-  return kept ? { format: kept, ext: inputExt } : { format: 'png', ext: 'png' };
+/**
+ * The concrete format and file extension of an output: the engine's rule (outputFormatFor), keeping the input's own
+ * spelling of its extension when the format is kept (photo.jpeg → photo_x2.jpeg).
+ */
+export function outputFileTypeFor(input: string, format: JobSettings['format']): { format: OutputFormat; ext: string } {
+  const chosen = outputFormatFor(input, format);
+  const keptSpelling = format === 'keep' && formatFromPath(input) === chosen;
+  return { format: chosen, ext: keptSpelling ? extname(input).slice(1).toLowerCase() : chosen };
 }
 
 export interface NameTokens { name: string; scale: number; model: string; ext: string; date: string }
@@ -35,7 +34,7 @@ export function modelLabel(settings: JobSettings): string {
 
 /** Where an item's output goes before overwrite rules: output folder (plus the item's sub-folder) or next to the source. */
 export function intendedOutput(input: string, relDir: string, settings: JobSettings, addedAt: number): string {
-  const { ext } = outputFormatFor(input, settings.format);
+  const { ext } = outputFileTypeFor(input, settings.format);
   const name = renderName(settings.naming, {
     name: basename(input, extname(input)),
     scale: settings.scale,

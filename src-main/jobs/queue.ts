@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { openJournal, readJournal, type Journal } from './journal.js';
 import { expandInputs, mapLimit, probePixels, type InputFile } from './expand.js';
-import { intendedOutput, outputFormatFor, planCompleted, planOutput, removeStaleTemps } from './naming.js';
+import { intendedOutput, outputFileTypeFor, planCompleted, planOutput, removeStaleTemps } from './naming.js';
 import { ThroughputMeter } from './throughput.js';
 import { createMutex } from '../common/mutex.js';
 import {
@@ -408,7 +408,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     });
     if (decision === 'aborted') return this.settleAborted(id, run);
     if (decision === null) return;
-    const { format } = outputFormatFor(item.input, item.settings.format);
+    const { format } = outputFileTypeFor(item.input, item.settings.format);
     const job: RunJob = {
       id,
       input: item.input,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { intendedOutput, outputFormatFor, planCompleted, planOutput, renderName, isEngineTempName, removeStaleTemps } from '../../src-main/jobs/naming.js';
+import { intendedOutput, outputFileTypeFor, planCompleted, planOutput, renderName, isEngineTempName, removeStaleTemps } from '../../src-main/jobs/naming.js';
 import { jobSettingsSchema } from '../../src-main/jobs/types.js';
 import { tempDir } from '../integration/fixtures/services-fixtures.js';
 
@@ -22,9 +22,9 @@ test('naming patterns with unknown tokens or separators are refused', () => {
 });
 
 test('format keep keeps writable input formats and falls back to png', () => {
-  assert.deepEqual(outputFormatFor('/a/x.JPEG', 'keep'), { format: 'jpg', ext: 'jpeg' });
-  assert.deepEqual(outputFormatFor('/a/x.gif', 'keep'), { format: 'png', ext: 'png' });
-  assert.deepEqual(outputFormatFor('/a/x.png', 'webp'), { format: 'webp', ext: 'webp' });
+  assert.deepEqual(outputFileTypeFor('/a/x.JPEG', 'keep'), { format: 'jpg', ext: 'jpeg' });
+  assert.deepEqual(outputFileTypeFor('/a/x.gif', 'keep'), { format: 'png', ext: 'png' });
+  assert.deepEqual(outputFileTypeFor('/a/x.png', 'webp'), { format: 'webp', ext: 'webp' });
 });
 
 test('intended output: output folder plus the sub-folder, or next to the source', () => {

@@ -41,3 +41,10 @@ export function extensionFor(format: ImageFormat | 'jpeg' | 'tif'): string {
 export function isWritableFormat(format: string): format is OutputFormat {
   return (WRITABLE_FORMATS as readonly string[]).includes(format);
 }
+
+/** The format an output gets: explicit, or the input's own when it can be written (gif → png). */
+export function outputFormatFor(inputPath: string, format: OutputFormat | 'keep' | undefined): OutputFormat {
+  if (format && format !== 'keep') return format;
+  const source = formatFromPath(inputPath);
+  return source && isWritableFormat(source) ? source : 'png';
+}
