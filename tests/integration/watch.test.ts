@@ -38,7 +38,7 @@ async function files(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
 }
 
-test('a watch announces its counts as files are queued and done, without being asked', { timeout: 30_000 }, async () => {
+test('a watch announces its counts as its files get done, without being asked', { timeout: 30_000 }, async () => {
   const { dir, inbox, h } = await setup('counts');
   try {
     const seen: Array<{ done: number }> = [];
