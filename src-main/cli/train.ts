@@ -11,7 +11,8 @@ import { ARCH_NAMES, architectureFor, usesReparam, type ArchName } from '../trai
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { DEGRADATION_PRESETS, type DegradationPreset } from '../training/degrade.js';
 import { fineTune } from '../training/finetune.js';
-import { DEFAULT_CONFIG, LOSS_NAMES, train, type LossName, type TrainConfig, type TrainProgress } from '../training/trainer.js';
+import { LOSS_NAMES, type LossName } from '../training/losses.js';
+import { DEFAULT_CONFIG, train, type TrainConfig, type TrainProgress } from '../training/trainer.js';
 import { formatDuration, intOption, printJson } from './output.js';
 
 function oneOf<T extends string>(name: string, allowed: readonly T[]): (value: string) => T {

@@ -11,7 +11,8 @@ import { loadCheckpoint } from './checkpoint.js';
 import { loadTrainingData, type DataStats } from './data.js';
 import type { DegradationOptions, DegradationPreset } from './degrade.js';
 import { trainWeightsFromModel } from './nets.js';
-import { DEFAULT_CONFIG, train, type LossName, type TrainConfig, type TrainProgress } from './trainer.js';
+import type { LossName } from './losses.js';
+import { DEFAULT_CONFIG, train, type TrainConfig, type TrainProgress } from './trainer.js';
 import { scoreModel, type ValScore } from './validate.js';
 
 export interface FineTuneOptions {

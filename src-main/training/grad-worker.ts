@@ -5,32 +5,27 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ArchitectureSpec } from '../engine/models/spec.js';
-import { initTrainingBackend } from './backend.js';
-import { createNet, forwardMaps, initialTrainWeights, netLayers, type NetKind } from './nets.js';
-import { lossValue, type LossName } from './trainer.js';
+import { initTrainingBackend, type TrainingBackendPreference } from './backend.js';
+import { tfjsGradientSource } from './gradients.js';
+import type { LossName } from './losses.js';
+import { createNet, initialTrainWeights, type NetKind } from './nets.js';
 
-export interface GradWorkerInit { spec: ArchitectureSpec; kind: NetKind; loss: LossName; prefer?: 'native' | 'wasm' | 'cpu' }
+export interface GradWorkerInit { spec: ArchitectureSpec; kind: NetKind; loss: LossName; prefer?: TrainingBackendPreference }
 export interface GradRequest { params: Float32Array[]; input: Float32Array; target: Float32Array; n: number; patch: number }
 export interface GradReply { grads: Float32Array[]; loss: number }
 
 const init = workerData as GradWorkerInit;
-await initTrainingBackend({ prefer: init.prefer ?? 'wasm', threads: 1 });
+// the pool exists because TF.js runs one thread per worker; onnxruntime would bring its own threads
+await initTrainingBackend({ prefer: init.prefer === 'cpu' ? 'cpu' : 'wasm', threads: 1 });
 const net = createNet(initialTrainWeights(init.spec, init.kind, 1));
-const vars = net.names.map((n) => net.vars[n]);
-const s2 = init.spec.scale * init.spec.scale;
+const source = tfjsGradientSource(net, init.loss);
 const port = parentPort;
 if (!port) throw new Error('grad-worker must run in a worker thread');
 
-port.on('message', (req: GradRequest) => {
+port.on('message', async (req: GradRequest) => {
   // assign() keeps its own reference: the temporary tensors must be disposed, or every step leaks the whole net.
   tf.tidy(() => net.names.forEach((name, i) => net.vars[name].assign(tf.tensor(req.params[i], net.vars[name].shape))));
-  let reply: GradReply = { grads: [], loss: NaN };
-  tf.tidy(() => {
-    const x = tf.tensor4d(req.input, [req.n, req.patch, req.patch, 1]);
-    const t = tf.tensor4d(req.target, [req.n, req.patch, req.patch, s2]);
-    const { value, grads } = tf.variableGrads(() => lossValue(init.loss, forwardMaps(init.spec, netLayers(net), x), t), vars);
-    reply = { grads: vars.map((v) => grads[v.name].dataSync() as Float32Array), loss: value.dataSync()[0] };
-  });
+  const reply: GradReply = await source.compute({ input: req.input, target: req.target, n: req.n, patch: req.patch });
   port.postMessage(reply, reply.grads.map((g) => g.buffer as ArrayBuffer));
 });
 port.postMessage('ready');

@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { macsPerPixel, parameterCount, type Scale } from '../engine/models/spec.js';
 import { saveModel, shippedModelsDir, upsertManifestEntry, type ManifestEntry } from '../engine/models/store.js';
 import { architectureFor, usesReparam, type ArchName } from './architectures.js';
+import { initTrainingBackend } from './backend.js';
 import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
 import { loadValidationImages } from './data.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
@@ -28,8 +29,9 @@ const program = new Command()
   .option('--checkpoint-every <n>', 'steps between checkpoints', (v) => Number(v), 400)
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
+  .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
@@ -50,6 +52,7 @@ const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${proc
 const controller = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { console.log(`${sig}: checkpointing…`); controller.abort(); });
 
+const backend = await initTrainingBackend({ threads: opts.threads });
 const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`);
 log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
 
@@ -64,7 +67,7 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
   const training = {
     datasets: ['T91', 'BSD200'], steps: state.step, batchSize: state.config.batchSize, patchSize: state.config.patchSize,
     learningRate: state.config.schedule.lr, seed: state.config.seed, startedAt: state.startedAt, finishedAt: new Date().toISOString(),
-    backend: 'tfjs-wasm (1 thread)',
+    backend: `${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
     notes: `${state.config.kind === 'reparam' ? 're-parameterised edge-oriented blocks collapsed to plain 3x3 convs; ' : ''}`
       + `${state.config.loss} loss, Adam, cosine ${state.config.schedule.lr}→${state.config.schedule.lrMin} over ${state.config.steps} steps, `
       + `EMA ${state.config.ema}, bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${state.config.steps}; `
@@ -86,7 +89,7 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
 let lastLog = 0;
 const outcome = await train({
   config, ...(resume ? { resume } : {}), checkpointDir, command, signal: controller.signal,
-  backend: { prefer: 'wasm', threads: 1 },
+  backend: { threads: opts.threads },
   onWarning: (m) => log(`warning: ${m}`),
   onProgress: (p) => {
     if (Date.now() - lastLog < 60_000) return;

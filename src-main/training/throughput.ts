@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { macsPerPixel, type ArchitectureSpec } from '../engine/models/spec.js';
 import { adamStep, createAdam, disposeAdam } from './adam.js';
 import { usesReparam } from './architectures.js';
-import { initTrainingBackend, type TrainingBackendInfo } from './backend.js';
-import { createNet, disposeNet, forwardMaps, initialTrainWeights, netLayers } from './nets.js';
+import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
+import type { Batch } from './data.js';
+import { createGradientSource } from './gradients.js';
+import { createNet, disposeNet, initialTrainWeights } from './nets.js';
 import { createRng } from './rng.js';
-import { lossValue } from './trainer.js';
 
 export interface TrainingThroughput {
   backend: TrainingBackendInfo;
@@ -24,36 +25,32 @@ export interface TrainingThroughput {
 
 export async function measureTrainingThroughput(
   spec: ArchitectureSpec,
-  options: { batchSize?: number; patchSize?: number; steps?: number; warmup?: number } = {},
+  options: { batchSize?: number; patchSize?: number; steps?: number; warmup?: number; backend?: TrainingBackendOptions } = {},
 ): Promise<TrainingThroughput> {
-  const backend = await initTrainingBackend();
+  const backend = await initTrainingBackend(options.backend);
   const batchSize = options.batchSize ?? 16;
   const patchSize = options.patchSize ?? 48;
   const s2 = spec.scale * spec.scale * spec.channels;
   const rng = createRng(1);
-  const input = Float32Array.from({ length: batchSize * patchSize * patchSize * spec.channels }, () => rng.next());
-  const target = Float32Array.from({ length: batchSize * patchSize * patchSize * s2 }, () => rng.next() - 0.5);
+  const batch: Batch = {
+    input: Float32Array.from({ length: batchSize * patchSize * patchSize * spec.channels }, () => rng.next()),
+    target: Float32Array.from({ length: batchSize * patchSize * patchSize * s2 }, () => rng.next() - 0.5),
+    n: batchSize, patch: patchSize,
+  };
   const net = createNet(initialTrainWeights(spec, usesReparam(spec) ? 'reparam' : 'plain', 1));
   const adam = createAdam(net.vars);
-  const vars = net.names.map((n) => net.vars[n]);
-  const nameOf = new Map(vars.map((v, i) => [v.name, net.names[i]]));
+  const gradients = await createGradientSource(net, 'l1', backend);
   const times: number[] = [];
   try {
     const total = (options.warmup ?? 2) + (options.steps ?? 8);
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
-      tf.tidy(() => {
-        const x = tf.tensor4d(input, [batchSize, patchSize, patchSize, spec.channels]);
-        const t = tf.tensor4d(target, [batchSize, patchSize, patchSize, s2]);
-        const { value, grads } = tf.variableGrads(() => lossValue('l1', forwardMaps(spec, netLayers(net), x), t), vars);
-        const named: Record<string, tf.Tensor> = {};
-        for (const [k, g] of Object.entries(grads)) named[nameOf.get(k) as string] = g;
-        adamStep(adam, net.vars, named, 1e-4);
-        value.dataSync();
-      });
+      const { grads } = await gradients.compute(batch);
+      tf.tidy(() => adamStep(adam, net.vars, Object.fromEntries(net.names.map((n, j) => [n, tf.tensor(grads[j], net.vars[n].shape)])), 1e-4));
       if (i >= (options.warmup ?? 2)) times.push(performance.now() - t0);
     }
   } finally {
+    await gradients.close();
     disposeNet(net);
     disposeAdam(adam);
   }

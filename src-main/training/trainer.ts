@@ -6,21 +6,20 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchitectureSpec, ModelWeights } from '../engine/models/spec.js';
 import { adamStep, createAdam, disposeAdam } from './adam.js';
-import { initTrainingBackend, type TrainingBackendInfo } from './backend.js';
+import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { loadTrainingData, redegrade, sampleBatch, type DataStats, type TrainingData } from './data.js';
 import { checkDegradation, type DegradationOptions } from './degrade.js';
 import {
-  createNet, disposeNet, forwardMaps, initialTrainWeights, layerTensors, modelWeightsFromLayers, netLayers,
+  createNet, disposeNet, initialTrainWeights, layerTensors, modelWeightsFromLayers, netLayers,
   readTrainWeights, type LayerTensors, type NetKind, type TrainWeights,
 } from './nets.js';
-import { createGradientPool } from './parallel.js';
+import { createGradientSource } from './gradients.js';
+import { LOSS_NAMES, type LossName } from './losses.js';
 import { createRng } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
 import { scoreLayers, type ValScore } from './validate.js';
 
-export type LossName = 'l1' | 'l2' | 'charbonnier';
-export const LOSS_NAMES: LossName[] = ['l1', 'l2', 'charbonnier'];
 
 /** Everything that defines a run (stored in checkpoints, so resuming needs only the checkpoint). */
 export interface TrainConfig {
@@ -86,7 +85,7 @@ export interface TrainRunOptions {
   /** After each checkpoint write (e.g. to export the deployable model next to it). */
   onCheckpoint?: (state: CheckpointState, deployed: ModelWeights) => Promise<void> | void;
   signal?: AbortSignal;
-  backend?: { prefer?: 'native' | 'wasm' | 'cpu'; threads?: number };
+  backend?: TrainingBackendOptions;
   /**
    * Data-parallel worker threads computing gradients of equal batch shards (1 = in this thread). Results are
    * bit-reproducible for a given worker count; different counts differ only by float rounding.
@@ -108,16 +107,6 @@ export interface TrainOutcome {
   elapsedSec: number;
   meanStepMs: number;
   checkpoint?: CheckpointState;
-}
-
-export function lossValue(name: LossName, prediction: tf.Tensor, target: tf.Tensor): tf.Scalar {
-  const diff = tf.sub(prediction, target);
-  switch (name) {
-    case 'l1': return tf.mean(tf.abs(diff));
-    case 'l2': return tf.mean(tf.square(diff));
-    case 'charbonnier': return tf.mean(tf.sqrt(tf.add(tf.square(diff), 1e-6)));
-    default: throw new Error(`unknown loss "${String(name)}" (expected ${LOSS_NAMES.join(', ')})`);
-  }
 }
 
 function checkConfig(c: TrainConfig): void {
@@ -220,19 +209,15 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     await o.onCheckpoint?.(lastCheckpoint, deployedWeights());
   };
 
-  const vars = net.names.map((n) => net.vars[n]);
-  const nameOf = new Map(vars.map((v, i) => [v.name, net.names[i]]));
   let lossAvg = NaN;
   let lastVal = history[history.length - 1];
   const window: number[] = [];
   let totalStepMs = 0;
   let sessionSteps = 0;
   let status: TrainOutcome['status'] = 'completed';
-  const workerCount = Math.max(1, Math.floor(o.workers ?? 1));
-  if (workerCount > 1 && config.batchSize % workerCount !== 0) throw new Error(`batch size ${config.batchSize} must be a multiple of workers (${workerCount})`);
-  const pool = workerCount > 1
-    ? await createGradientPool(workerCount, { spec: config.spec, kind: net.kind, loss: config.loss, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) })
-    : undefined;
+  const workers = Math.max(1, Math.floor(o.workers ?? 1));
+  if (workers > 1 && config.batchSize % workers !== 0) throw new Error(`batch size ${config.batchSize} must be a multiple of workers (${workers})`);
+  const gradients = await createGradientSource(net, config.loss, backend, { workers, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) });
   try {
     while (step < config.steps) {
       if (o.signal?.aborted) { status = 'cancelled'; break; }
@@ -243,31 +228,15 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       }
       const lr = learningRate(config.schedule, step, config.steps);
       const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, config.spec.residual);
-      const s = config.spec.scale;
-      let lossNow: number;
-      const applyUpdate = (named: Record<string, tf.Tensor>): void => {
-        adamStep(adam, net.vars, named, lr);
+      const { grads, loss: lossNow } = await gradients.compute(batch);
+      if (!Number.isFinite(lossNow)) throw new Error(`training diverged at step ${step} (loss ${lossNow}); lower the learning rate`);
+      tf.tidy(() => {
+        adamStep(adam, net.vars, Object.fromEntries(net.names.map((n, i) => [n, tf.tensor(grads[i], net.vars[n].shape)])), lr);
         if (ema) {
           const decay = Math.min(config.ema, (1 + step) / (10 + step));
           for (const [name, t] of layerEntries(netLayers(net))) ema[name].assign(tf.add(tf.mul(ema[name], decay), tf.mul(t, 1 - decay)));
         }
-      };
-      if (pool) {
-        const shards = await pool.compute(net.names.map((n) => net.vars[n].dataSync() as Float32Array), batch, s);
-        tf.tidy(() => applyUpdate(Object.fromEntries(net.names.map((n, i) => [n, tf.tensor(shards.grads[i], net.vars[n].shape)]))));
-        lossNow = shards.loss;
-      } else {
-        lossNow = tf.tidy(() => {
-          const x = tf.tensor4d(batch.input, [batch.n, batch.patch, batch.patch, 1]);
-          const target = tf.tensor4d(batch.target, [batch.n, batch.patch, batch.patch, s * s]);
-          const { value, grads } = tf.variableGrads(() => lossValue(config.loss, forwardMaps(config.spec, netLayers(net), x), target), vars);
-          const named: Record<string, tf.Tensor> = {};
-          for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname) as string] = g;
-          applyUpdate(named);
-          return value.dataSync()[0];
-        });
-      }
-      if (!Number.isFinite(lossNow)) throw new Error(`training diverged at step ${step} (loss ${lossNow}); lower the learning rate`);
+      });
       step++;
       const ms = performance.now() - t0;
       totalStepMs += ms;
@@ -297,7 +266,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       meanStepMs: sessionSteps ? totalStepMs / sessionSteps : 0, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
     };
   } finally {
-    await pool?.close();
+    await gradients.close();
     disposeNet(net);
     disposeAdam(adam);
     if (ema) tf.dispose(Object.values(ema));

@@ -9,7 +9,8 @@ import { architectureFor } from '../../src-main/training/architectures.js';
 import { loadCheckpoint } from '../../src-main/training/checkpoint.js';
 import { loadTrainingData, type TrainingData } from '../../src-main/training/data.js';
 import { learningRate } from '../../src-main/training/schedule.js';
-import { DEFAULT_CONFIG, lossValue, train, type TrainConfig } from '../../src-main/training/trainer.js';
+import { lossValue } from '../../src-main/training/losses.js';
+import { DEFAULT_CONFIG, train, type TrainConfig } from '../../src-main/training/trainer.js';
 import { initialTrainWeights, collapse } from '../../src-main/training/nets.js';
 import { scoreModel } from '../../src-main/training/validate.js';
 
@@ -41,36 +42,38 @@ before(async () => {
 
 after(async () => { await rm(dir, { recursive: true, force: true }); });
 
-test('a cancelled run resumed from its checkpoint ends bit-identical to an uninterrupted run', async () => {
-  const straight = await train({ config, data, checkpointDir: join(dir, 'ckpt-a'), backend: { prefer: 'wasm' } });
-  assert.equal(straight.status, 'completed');
-  assert.equal(straight.step, 8);
+for (const prefer of ['wasm', 'onnx'] as const) {
+  test(`a cancelled run resumed from its checkpoint ends bit-identical to an uninterrupted run (${prefer})`, async () => {
+    const straight = await train({ config, data, checkpointDir: join(dir, `ckpt-a-${prefer}`), backend: { prefer } });
+    assert.equal(straight.status, 'completed');
+    assert.equal(straight.step, 8);
 
-  const controller = new AbortController();
-  const interrupted = await train({
-    config, checkpointDir: join(dir, 'ckpt-b'), signal: controller.signal, backend: { prefer: 'wasm' },
-    onProgress: (p) => { if (p.step === 5) controller.abort(); },
+    const controller = new AbortController();
+    const interrupted = await train({
+      config, checkpointDir: join(dir, `ckpt-b-${prefer}`), signal: controller.signal, backend: { prefer },
+      onProgress: (p) => { if (p.step === 5) controller.abort(); },
+    });
+    assert.equal(interrupted.status, 'cancelled');
+    assert.equal(interrupted.step, 5);
+    const saved = await loadCheckpoint(join(dir, `ckpt-b-${prefer}`));
+    assert.equal(saved.step, 5);
+    const resumed = await train({ config, resume: saved, checkpointDir: join(dir, `ckpt-b-${prefer}`), backend: { prefer } });
+    assert.equal(resumed.status, 'completed');
+    assert.equal(resumed.step, 8);
+    for (const [name, t] of Object.entries(straight.trainWeights.tensors)) {
+      assert.deepEqual(resumed.trainWeights.tensors[name].data, t.data, `${name} differs after resume`);
+    }
+    straight.weights.convs.forEach((c, i) => assert.deepEqual(resumed.weights.convs[i].kernel, c.kernel, `EMA layer ${i}`));
+    assert.deepEqual(resumed.history.map((h) => h.psnr), straight.history.map((h) => h.psnr));
   });
-  assert.equal(interrupted.status, 'cancelled');
-  assert.equal(interrupted.step, 5);
-  const saved = await loadCheckpoint(join(dir, 'ckpt-b'));
-  assert.equal(saved.step, 5);
-  const resumed = await train({ config, resume: saved, checkpointDir: join(dir, 'ckpt-b'), backend: { prefer: 'wasm' } });
-  assert.equal(resumed.status, 'completed');
-  assert.equal(resumed.step, 8);
-  for (const [name, t] of Object.entries(straight.trainWeights.tensors)) {
-    assert.deepEqual(resumed.trainWeights.tensors[name].data, t.data, `${name} differs after resume`);
-  }
-  straight.weights.convs.forEach((c, i) => assert.deepEqual(resumed.weights.convs[i].kernel, c.kernel, `EMA layer ${i}`));
-  assert.deepEqual(resumed.history.map((h) => h.psnr), straight.history.map((h) => h.psnr));
-});
+}
 
 test('training improves validation PSNR over the initial weights', async () => {
   const initial = scoreModel(collapse(initialTrainWeights(config.spec, 'reparam', config.seed)), data.val);
   const progress: number[] = [];
   const outcome = await train({
     config: { ...config, steps: 120, valEvery: 120, checkpointEvery: 0, ema: 0, batchSize: 8, patchSize: 24 },
-    backend: { prefer: 'wasm' }, onProgress: (p) => progress.push(p.loss),
+    onProgress: (p) => progress.push(p.loss),
   });
   assert.ok(initial && outcome.val);
   assert.ok(outcome.val.psnr > initial.psnr + 8, `validation ${initial.psnr.toFixed(2)} → ${outcome.val.psnr.toFixed(2)} dB`);
@@ -93,10 +96,14 @@ test('losses and schedules', async () => {
   assert.equal(learningRate({ schedule: 'constant', lr: 1, warmupSteps: 10 }, 4, 100), 0.5);
 });
 
-test('two data-parallel gradient workers train like one thread (up to float rounding)', async () => {
+const sameTraining = [
+  ['two data-parallel TF.js gradient workers', { backend: { prefer: 'wasm' as const }, workers: 2 }],
+  ['onnxruntime gradients on two threads', { backend: { prefer: 'onnx' as const, threads: 2 } }],
+] as const;
+for (const [what, options] of sameTraining) test(`${what} train like TF.js in one thread (up to float rounding)`, async () => {
   const c = { ...config, steps: 4, checkpointEvery: 0, valEvery: 0, ema: 0 };
   const one = await train({ config: c, data, backend: { prefer: 'wasm' } });
-  const two = await train({ config: c, data, backend: { prefer: 'wasm' }, workers: 2 });
+  const two = await train({ config: c, data, ...options });
   let worst = 0;
   for (const [name, t] of Object.entries(one.trainWeights.tensors)) {
     const u = two.trainWeights.tensors[name].data;

@@ -3,57 +3,16 @@
  * I/O stays NHWC like the rest of the engine ('lr' [N, H, W, C] → 'sr' [N, H·s, W·s, C]); inside, the graph is NCHW
  * so ORT's CPU provider can apply its NCHWc convolution layout.
  */
-import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
+import { encodeModel, floatTensor, hwioToOihw, int, int64Tensor, ints, str, tensorType } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
 import { validateSpec, type ModelWeights } from '../../models/spec.js';
 import { BT601 } from '../../color.js';
-
-const { onnx } = onnxProto;
 
 /** Opset 13: DepthToSpace, Tile and PRelu have all had their current semantics since 13 (ORT 1.30 supports up to 23). */
 export const ONNX_OPSET = 13;
 export const ONNX_INPUT = 'lr';
 export const ONNX_OUTPUT = 'sr';
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
-function floatTensor(name: string, dims: number[], values: Float32Array): OnnxTypes.ITensorProto {
-  return { name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
-}
-
-function int64Tensor(name: string, values: number[]): OnnxTypes.ITensorProto {
-  const data = new BigInt64Array(values.map((v) => BigInt(v)));
-  return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) };
-}
-
-function ints(name: string, values: number[]): OnnxTypes.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
-}
-
-function int(name: string, value: number): OnnxTypes.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
-}
-
-function str(name: string, value: string): OnnxTypes.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) };
-}
-
-/** HWIO (TF.js) → OIHW (ONNX). */
-export function hwioToOihw(kernel: Float32Array, kh: number, kw: number, cin: number, cout: number): Float32Array {
-  const out = new Float32Array(kernel.length);
-  for (let y = 0; y < kh; y++) {
-    for (let x = 0; x < kw; x++) {
-      for (let i = 0; i < cin; i++) {
-        for (let o = 0; o < cout; o++) {
-          out[((o * cin + i) * kh + y) * kw + x] = kernel[((y * kw + x) * cin + i) * cout + o];
-        }
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * Appends the network (convs, activations, skip and, unless `phasesOnly`, depth-to-space) reading NCHW tensor
@@ -132,28 +91,6 @@ export function bicubicPhaseKernel(s: number): Float32Array {
     }
   }
   return kernel;
-}
-
-function tensorType(dims: Array<number | string>): OnnxTypes.ITypeProto {
-  return {
-    tensorType: {
-      elemType: FLOAT,
-      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-    },
-  };
-}
-
-function encodeModel(name: string, doc: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[],
-  inputs: OnnxTypes.IValueInfoProto[], outputs: OnnxTypes.IValueInfoProto[]): Uint8Array {
-  return onnx.ModelProto.encode({
-    irVersion: 7, // ORT accepts 3..10; 7 is the IR of opset 13
-    producerName: 'subpixel',
-    producerVersion: '1',
-    modelVersion: 1,
-    docString: doc,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    graph: { name, node: nodes, initializer: initializers, input: inputs, output: outputs },
-  }).finish();
 }
 
 /** Serialized ONNX ModelProto for `weights`. Dynamic N, H and W. */
