@@ -119,22 +119,22 @@ export function buildGradientModel(spec: ArchitectureSpec, loss: LossName): Uint
     const p = (k - 1) / 2;
     const input = post[i];
     g.op('ReduceSum', [dz, g.ints([0, 2, 3])], [int('keepdims', 0)], `gb${i}`);
-    // filter gradient: Σ_n dz[n] · [shifted views of the padded input][n]ᵀ
+    // filter gradient, one kernel tap at a time: Σ_n dz[n] · (padded input shifted by the tap)[n]ᵀ
     const padded = p > 0 ? g.op('Pad', [input, g.ints([0, 0, p, p, 0, 0, p, p])]) : input;
-    const views: string[] = [];
+    const dzFlat = batchChannelsFlat(dz, outChannels);
+    const taps: string[] = [];
     for (let ky = 0; ky < k; ky++) {
       for (let kx = 0; kx < k; kx++) {
         const endY = ky - 2 * p < 0 ? ky - 2 * p : TO_END;
         const endX = kx - 2 * p < 0 ? kx - 2 * p : TO_END;
-        views.push(g.op('Slice', [padded, g.ints([ky, kx]), g.ints([endY, endX]), g.ints([2, 3])]));
+        const view = g.op('Slice', [padded, g.ints([ky, kx]), g.ints([endY, endX]), g.ints([2, 3])]);
+        const cols = g.op('Transpose', [batchChannelsFlat(view, inChannels)], [ints('perm', [0, 2, 1])]);
+        const perSample = g.op('MatMul', [dzFlat, cols]); // [N, O, I]
+        taps.push(g.op('ReduceSum', [perSample, g.ints([0])], [int('keepdims', 0)]));
       }
     }
-    const stacked = views.length > 1 ? g.op('Concat', views, [int('axis', 1)]) : views[0];
-    const cols = g.op('Transpose', [batchChannelsFlat(stacked, k * k * inChannels)], [ints('perm', [0, 2, 1])]);
-    const perSample = g.op('MatMul', [batchChannelsFlat(dz, outChannels), cols]);
-    const summed = g.op('ReduceSum', [perSample, g.ints([0])], [int('keepdims', 0)]); // [O, (ky·k + kx)·I + i]
-    const oyxi = g.op('Reshape', [summed, g.ints([outChannels, k, k, inChannels])]);
-    g.op('Transpose', [oyxi], [ints('perm', [0, 3, 1, 2])], `gw${i}`);
+    const stacked = g.op('Concat', taps.map((t) => g.op('Unsqueeze', [t, g.ints([2])])), [int('axis', 2)]); // [O, I, k²]
+    g.op('Reshape', [stacked, g.ints([outChannels, inChannels, k, k])], [], `gw${i}`);
     if (i === 0) break;
     const dh = g.op('Conv', [dz, `wf${i}`], [ints('pads', [p, p, p, p])]);
     const z = pre[i - 1];
