@@ -1,9 +1,10 @@
 /**
- * Trainable networks: named tf.Variables plus the function that turns them into the plain per-layer convs the
- * deployed ArchitectureSpec describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
+ * Training parameters (plain arrays, what the trainer and checkpoints hold) and, for TF.js autodiff, the same as
+ * tf.Variables with the function that turns them into the plain per-layer convs the deployed ArchitectureSpec
+ * describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
  */
 import * as tf from '@tensorflow/tfjs';
-import { convShapes, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from '../engine/models/spec.js';
+import { convShapes, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
 import { trainableConv2d } from './conv.js';
 import { collapseLayer, reparamParamShapes, type LayerParams } from './reparam.js';
 import { createRng, type Rng } from './rng.js';
@@ -161,41 +162,4 @@ export function forwardImage(spec: ArchitectureSpec, layers: LayerTensors[], x: 
     const blocks = tf.transpose(tf.reshape(maps, [n, h, w, s, s, c]), [0, 1, 3, 2, 4, 5]);
     return tf.reshape(blocks, [n, h * s, w * s, c]) as tf.Tensor4D;
   });
-}
-
-export function readTrainWeights(net: TrainableNet): TrainWeights {
-  const tensors: TrainWeights['tensors'] = {};
-  for (const name of net.names) {
-    const v = net.vars[name];
-    tensors[name] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array };
-  }
-  return { spec: net.spec, kind: net.kind, tensors };
-}
-
-/** Deployable plain weights from layer tensors. */
-export function modelWeightsFromLayers(spec: ArchitectureSpec, layers: LayerTensors[]): ModelWeights {
-  const convs: ConvWeights[] = layers.map((l) => {
-    const [kh, kw, inChannels, outChannels] = l.kernel.shape;
-    const conv: ConvWeights = {
-      kernel: Float32Array.from(l.kernel.dataSync()), bias: Float32Array.from(l.bias.dataSync()),
-      kh, kw, inChannels, outChannels,
-    };
-    if (l.alpha) conv.alpha = Float32Array.from(l.alpha.dataSync());
-    return conv;
-  });
-  return { spec, convs };
-}
-
-/** Collapses training weights (any kind) into the plain ModelWeights the engine runs. */
-export function collapse(w: TrainWeights): ModelWeights {
-  const params: Record<string, tf.Tensor> = {};
-  try {
-    for (const [name, t] of Object.entries(w.tensors)) params[name] = tf.tensor(t.data, t.shape);
-    const layers = layerTensors(w.spec, w.kind, params);
-    const out = modelWeightsFromLayers(w.spec, layers);
-    if (w.kind === 'reparam') for (const l of layers) tf.dispose([l.kernel, l.bias]);
-    return out;
-  } finally {
-    tf.dispose(Object.values(params));
-  }
 }

@@ -13,22 +13,9 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import { loadOrt } from '../engine/backends/onnx/index.js';
 import { encodeModel, FLOAT, hwioToOihw, int, int64Tensor, ints, tensorType } from '../engine/backends/onnx/proto.js';
 import { convShapes, validateSpec, type ArchitectureSpec } from '../engine/models/spec.js';
+import type { ConvArrays } from './collapse.js';
 import type { Batch } from './data.js';
 import { CHARBONNIER_EPS, type LossName } from './losses.js';
-
-/** One deployed conv in TF.js layout (kernel HWIO). */
-export interface ConvParams {
-  kernel: Float32Array;
-  bias: Float32Array;
-  alpha?: Float32Array;
-}
-
-export interface ConvGradients {
-  /** HWIO, like the kernel. */
-  kernel: Float32Array;
-  bias: Float32Array;
-  alpha?: Float32Array;
-}
 
 /** ONNX Slice's "to the end" for a dynamic extent. */
 const TO_END = 2 ** 62;
@@ -191,7 +178,7 @@ function nhwcToNchw(data: Float32Array, n: number, p: number, c: number): Float3
 
 export interface OrtGradients {
   /** Mean loss of `batch` and its gradients with respect to each deployed conv. */
-  compute(layers: ConvParams[], batch: Batch): Promise<{ loss: number; grads: ConvGradients[] }>;
+  compute(layers: ConvArrays[], batch: Batch): Promise<{ loss: number; grads: ConvArrays[] }>;
   close(): Promise<void>;
 }
 
@@ -221,7 +208,7 @@ export async function createOrtGradients(spec: ArchitectureSpec, loss: LossName,
         }
       });
       const out = await session.run(feeds);
-      const grads = shapes.map(({ k, inChannels, outChannels }, i): ConvGradients => ({
+      const grads = shapes.map(({ k, inChannels, outChannels }, i): ConvArrays => ({
         kernel: oihwToHwio(out[`gw${i}`].data as Float32Array, k, inChannels, outChannels),
         bias: Float32Array.from(out[`gb${i}`].data as Float32Array),
         ...(hasAlpha(spec, i) ? { alpha: Float32Array.from(out[`ga${i}`].data as Float32Array) } : {}),

@@ -3,14 +3,13 @@
  * effective multiply-accumulate rate, counting a training step as 3× the forward MACs (forward, input gradient,
  * filter gradient) so it compares directly with the inference rate of the same model.
  */
-import * as tf from '@tensorflow/tfjs';
 import { macsPerPixel, type ArchitectureSpec } from '../engine/models/spec.js';
-import { adamStep, createAdam, disposeAdam } from './adam.js';
+import { adamStep, createAdam } from './adam.js';
 import { usesReparam } from './architectures.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import type { Batch } from './data.js';
 import { createGradientSource } from './gradients.js';
-import { createNet, disposeNet, initialTrainWeights } from './nets.js';
+import { initialTrainWeights } from './nets.js';
 import { createRng } from './rng.js';
 
 export interface TrainingThroughput {
@@ -37,22 +36,20 @@ export async function measureTrainingThroughput(
     target: Float32Array.from({ length: batchSize * patchSize * patchSize * s2 }, () => rng.next() - 0.5),
     n: batchSize, patch: patchSize,
   };
-  const net = createNet(initialTrainWeights(spec, usesReparam(spec) ? 'reparam' : 'plain', 1));
-  const adam = createAdam(net.vars);
-  const gradients = await createGradientSource(net, 'l1', backend);
+  const weights = initialTrainWeights(spec, usesReparam(spec) ? 'reparam' : 'plain', 1);
+  const adam = createAdam(weights.tensors);
+  const gradients = await createGradientSource(spec, weights.kind, 'l1', backend);
   const times: number[] = [];
   try {
     const total = (options.warmup ?? 2) + (options.steps ?? 8);
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
-      const { grads } = await gradients.compute(batch);
-      tf.tidy(() => adamStep(adam, net.vars, Object.fromEntries(net.names.map((n, j) => [n, tf.tensor(grads[j], net.vars[n].shape)])), 1e-4));
+      const { grads } = await gradients.compute(weights, batch);
+      adamStep(adam, weights.tensors, grads, 1e-4);
       if (i >= (options.warmup ?? 2)) times.push(performance.now() - t0);
     }
   } finally {
     await gradients.close();
-    disposeNet(net);
-    disposeAdam(adam);
   }
   times.sort((a, b) => a - b);
   const medianStepMs = times[times.length >> 1];

@@ -1,25 +1,21 @@
 /**
- * The training loop: patches → forward (deployed convs computed from the trainable parameters) → loss → gradients
- * (forward-conv based, see conv.ts) → Adam with a scheduled learning rate, optional EMA, periodic validation and
- * checkpoints, cancellation through an AbortSignal (a checkpoint is written before returning).
+ * The training loop: patches → gradients of the loss (gradients.ts: onnxruntime or TF.js) → Adam with a scheduled
+ * learning rate, optional EMA of the deployed convs, periodic validation and checkpoints, cancellation through an
+ * AbortSignal (a checkpoint is written before returning). The state is plain arrays, so checkpoints are exact.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ArchitectureSpec, ModelWeights } from '../engine/models/spec.js';
-import { adamStep, createAdam, disposeAdam } from './adam.js';
+import { adamStep, createAdam } from './adam.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { loadTrainingData, redegrade, sampleBatch, type DataStats, type TrainingData } from './data.js';
 import { checkDegradation, type DegradationOptions } from './degrade.js';
-import {
-  createNet, disposeNet, initialTrainWeights, layerTensors, modelWeightsFromLayers, netLayers,
-  readTrainWeights, type LayerTensors, type NetKind, type TrainWeights,
-} from './nets.js';
+import { collapse, deployedConvs } from './collapse.js';
+import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind, type TrainWeights } from './nets.js';
 import { createGradientSource } from './gradients.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
 import { createRng } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
-import { scoreLayers, type ValScore } from './validate.js';
-
+import { scoreModel, type ValScore } from './validate.js';
 
 /** Everything that defines a run (stored in checkpoints, so resuming needs only the checkpoint). */
 export interface TrainConfig {
@@ -118,23 +114,6 @@ function checkConfig(c: TrainConfig): void {
   learningRate(c.schedule, 0, c.steps);
 }
 
-function layerEntries(layers: LayerTensors[]): Array<[string, tf.Tensor]> {
-  const out: Array<[string, tf.Tensor]> = [];
-  layers.forEach((l, i) => {
-    out.push([`l${i}.kernel`, l.kernel], [`l${i}.bias`, l.bias]);
-    if (l.alpha) out.push([`l${i}.alpha`, l.alpha]);
-  });
-  return out;
-}
-
-function emaLayers(ema: Record<string, tf.Variable>, count: number): LayerTensors[] {
-  return Array.from({ length: count }, (_, i) => ({
-    kernel: ema[`l${i}.kernel`] as unknown as tf.Tensor4D,
-    bias: ema[`l${i}.bias`] as unknown as tf.Tensor1D,
-    ...(ema[`l${i}.alpha`] ? { alpha: ema[`l${i}.alpha`] as unknown as tf.Tensor1D } : {}),
-  }));
-}
-
 export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   const config: TrainConfig = o.resume ? { ...o.resume.config, steps: Math.max(o.resume.config.steps, o.config.steps) } : o.config;
   checkConfig(config);
@@ -143,9 +122,15 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     hrFolders: config.hrFolders, valFolder: config.valFolder, valFraction: config.valFraction, scale: config.spec.scale,
     patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
   });
-  const startWeights = o.resume?.weights ?? o.initial ?? initialTrainWeights(config.spec, config.kind, config.seed);
-  const net = createNet(startWeights);
-  const adam = createAdam(net.vars, o.resume?.adam);
+  const start = o.resume?.weights ?? o.initial ?? initialTrainWeights(config.spec, config.kind, config.seed);
+  // the training state lives in plain arrays (updated in place), copied so the caller's weights stay as they were
+  const weights: TrainWeights = { spec: start.spec, kind: start.kind, tensors: {} };
+  for (const [name] of paramShapes(start.spec, start.kind)) {
+    const t = start.tensors[name];
+    if (!t) throw new Error(`weights lack ${name}`);
+    weights.tensors[name] = { shape: t.shape.slice(), data: Float32Array.from(t.data) };
+  }
+  const adam = createAdam(weights.tensors, o.resume?.adam);
   const rng = createRng(o.resume?.rng ?? config.seed);
   let step = o.resume?.step ?? 0;
   const history: ValPoint[] = [...(o.resume?.history ?? [])];
@@ -153,17 +138,15 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   const commands = [...(o.resume?.commands ?? []), ...(o.command ? [o.command] : [])];
   const elapsedBefore = o.resume?.elapsedSec ?? 0;
   const sessionStart = performance.now();
-  const layerCount = config.spec.widths.length + 1;
 
-  let ema: Record<string, tf.Variable> | undefined;
+  // EMA of the deployed convs, keyed 'l<i>.kernel' / '.bias' / '.alpha' like plain training weights
+  let ema: Record<string, { shape: number[]; data: Float32Array }> | undefined;
   if (config.ema > 0) {
     ema = {};
     if (o.resume?.ema) {
-      for (const [name, t] of Object.entries(o.resume.ema)) ema[name] = tf.variable(tf.tensor(t.data, t.shape), false);
+      for (const [name, t] of Object.entries(o.resume.ema)) ema[name] = { shape: t.shape.slice(), data: Float32Array.from(t.data) };
     } else {
-      const layers = tf.tidy(() => netLayers(net).map((l) => ({ ...l })));
-      for (const [name, t] of layerEntries(layers)) ema[name] = tf.variable(t.clone(), false);
-      if (net.kind === 'reparam') for (const l of layers) tf.dispose([l.kernel, l.bias]);
+      for (const [name, t] of Object.entries(trainWeightsFromModel(collapse(weights)).tensors)) ema[name] = t;
     }
   }
 
@@ -171,36 +154,22 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   let epoch = epochOf(step);
   if (epoch > 0) await redegrade(data, { degradation: config.degradation, seed: config.seed, scale: config.spec.scale }, epoch);
 
-  const deployedLayers = (): { layers: LayerTensors[]; dispose: () => void } => {
-    if (ema) return { layers: emaLayers(ema, layerCount), dispose: () => undefined };
-    const layers = layerTensors(net.spec, net.kind, net.vars);
-    return { layers, dispose: () => { if (net.kind === 'reparam') for (const l of layers) tf.dispose([l.kernel, l.bias]); } };
-  };
-  const deployedWeights = (): ModelWeights => {
-    const d = deployedLayers();
-    try { return modelWeightsFromLayers(config.spec, d.layers); } finally { d.dispose(); }
-  };
+  const deployedWeights = (): ModelWeights => (ema
+    ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
+    : collapse(weights));
   const validate = (): ValPoint | undefined => {
-    const d = deployedLayers();
-    try {
-      const s = scoreLayers(config.spec, d.layers, data.val);
-      return s ? { step, ...s } : undefined;
-    } finally { d.dispose(); }
+    const s = scoreModel(deployedWeights(), data.val);
+    return s ? { step, ...s } : undefined;
   };
-  const snapshot = (): CheckpointState => {
-    const weights = readTrainWeights(net);
-    const m: Record<string, Float32Array> = {};
-    const v: Record<string, Float32Array> = {};
-    for (const name of net.names) {
-      m[name] = adam.m[name].dataSync() as Float32Array;
-      v[name] = adam.v[name].dataSync() as Float32Array;
-    }
-    return {
-      config, step, rng: rng.state(), elapsedSec: elapsedBefore + (performance.now() - sessionStart) / 1000, startedAt, commands,
-      history, weights, adam: { t: adam.t, m, v },
-      ...(ema ? { ema: Object.fromEntries(Object.entries(ema).map(([k, t]) => [k, { shape: t.shape.slice(), data: t.dataSync() as Float32Array }])) } : {}),
-    };
-  };
+  const copyArrays = (r: Record<string, Float32Array>): Record<string, Float32Array> =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Float32Array.from(v)]));
+  const snapshot = (): CheckpointState => ({
+    config, step, rng: rng.state(), elapsedSec: elapsedBefore + (performance.now() - sessionStart) / 1000, startedAt, commands,
+    history: [...history],
+    weights: { spec: weights.spec, kind: weights.kind, tensors: Object.fromEntries(Object.entries(weights.tensors).map(([k, t]) => [k, { shape: t.shape.slice(), data: Float32Array.from(t.data) }])) },
+    adam: { t: adam.t, m: copyArrays(adam.m), v: copyArrays(adam.v) },
+    ...(ema ? { ema: Object.fromEntries(Object.entries(ema).map(([k, t]) => [k, { shape: t.shape.slice(), data: Float32Array.from(t.data) }])) } : {}),
+  });
   let lastCheckpoint: CheckpointState | undefined;
   const checkpoint = async (): Promise<void> => {
     if (!o.checkpointDir) return;
@@ -217,7 +186,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   let status: TrainOutcome['status'] = 'completed';
   const workers = Math.max(1, Math.floor(o.workers ?? 1));
   if (workers > 1 && config.batchSize % workers !== 0) throw new Error(`batch size ${config.batchSize} must be a multiple of workers (${workers})`);
-  const gradients = await createGradientSource(net, config.loss, backend, { workers, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) });
+  const gradients = await createGradientSource(config.spec, weights.kind, config.loss, backend, { workers, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) });
   try {
     while (step < config.steps) {
       if (o.signal?.aborted) { status = 'cancelled'; break; }
@@ -228,15 +197,20 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       }
       const lr = learningRate(config.schedule, step, config.steps);
       const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, config.spec.residual);
-      const { grads, loss: lossNow } = await gradients.compute(batch);
+      const { grads, loss: lossNow } = await gradients.compute(weights, batch);
       if (!Number.isFinite(lossNow)) throw new Error(`training diverged at step ${step} (loss ${lossNow}); lower the learning rate`);
-      tf.tidy(() => {
-        adamStep(adam, net.vars, Object.fromEntries(net.names.map((n, i) => [n, tf.tensor(grads[i], net.vars[n].shape)])), lr);
-        if (ema) {
-          const decay = Math.min(config.ema, (1 + step) / (10 + step));
-          for (const [name, t] of layerEntries(netLayers(net))) ema[name].assign(tf.add(tf.mul(ema[name], decay), tf.mul(t, 1 - decay)));
-        }
-      });
+      adamStep(adam, weights.tensors, grads, lr);
+      if (ema) {
+        const decay = Math.min(config.ema, (1 + step) / (10 + step));
+        deployedConvs(weights).forEach((conv, l) => {
+          for (const field of ['kernel', 'bias', 'alpha'] as const) {
+            const current = conv[field];
+            if (!current) continue;
+            const avg = ema[`l${l}.${field}`].data;
+            for (let j = 0; j < avg.length; j++) avg[j] = decay * avg[j] + (1 - decay) * current[j];
+          }
+        });
+      }
       step++;
       const ms = performance.now() - t0;
       totalStepMs += ms;
@@ -259,16 +233,12 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       await new Promise<void>((r) => setImmediate(r));
     }
     await checkpoint();
-    const weights = deployedWeights();
     return {
-      status, step, weights, trainWeights: readTrainWeights(net), ...(lastVal ? { val: lastVal } : {}), history, stats: data.stats,
+      status, step, weights: deployedWeights(), trainWeights: weights, ...(lastVal ? { val: lastVal } : {}), history, stats: data.stats,
       backend, elapsedSec: elapsedBefore + (performance.now() - sessionStart) / 1000,
       meanStepMs: sessionSteps ? totalStepMs / sessionSteps : 0, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
     };
   } finally {
     await gradients.close();
-    disposeNet(net);
-    disposeAdam(adam);
-    if (ema) tf.dispose(Object.values(ema));
   }
 }

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { architectureFor, MAX_MACS_PER_PIXEL } from '../../src-main/training/architectures.js';
 import { branchwiseConv, type LayerParams } from '../../src-main/training/reparam.js';
-import { collapse, forwardImage, initialTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
+import { collapse } from '../../src-main/training/collapse.js';
+import { forwardImage, initialTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
 import { createRng } from '../../src-main/training/rng.js';
 import { macsPerPixel, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
 

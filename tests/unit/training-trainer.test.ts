@@ -11,7 +11,8 @@ import { loadTrainingData, type TrainingData } from '../../src-main/training/dat
 import { learningRate } from '../../src-main/training/schedule.js';
 import { lossValue } from '../../src-main/training/losses.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from '../../src-main/training/trainer.js';
-import { initialTrainWeights, collapse } from '../../src-main/training/nets.js';
+import { collapse } from '../../src-main/training/collapse.js';
+import { initialTrainWeights } from '../../src-main/training/nets.js';
 import { scoreModel } from '../../src-main/training/validate.js';
 
 const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
