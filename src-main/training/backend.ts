@@ -34,14 +34,16 @@ async function tryImport(specifier: string): Promise<boolean> {
   }
 }
 
-async function useTfjs(name: 'wasm' | 'cpu', threads: number): Promise<boolean> {
+/** Switches TF.js to `name`; the threads it really runs (Node has no wasm threads), or 0 when it can't. */
+async function useTfjs(name: 'wasm' | 'cpu', threads: number): Promise<number> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm') | undefined;
   if (name === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setThreadsCount(threads);
   }
-  if (!(await tf.setBackend(name))) return false;
+  if (!(await tf.setBackend(name))) return 0;
   await tf.ready();
-  return true;
+  return wasm ? wasm.getThreadsCount() : 1;
 }
 
 /** Sets the TF.js backend for training and says what computes gradients. */
@@ -57,13 +59,13 @@ export async function initTrainingBackend(options: TrainingBackendOptions = {}):
   }
   if (prefer === 'native' || prefer === 'onnx') {
     const ort = await loadOrt().then(() => true, () => false);
-    if (ort && (await useTfjs('wasm', 1) || await useTfjs('cpu', 1))) {
+    if (ort && ((await useTfjs('wasm', 1)) > 0 || (await useTfjs('cpu', 1)) > 0)) {
       return { name: 'onnxruntime', threads: Math.max(1, options.threads ?? availableParallelism()) };
     }
   }
   if (prefer !== 'cpu') {
-    const threads = Math.max(1, options.threads ?? 1);
-    if (await useTfjs('wasm', threads)) return { name: 'tfjs-wasm', threads };
+    const threads = await useTfjs('wasm', Math.max(1, options.threads ?? 1));
+    if (threads > 0) return { name: 'tfjs-wasm', threads };
   }
   await useTfjs('cpu', 1);
   return { name: 'tfjs-cpu', threads: 1 };
