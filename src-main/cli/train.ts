@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { Scale } from '../engine/models/spec.js';
 import { saveModel, userModelsDir } from '../engine/models/store.js';
 import { ARCH_NAMES, architectureFor, usesReparam, type ArchName } from '../training/architectures.js';
+import type { TrainingBackendOptions } from '../training/backend.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { DEGRADATION_PRESETS, type DegradationPreset } from '../training/degrade.js';
 import { fineTune } from '../training/finetune.js';
@@ -76,12 +77,20 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
 interface TrainCliOptions {
   hr?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; val?: string;
   patch: number; batch: number; lr: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
-  degradation: DegradationPreset; workers: number;
+  degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number;
 }
 
 interface FineTuneCliOptions {
   base: string; hr: string[]; val?: string; degradation: DegradationPreset; steps: number; out?: string; json?: boolean;
   scale?: Scale; lr?: number; patch?: number; batch?: number; seed: number; id?: string; resume?: string; workers: number;
+  backend: BackendName; threads?: number;
+}
+
+const BACKEND_NAMES = ['auto', 'onnx', 'wasm', 'cpu'] as const;
+type BackendName = typeof BACKEND_NAMES[number];
+
+function backendOptions(o: { backend: BackendName; threads?: number }): TrainingBackendOptions {
+  return { prefer: o.backend === 'auto' ? 'native' : o.backend, ...(o.threads ? { threads: o.threads } : {}) };
 }
 
 export function registerTrainCommands(program: Command): void {
@@ -104,7 +113,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .option('--checkpoint-every <n>', 'steps between checkpoints', intOption('--checkpoint-every'), DEFAULT_CONFIG.checkpointEvery)
     .option('--val-every <n>', 'steps between validations', intOption('--val-every'), DEFAULT_CONFIG.valEvery)
-    .option('--workers <n>', 'data-parallel gradient worker threads (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
+    .option('--backend <name>', 'gradients: auto (tfjs-node if installed, else onnxruntime) | onnx | wasm | cpu', oneOf('--backend', BACKEND_NAMES), 'auto')
+    .option('--threads <n>', 'gradient threads (default: all cores for onnxruntime)', intOption('--threads'))
+    .option('--workers <n>', 'data-parallel gradient worker threads for TF.js backends (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
     .option('--json', 'print one JSON document')
     .action(async (o: TrainCliOptions) => {
       const resume = o.resume ? await loadCheckpoint(resolve(o.resume)) : undefined;
@@ -130,7 +141,7 @@ export function registerTrainCommands(program: Command): void {
       try {
         const outcome = await train({
           config, ...(resume ? { resume } : {}), checkpointDir, command: `subpixel ${process.argv.slice(2).join(' ')}`,
-          signal: interrupt.signal, onProgress: progress.update, workers: o.workers,
+          signal: interrupt.signal, onProgress: progress.update, workers: o.workers, backend: backendOptions(o),
           onWarning: (m) => { if (!o.json) process.stderr.write(`warning: ${m}\n`); },
         });
         progress.stop();
@@ -177,7 +188,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .option('--id <id>', 'id of the new model')
     .option('--resume <checkpoint>', 'continue a cancelled fine-tune from its checkpoint folder')
-    .option('--workers <n>', 'data-parallel gradient worker threads (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
+    .option('--backend <name>', 'gradients: auto (tfjs-node if installed, else onnxruntime) | onnx | wasm | cpu', oneOf('--backend', BACKEND_NAMES), 'auto')
+    .option('--threads <n>', 'gradient threads (default: all cores for onnxruntime)', intOption('--threads'))
+    .option('--workers <n>', 'data-parallel gradient worker threads for TF.js backends (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
     .option('--json', 'print one JSON document')
     .action(async (o: FineTuneCliOptions) => {
       const progress = progressReporter(Boolean(o.json));
@@ -185,7 +198,7 @@ export function registerTrainCommands(program: Command): void {
       try {
         const result = await fineTune({
           baseModel: o.base, hrFolders: o.hr.map((d) => resolve(d)), ...(o.val ? { valFolder: resolve(o.val) } : {}),
-          degradation: o.degradation, steps: o.steps, seed: o.seed, workers: o.workers,
+          degradation: o.degradation, steps: o.steps, seed: o.seed, workers: o.workers, backend: backendOptions(o),
           ...(o.out ? { outDir: resolve(o.out) } : {}), ...(o.scale ? { scale: o.scale } : {}), ...(o.lr ? { lr: o.lr } : {}),
           ...(o.patch ? { patchSize: o.patch } : {}), ...(o.batch ? { batchSize: o.batch } : {}), ...(o.id ? { id: o.id } : {}),
           ...(o.resume ? { resume: resolve(o.resume) } : {}),

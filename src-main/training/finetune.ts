@@ -6,7 +6,7 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
 import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
-import { initTrainingBackend } from './backend.js';
+import { initTrainingBackend, type TrainingBackendOptions } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { loadTrainingData, type DataStats } from './data.js';
 import type { DegradationOptions, DegradationPreset } from './degrade.js';
@@ -38,6 +38,8 @@ export interface FineTuneOptions {
   resume?: string;
   /** Data-parallel gradient worker threads (see TrainRunOptions.workers). */
   workers?: number;
+  /** What computes gradients (default: the fastest available) and on how many threads. */
+  backend?: TrainingBackendOptions;
   /** Where base model ids are looked up. */
   searchPaths?: ModelSearchOptions['searchPaths'];
   onWarning?: (message: string) => void;
@@ -69,7 +71,7 @@ export async function fineTune(
   signal?: AbortSignal,
 ): Promise<FineTuneResult> {
   // before anything creates a tensor, so the 'before' score also runs on the training backend
-  await initTrainingBackend();
+  await initTrainingBackend(o.backend);
   const resumeState = o.resume ? await loadCheckpoint(o.resume) : undefined;
   const base = await resolveModel(resumeState?.config.baseModel ?? o.baseModel, { ...(o.searchPaths ? { searchPaths: o.searchPaths } : {}), ...(o.scale ? { scale: o.scale } : {}) });
   const spec = base.weights.spec;
@@ -100,6 +102,7 @@ export async function fineTune(
     ...(resumeState ? { resume: resumeState } : {}), checkpointDir, data,
     command: process.argv.slice(1).join(' '), ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}),
     ...(o.onWarning ? { onWarning: o.onWarning } : {}), ...(o.workers ? { workers: o.workers } : {}),
+    ...(o.backend ? { backend: o.backend } : {}),
   });
   const after = outcome.val ?? scoreModel(outcome.weights, data.val);
   const result: FineTuneResult = {

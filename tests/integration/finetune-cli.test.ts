@@ -54,9 +54,10 @@ test('train --json prints one JSON document and writes a loadable model', async 
   const out = join(dir, 'm1');
   const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--steps', '12', '--patch', '16', '--batch', '4', '--val-every', '6', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { status: string; step: number; model: string; val: { psnr: number }; stats: { trainImages: number } };
+  const doc = JSON.parse(r.stdout) as { status: string; step: number; model: string; val: { psnr: number }; stats: { trainImages: number }; backend: { name: string } };
   assert.equal(doc.status, 'completed');
   assert.equal(doc.step, 12);
+  assert.equal(doc.backend.name, 'onnxruntime', 'gradients default to onnxruntime where tfjs-node is absent');
   assert.equal(doc.model, out);
   assert.ok(doc.val.psnr > 10);
   assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'checkpoint', 'checkpoint.json')));
@@ -79,6 +80,15 @@ test('Ctrl-C writes a checkpoint and exits 130; --resume finishes the run', asyn
   assert.ok(existsSync(join(out, 'model.json')));
 });
 
+test('train --backend wasm trains on TF.js instead', async () => {
+  const out = join(dir, 'm-wasm');
+  const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--steps', '4', '--patch', '16', '--batch', '4', '--backend', 'wasm', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { status: string; backend: { name: string; threads: number } };
+  assert.equal(doc.status, 'completed');
+  assert.deepEqual(doc.backend, { name: 'tfjs-wasm', threads: 1 });
+});
+
 test('bad input gives clear errors', async () => {
   const missing = await run(['train', '--hr', join(dir, 'nope'), '-s', '2', '--steps', '5']);
   assert.equal(missing.code, 2);
@@ -86,6 +96,9 @@ test('bad input gives clear errors', async () => {
   const badPreset = await run(['finetune', '--base', 'whatever', '--hr', join(dir, 'hr'), '--degradation', 'sepia']);
   assert.notEqual(badPreset.code, 0);
   assert.match(badPreset.stderr, /--degradation must be one of bicubic, jpeg, blur, noise, film/);
+  const badBackend = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--backend', 'cuda']);
+  assert.notEqual(badBackend.code, 0);
+  assert.match(badBackend.stderr, /--backend must be one of auto, onnx, wasm, cpu/);
   const badBase = await run(['finetune', '--base', 'no-such-model', '--hr', join(dir, 'hr'), '--steps', '5']);
   assert.equal(badBase.code, 2);
   assert.match(badBase.stderr, /no-such-model/);
