@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { classicEspcn, macsPerPixel, randomWeights, type ModelWeights } from '../src-main/engine/models/spec.js';
-import { resolveModel, saveModel } from '../src-main/engine/models/store.js';
+import { listModels, loadModel, resolveModel, saveModel, shippedModelsDir } from '../src-main/engine/models/store.js';
 import { createOnnxSession } from '../src-main/engine/backends/onnx/index.js';
 import { createTfjsSession } from '../src-main/engine/backends/tfjs/index.js';
 import type { InferenceSession } from '../src-main/engine/backends/types.js';
@@ -95,6 +95,20 @@ try {
   }
   const session = onnxSession!;
 
+  // 1b. Every shipped model on the same frame (ONNX Runtime): the throughput column of the README's model table.
+  for (const listed of (await listModels([shippedModelsDir()])).models) {
+    const m = await loadModel(listed.dir);
+    const frameC = new Float32Array(frameW * frameH * m.weights.spec.channels).map((_, i) => (i % 251) / 251);
+    const s = await createOnnxSession(m.weights, { threads });
+    const ms = await timeRuns(() => s.run(frameC, frameH, frameW), 7);
+    await s.dispose();
+    const mMacs = macsPerPixel(m.weights.spec);
+    rows.push({
+      what: `  model ${m.id}, 480x270 → x${m.weights.spec.scale} (${mMacs} MAC/px)`,
+      value: `${ms.toFixed(0)} ms`, reference: '', ratio: `${((frameW * frameH * mMacs) / (ms * 1e6)).toFixed(1)} GMAC/s`, target: '',
+    });
+  }
+
   // 2. Tiling overhead: the whole engine (fused ORT graph) on a 1920x1080 photo, one tile vs tiles from the budget.
   const engineModel = await loadEngineModel({ model: model.dir, threads });
   const frameRaster = (await readImage(await (async () => {
@@ -168,15 +182,17 @@ try {
 
   // 5. Training throughput of the same model (3 × forward MACs per step) beside its inference rate: the default
   //    gradient backend (onnxruntime here) and tfjs-wasm, the pure-TF.js fallback.
-  for (const prefer of ['native', 'wasm'] as const) {
-    const training = await measureTrainingThroughput(spec, { batchSize: 16, patchSize: 48, steps: 6, backend: { prefer, threads } });
+  //    onnxruntime on one thread shows what the second core adds.
+  const trainingRuns = [['native', threads], ['native', 1], ['wasm', 1]] as const;
+  for (const [prefer, trainThreads] of trainingRuns) {
+    const training = await measureTrainingThroughput(spec, { batchSize: 16, patchSize: 48, steps: 6, backend: { prefer, threads: trainThreads } });
     rows.push({
       what: `training ${training.backend.name} (${training.backend.threads} thr), batch ${training.batchSize} of ${training.patchSize}² (${training.patchesPerSec.toFixed(0)} patches/s)`,
       value: `${training.effectiveGmacPerSec.toFixed(1)} GMAC/s`,
       reference: `${onnxGmacs.toFixed(1)} GMAC/s inference`,
       ratio: `${((training.effectiveGmacPerSec / onnxGmacs) * 100).toFixed(0)} %`,
-      target: prefer === 'native' ? '≥ 30 %' : '(fallback)',
-      ...(prefer === 'native' ? { ok: training.effectiveGmacPerSec / onnxGmacs >= 0.3 } : {}),
+      target: prefer === 'wasm' ? '(fallback)' : trainThreads === threads ? '≥ 30 %' : '',
+      ...(prefer === 'native' && trainThreads === threads ? { ok: training.effectiveGmacPerSec / onnxGmacs >= 0.3 } : {}),
     });
   }
 } finally {
