@@ -333,8 +333,11 @@ function createTray(): void {
     return;
   }
   tray.on('click', () => showWindow());
+  trayMenuKey = '';
   refreshTray();
 }
+
+let trayMenuKey = '';
 
 function refreshTray(): void {
   if (!tray || tray.isDestroyed()) return;
@@ -345,11 +348,17 @@ function refreshTray(): void {
     summary: lastSummary,
   };
   tray.setToolTip(trayTooltip(state));
-  tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, {
+  const template = trayMenuTemplate(state, {
     showWindow,
     hideWindow: () => window?.hide(),
     pauseQueue: () => { void dispatcher?.call('queue.pause', {}, { transport: 'electron' }); },
     resumeQueue: () => { void dispatcher?.call('queue.resume', {}, { transport: 'electron' }); },
     quit: () => app.quit(),
-  })));
+  });
+  // progress events arrive many times a second; rebuild the native menu only when what it shows changed
+  // (JSON drops the click handlers, leaving labels and states)
+  const key = JSON.stringify(template);
+  if (key === trayMenuKey) return;
+  trayMenuKey = key;
+  tray.setContextMenu(Menu.buildFromTemplate(template));
 }
