@@ -21,7 +21,10 @@ export type TrainingBackendPreference = 'native' | 'onnx' | 'wasm' | 'cpu';
 export interface TrainingBackendOptions {
   /** Start the search here (tests force 'wasm' or 'cpu'); default 'native', the fastest available. */
   prefer?: TrainingBackendPreference;
-  /** Gradient threads for onnxruntime (default: all cores) and wasm (which Node runs single-threaded anyway). */
+  /**
+   * Gradient threads for onnxruntime (default: all cores) and wasm (which Node runs single-threaded anyway). A run is
+   * bit-reproducible for a given thread count; other counts differ only by float rounding.
+   */
   threads?: number;
 }
 
