@@ -3,10 +3,11 @@
  * convs and activations whose backward pass is itself a handful of forward ops, so one generated graph computes the
  * loss and the gradient of every deployed conv (kernel, bias, PReLU slope) for a batch:
  *   - input gradient of a conv: a conv of the output gradient with the flipped, in/out-swapped kernel (fed in);
- *   - filter gradient: the k² shifted views of the padded input, concatenated, times the output gradient (a batched
- *     MatMul, summed over the batch) — a GEMM of good shape for MLAS, where a conv with a patch-sized kernel is not.
- * ORT runs these at close to its inference rate, several times faster than tfjs-wasm. Gradients of the
- * re-parameterised branch parameters follow from the deployed-conv gradients by the chain rule (trainer.ts).
+ *   - filter gradient, per kernel tap: the output gradient times the padded input shifted by that tap (a batched
+ *     MatMul summed over the batch) — GEMMs of good shape for MLAS, where a conv with a patch-sized kernel is not,
+ *     and without materialising all k² shifted copies at once.
+ * ORT runs these at about half its inference rate, several times faster than tfjs-wasm. Gradients of the
+ * re-parameterised branch parameters follow from the deployed-conv gradients by the chain rule (collapse.ts).
  */
 import type * as Ort from 'onnxruntime-node';
 import type { onnx as OnnxTypes } from 'onnx-proto';
