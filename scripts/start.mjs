@@ -8,10 +8,11 @@
 //   npm start -- --no-build         use the existing builds as they are
 //   npm start -- photo.png raw/     (desktop app) add these to the queue at launch
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rendererBuildIsStale } from './renderer-stale.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -34,15 +35,6 @@ function packagedElectron() {
   }
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
 function run(command, commandArgs, what) {
   const result = spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
   if (result.status !== 0) {
@@ -53,9 +45,8 @@ function run(command, commandArgs, what) {
 
 /** The renderer is rebuilt (`npm run build:renderer`) when its sources are newer than the build in dist-renderer/. */
 function buildRenderer() {
-  const index = join(root, 'dist-renderer', 'index.html');
   if (noBuild || !existsSync(join(root, 'src-renderer', 'vite.config.ts'))) return;
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(root, 'src-renderer'))) return;
+  if (!rendererBuildIsStale(root)) return;
   run('npm', ['run', '--silent', 'build:renderer'], 'building the renderer');
 }
 

@@ -1,0 +1,2 @@
+/** See renderer-stale.mjs. */
+export function rendererBuildIsStale(root: string): boolean;
