@@ -2,9 +2,7 @@
  * The wiring from contract commands to the services, and from service events to contract events: the one place
  * that knows both sides. Commands whose service is not part of AppServices yet are left out and answer `unavailable`.
  */
-import { randomUUID } from 'node:crypto';
 import { cpus, arch, platform } from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { probeBackends } from '../engine/backends/select.js';
 import { listModels } from '../engine/models/store.js';
@@ -16,6 +14,7 @@ import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, 
 import { compareItem, previewCrop, thumbnail } from './images.js';
 import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';
 import type { AppServices } from './services.js';
+import { pruneUploads, saveUploads } from './uploads.js';
 
 const APP_VERSION = '0.1.0';
 
@@ -45,19 +44,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       return { items: items.map(toContractItem), problems };
     },
     async 'queue.upload'({ files, settings: patch }) {
-      // Dropped files in browser mode arrive as bytes; they get a folder of their own under the state folder.
-      const dir = join(services.paths.home, 'uploads', randomUUID());
-      await mkdir(dir, { recursive: true });
-      const written: string[] = [];
-      const used = new Set<string>();
-      for (const file of files) {
-        let name = safeFileName(file.name);
-        while (used.has(name)) name = `_${name}`;
-        used.add(name);
-        const path = join(dir, name);
-        await writeFile(path, Buffer.from(file.dataBase64, 'base64'), { flag: 'wx' });
-        written.push(path);
-      }
+      const written = await saveUploads(services.paths.uploads, files.map((f) => ({ name: f.name, data: Buffer.from(f.dataBase64, 'base64') })));
       const { items, problems } = await queue.addPaths(written, jobSettings(patch));
       return { items: items.map(toContractItem), problems };
     },
@@ -84,12 +71,17 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       return { changed: [id] };
     },
     async 'queue.remove'({ ids }) {
-      return { changed: await queue.remove(ids) };
+      const changed = await queue.remove(ids);
+      await pruneUploads(services.paths.uploads, queue.list().map((i) => i.input));
+      return { changed };
     },
     async 'queue.clear'({ statuses }) {
-      if (!statuses) return { changed: await queue.clearFinished() };
-      const wanted = new Set<ItemStatus>(statuses);
-      return { changed: await queue.remove(queue.list().filter((i) => wanted.has(i.state)).map((i) => i.id)) };
+      const wanted = statuses ? new Set<ItemStatus>(statuses) : undefined;
+      const changed = wanted
+        ? await queue.remove(queue.list().filter((i) => wanted.has(i.state)).map((i) => i.id))
+        : await queue.clearFinished();
+      await pruneUploads(services.paths.uploads, queue.list().map((i) => i.input));
+      return { changed };
     },
     async 'queue.compare'({ id, region }) {
       const item = requireItem(id);
@@ -238,11 +230,6 @@ async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise
 }
 
 /** A dropped file's name, reduced to one harmless path segment. */
-function safeFileName(name: string): string {
-  const base = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim();
-  return base && base !== '.' && base !== '..' ? base : 'upload';
-}
-
 /** Sends the model list after a change (a fine-tune finished, a model was imported or deleted). */
 export async function announceModels(services: AppServices, dispatcher: Dispatcher): Promise<void> {
   try {

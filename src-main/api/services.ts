@@ -1,16 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { stateHome, statePaths, type StatePaths } from '../common/state-home.js';
-import { shippedModelsDir } from '../engine/models/store.js';
+import { listModels, shippedModelsDir } from '../engine/models/store.js';
 import { engineRunner } from '../jobs/engine-runner.js';
 import { JobQueue } from '../jobs/queue.js';
 import { SettingsStore } from '../settings/store.js';
 import { WatchService } from '../watch/service.js';
 import { createEngineClient, type EngineClient } from '../workers/engine-client.js';
 import { fineTuneInWorker } from '../workers/training-client.js';
-import { listModels } from '../engine/models/store.js';
 import { createAllowedRoots, type AllowedRoots } from './roots.js';
 import { TrainingJobs } from './training-jobs.js';
+import { pruneUploads } from './uploads.js';
 
 /**
  * Everything the API drives, opened from one state folder. The composition root for `subpixel serve` and the
@@ -68,6 +68,8 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     stabilityMs: settings.get().watch.stabilityMs,
   });
   if (options.autoStart !== false) await watch.start();
+  // uploads whose items left the queue while the app was not running (or before this cleanup existed)
+  await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
   const training = new TrainingJobs(
     ({ id, outDir, input }, onProgress, signal) => fineTuneInWorker({
       id, outDir, baseModel: input.baseModel, hrFolders: input.hrDirs, steps: input.steps, degradation: input.preset,

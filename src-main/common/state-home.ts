@@ -28,6 +28,8 @@ export function statePaths(home: string) {
     watches: join(home, 'watches.json'),
     watchLedger: join(home, 'watch-ledger.jsonl'),
     models: join(home, 'models'),
+    /** Files dropped on the page in browser mode (api/uploads.ts). */
+    uploads: join(home, 'uploads'),
     logs: join(home, 'logs'),
   };
 }

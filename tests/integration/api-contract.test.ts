@@ -3,7 +3,7 @@
  * both on the real services in a temporary state folder.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { existsSync } from 'node:fs';
 import { makeFixture, startIpcTransport, startWsTransport, TEST_MODEL, type Fixture, type TestTransport } from './api-harness.js';
@@ -104,7 +104,10 @@ for (const { name, start } of transports) {
       assert.ok(item.input.endsWith('chelsea.png'));
       await err('queue.compare', { id: item.id }, 'conflict');
       await err('queue.compare', { id: 'no-such-item' }, 'not_found');
+      const { existsSync } = await import('node:fs');
+      assert.ok(existsSync(item.input));
       assert.deepEqual((await ok('queue.remove', { ids: [item.id] })).changed, [item.id]);
+      assert.ok(!existsSync(dirname(item.input)), 'the upload goes with the last item that reads it');
     });
 
     test('files.thumbnail returns a small PNG of an allowed image', async () => {
