@@ -1,10 +1,22 @@
 #!/usr/bin/env node
-// Entry point of the `subpixel` command: the compiled CLI when built, else the TypeScript source through tsx.
-import { existsSync } from 'node:fs';
+// Entry point of the `subpixel` command: the compiled CLI when it is built and up to date, else the TypeScript source
+// through tsx (so a checkout with an old build never runs yesterday's code).
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const built = fileURLToPath(new URL('../dist/src-main/cli/main.js', import.meta.url));
-if (existsSync(built)) {
+const sources = fileURLToPath(new URL('../src-main', import.meta.url));
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(`${path}/${entry}`));
+  return newest;
+}
+
+const useBuilt = existsSync(built) && (!existsSync(sources) || statSync(built).mtimeMs >= newestMtime(sources));
+if (useBuilt) {
   await import(pathToFileURL(built).href);
 } else {
   const { register } = await import('tsx/esm/api');

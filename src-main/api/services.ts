@@ -42,6 +42,8 @@ export interface OpenServicesOptions {
   allowHome?: boolean;
   /** Start dispatching queue items and watching folders at once (default true). */
   autoStart?: boolean;
+  /** Start the saved watches (default: as autoStart); `subpixel watch` starts only the folders it is given. */
+  startWatches?: boolean;
 }
 
 export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
@@ -67,7 +69,7 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     queue,
     stabilityMs: settings.get().watch.stabilityMs,
   });
-  if (options.autoStart !== false) await watch.start();
+  if (options.startWatches ?? options.autoStart !== false) await watch.start();
   // uploads whose items left the queue while the app was not running (or before this cleanup existed)
   await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
   const training = new TrainingJobs(

@@ -1,14 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { stateHome, statePaths } from '../common/state-home.js';
-import { shippedModelsDir } from '../engine/models/store.js';
-import { engineRunner } from '../jobs/engine-runner.js';
-import { JobQueue } from '../jobs/queue.js';
+import { openAppServices } from '../api/services.js';
 import { OUTPUT_FORMATS, type JobSettingsInput } from '../jobs/types.js';
-import { SettingsStore } from '../settings/store.js';
-import { WatchService } from '../watch/service.js';
-import { createEngineClient } from '../workers/engine-client.js';
 
 interface WatchCliOptions {
   output: string;
@@ -37,7 +30,7 @@ function parseQuality(value: string): number {
   return n;
 }
 
-/** `subpixel watch <folder…> -o <dir> -s <scale>`: the app's watch and queue services, headless, until stopped. */
+/** `subpixel watch <folder…> -o <dir> -s <scale>`: the app's services, headless, watching the given folders until stopped. */
 export function registerWatchCommand(program: Command): void {
   program.command('watch')
     .description('watch folders and upscale every image that lands in them, until stopped (Ctrl+C / SIGTERM)')
@@ -54,20 +47,9 @@ export function registerWatchCommand(program: Command): void {
 }
 
 async function runWatch(folders: string[], options: WatchCliOptions): Promise<void> {
-  const paths = statePaths(stateHome());
-  await mkdir(paths.models, { recursive: true });
-  const settings = await SettingsStore.open(paths.settings);
+  const services = await openAppServices({ startWatches: false });
+  const { paths, settings, queue, watch: watches } = services;
   for (const w of settings.warnings) console.error(`warning: ${w}`);
-  const engine = createEngineClient();
-  const { backend, tile } = settings.get().engine;
-  const queue = await JobQueue.open({
-    journalPath: paths.queueJournal,
-    runner: engineRunner(engine, { modelSearchPaths: [shippedModelsDir(), paths.models], backend, tile }),
-    concurrency: 2,
-  });
-  const watches = await WatchService.open({
-    watchesPath: paths.watches, ledgerPath: paths.watchLedger, queue, stabilityMs: settings.get().watch.stabilityMs,
-  });
 
   queue.on('item', (item) => {
     if (item.state === 'done') console.log(`done    ${item.input} -> ${item.output}`);
@@ -108,17 +90,7 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
       }
       stopping = true;
       console.error(`${signal}: stopping (the running item stays queued for next time)`);
-      void (async () => {
-        try {
-          await watches.close();
-        } finally {
-          try {
-            await queue.close({ cancelRunning: true });
-          } finally {
-            await engine.close();
-          }
-        }
-      })().catch((error: unknown) => {
+      services.close().catch((error: unknown) => {
         console.error(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
         process.exitCode = 1;
       }).finally(resolveStop);

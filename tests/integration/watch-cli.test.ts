@@ -72,6 +72,20 @@ describe('subpixel watch (headless)', () => {
     assert.deepEqual(readdirSync(out).sort(), ['one_x2.png', 'two_x2.png']);
   });
 
+  it('watches only the folders it is given, not other watches saved in the same state folder', async () => {
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    const saved = await startWatch([other, '-o', out, '-s', '2', '-m', model], env);
+    assert.equal(await stop(saved), 0);
+    await sharp(SAMPLE).resize(20, 20).toFile(join(other, 'not-now.png'));
+    const run = await startWatch(args, env);
+    await sharp(SAMPLE).resize(20, 20).toFile(join(inbox, 'three.png'));
+    await waitFor(() => /done\s+\S*three\.png/.test(run.stdout()), 'the done line for three');
+    assert.equal(await stop(run), 0);
+    assert.ok(!existsSync(join(out, 'not-now_x2.png')), 'the saved watch of another folder stayed off');
+    assert.ok(!/not-now/.test(run.stdout()));
+  });
+
   it('rejects a bad scale with a clear message', async () => {
     await assert.rejects(startWatch([inbox, '-o', out, '-s', '5'], env), /scale must be 2, 3 or 4/);
   });
