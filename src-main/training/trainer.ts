@@ -83,8 +83,9 @@ export interface TrainRunOptions {
   signal?: AbortSignal;
   backend?: TrainingBackendOptions;
   /**
-   * Data-parallel worker threads computing gradients of equal batch shards (1 = in this thread). Results are
-   * bit-reproducible for a given worker count; different counts differ only by float rounding.
+   * For the TF.js backends: data-parallel worker threads computing gradients of equal batch shards (1 = in this
+   * thread). Results are bit-reproducible for a given worker count; different counts differ only by float rounding.
+   * onnxruntime uses `backend.threads` instead.
    */
   workers?: number;
 }
