@@ -3,7 +3,8 @@
  *   node --import tsx src-main/training/shipped.ts --scale 4 [--arch efficient] [--steps 60000] [--patch 48]
  * Resumes automatically from models/<id>/checkpoint/ when it exists. Every checkpoint also exports the deployable
  * model (model.json + weights.bin), scores it on Set5 and updates models/manifest.json.
- * SIGINT / SIGTERM write a checkpoint and exit cleanly.
+ * `--stage <name> --loss l2 --steps N --lr X` trains a follow-up stage from the finished main run (checkpoint-<name>/),
+ * publishing over the same model. SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { architectureFor, usesReparam, type ArchName } from './architectures.js'
 import { initTrainingBackend } from './backend.js';
 import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
 import { loadValidationImages } from './data.js';
+import type { LossName } from './losses.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
 import { scoreModel } from './validate.js';
 
@@ -30,23 +32,36 @@ const program = new Command()
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
   .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
+  .option('--stage <name>', 'a follow-up stage from the finished main run, checkpointed in checkpoint-<name>/')
+  .option('--loss <name>', 'loss: l1, l2 or charbonnier', 'l1')
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
 const modelDir = join(modelsRoot, id);
-const checkpointDir = join(modelDir, 'checkpoint');
+const mainCheckpointDir = join(modelDir, 'checkpoint');
+const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
 const spec = { ...architectureFor(opts.arch, opts.scale), name: opts.arch };
-const config: TrainConfig = {
-  ...DEFAULT_CONFIG,
-  spec, kind: usesReparam(spec) ? 'reparam' : 'plain',
-  hrFolders: [join(DATASETS, 'train/t91'), join(DATASETS, 'train/bsd200')],
-  valFolder: join(DATASETS, 'eval/Set5/HR'), valCrop: 1_000_000,
-  steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed,
-  schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
-  valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
-};
+// A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule.
+const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;
+if (mainRun && mainRun.step < mainRun.config.steps) {
+  throw new Error(`the main run of ${id} is at step ${mainRun.step} of ${mainRun.config.steps}; finish it before --stage`);
+}
+const config: TrainConfig = mainRun
+  ? {
+    ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
+    schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
+  }
+  : {
+    ...DEFAULT_CONFIG,
+    spec, kind: usesReparam(spec) ? 'reparam' : 'plain',
+    hrFolders: [join(DATASETS, 'train/t91'), join(DATASETS, 'train/bsd200')],
+    valFolder: join(DATASETS, 'eval/Set5/HR'), valCrop: 1_000_000,
+    steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed, loss: opts.loss,
+    schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
+    valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
+  };
 const resume: CheckpointState | undefined = existsSync(join(checkpointDir, CHECKPOINT_JSON)) ? await loadCheckpoint(checkpointDir) : undefined;
 const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${process.argv.slice(2).join(' ')}`;
 const controller = new AbortController();
@@ -59,19 +74,25 @@ log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.ste
 // Set14 is scored on every published checkpoint too (Set5 is the validation set inside the loop).
 const set14 = await loadValidationImages(join(DATASETS, 'eval/Set14/HR'), { scale: spec.scale, degradation: { preset: 'bicubic' }, seed: 1, valCrop: 1_000_000 });
 
+function describeRun(state: CheckpointState): string {
+  const c = state.config;
+  return `${c.loss} loss, Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
+    + `bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
+    + `commands: ${state.commands.join(' | ')}`;
+}
+
 async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
   const last = state.history[state.history.length - 1];
   const s14 = scoreModel(weights, set14);
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
   const training = {
-    datasets: ['T91', 'BSD200'], steps: state.step, batchSize: state.config.batchSize, patchSize: state.config.patchSize,
-    learningRate: state.config.schedule.lr, seed: state.config.seed, startedAt: state.startedAt, finishedAt: new Date().toISOString(),
+    datasets: ['T91', 'BSD200'], steps: state.step + (mainRun?.step ?? 0), batchSize: state.config.batchSize, patchSize: state.config.patchSize,
+    learningRate: (mainRun ?? state).config.schedule.lr, seed: (mainRun ?? state).config.seed, startedAt: mainRun?.startedAt ?? state.startedAt,
+    finishedAt: new Date().toISOString(),
     backend: `${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
     notes: `${state.config.kind === 'reparam' ? 're-parameterised edge-oriented blocks collapsed to plain 3x3 convs; ' : ''}`
-      + `${state.config.loss} loss, Adam, cosine ${state.config.schedule.lr}→${state.config.schedule.lrMin} over ${state.config.steps} steps, `
-      + `EMA ${state.config.ema}, bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${state.config.steps}; `
-      + `wall time ${(state.elapsedSec / 3600).toFixed(2)} h; commands: ${state.commands.join(' | ')}`,
+      + (mainRun ? `${describeRun(mainRun)}; then stage "${opts.stage}": ` : '') + describeRun(state),
   };
   await saveModel(modelDir, weights, {
     id, description: `${spec.name} x${spec.scale} (Y), trained on T91 + BSD200`, training,
@@ -80,7 +101,8 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
     id, scale: spec.scale, channels: spec.channels, architecture: weights.spec, params: parameterCount(weights.spec),
     macsPerPixel: macsPerPixel(weights.spec), training, path: relative(modelsRoot, modelDir),
     scores: { ...(last ? { Set5: { [key]: round(last) } } : {}), ...(s14 ? { Set14: { [key]: round(s14) } } : {}) },
-    wallTimeSec: Math.round(state.elapsedSec), commands: state.commands, totalSteps: state.config.steps,
+    wallTimeSec: Math.round(state.elapsedSec + (mainRun?.elapsedSec ?? 0)),
+    commands: [...(mainRun?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (mainRun?.step ?? 0),
   };
   await upsertManifestEntry(modelsRoot, entry);
   log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'}, Set14 ${s14 ? `${s14.psnr.toFixed(3)} dB / ${s14.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
@@ -88,7 +110,7 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
 
 let lastLog = 0;
 const outcome = await train({
-  config, ...(resume ? { resume } : {}), checkpointDir, command, signal: controller.signal,
+  config, ...(resume ? { resume } : mainRun ? { initial: mainRun.weights } : {}), checkpointDir, command, signal: controller.signal,
   backend: { threads: opts.threads },
   onWarning: (m) => log(`warning: ${m}`),
   onProgress: (p) => {
