@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { lumaY } from '../engine/color.js';
 import { readImage } from '../engine/image-io/read.js';
 import type { Plane, Raster } from '../engine/raster.js';
-import { modcrop } from '../engine/resize.js';
+import { imresizeRasterScale, modcrop } from '../engine/resize.js';
 import { formatFromPath } from '../engine/image-io/formats.js';
 import { degrade, type DegradationOptions } from './degrade.js';
 import { createRng, hashSeed, type Rng } from './rng.js';
@@ -56,6 +56,11 @@ export interface DataOptions {
   seed: number;
   /** Largest validation crop side in HR pixels (centre crop), default 480. */
   valCrop?: number;
+  /**
+   * Also train on each HR image downscaled by these factors (MATLAB bicubic, e.g. 0.9 … 0.6): more distinct
+   * content at every scale from a small set, the classic augmentation of T91-sized datasets.
+   */
+  augmentScales?: number[];
   onWarning?: (message: string) => void;
 }
 
@@ -195,7 +200,13 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
 
   const keepHr = o.degradation.preset !== 'bicubic';
   const images: TrainImage[] = [];
-  for (const [i, { path, hr }] of trainSet.entries()) {
+  for (const f of o.augmentScales ?? []) {
+    if (!(f > 0 && f < 1)) throw new TrainingDataError(`augmentation scales must be between 0 and 1, got ${f}`);
+  }
+  const scaled = trainSet.flatMap(({ path, hr }) => (o.augmentScales ?? []).map((f) => ({
+    path: `${path}@${f}`, hr: modcrop(imresizeRasterScale(hr, f), o.scale),
+  })));
+  for (const [i, { path, hr }] of [...trainSet, ...scaled].entries()) {
     const lr = await degrade(hr, o.scale, o.degradation, degradationRng(o.seed, 0, i));
     images.push({ path, ...(keepHr ? { hr } : {}), hrY: lumaY(hr), lrY: lumaY(lr) });
   }

@@ -95,6 +95,7 @@ export async function fineTune(
   const data = await loadTrainingData({
     hrFolders: config.hrFolders, valFolder: config.valFolder, valFraction: config.valFraction, scale: spec.scale,
     patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
+    ...(config.augmentScales ? { augmentScales: config.augmentScales } : {}),
   });
   const before = scoreModel(base.weights, data.val);
   const outcome = await train({

@@ -34,8 +34,10 @@ const program = new Command()
   .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
   .option('--stage <name>', 'a follow-up stage from the finished main run, checkpointed in checkpoint-<name>/')
   .option('--loss <name>', 'loss: l1, l2 or charbonnier', 'l1')
+  .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
+    (v) => v.split(',').map(Number))
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[] }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
@@ -51,6 +53,7 @@ if (mainRun && mainRun.step < mainRun.config.steps) {
 const config: TrainConfig = mainRun
   ? {
     ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
+    ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
   }
   : {
@@ -61,6 +64,7 @@ const config: TrainConfig = mainRun
     steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed, loss: opts.loss,
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
     valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
+    ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
   };
 const resume: CheckpointState | undefined = existsSync(join(checkpointDir, CHECKPOINT_JSON)) ? await loadCheckpoint(checkpointDir) : undefined;
 const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${process.argv.slice(2).join(' ')}`;
@@ -76,7 +80,7 @@ const set14 = await loadValidationImages(join(DATASETS, 'eval/Set14/HR'), { scal
 
 function describeRun(state: CheckpointState): string {
   const c = state.config;
-  return `${c.loss} loss, Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
+  return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
     + `bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
     + `commands: ${state.commands.join(' | ')}`;
 }

@@ -38,6 +38,8 @@ export interface TrainConfig {
   degradation: DegradationOptions;
   /** Random degradations are re-drawn for every image each this many steps. */
   degradeEvery: number;
+  /** Extra training copies of every HR image downscaled by these factors (see DataOptions.augmentScales). */
+  augmentScales?: number[];
   seed: number;
   baseModel?: string;
 }
@@ -122,6 +124,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   const data = o.data ?? await loadTrainingData({
     hrFolders: config.hrFolders, valFolder: config.valFolder, valFraction: config.valFraction, scale: config.spec.scale,
     patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
+    ...(config.augmentScales ? { augmentScales: config.augmentScales } : {}),
   });
   const start = o.resume?.weights ?? o.initial ?? initialTrainWeights(config.spec, config.kind, config.seed);
   // the training state lives in plain arrays (updated in place), copied so the caller's weights stay as they were

@@ -46,6 +46,22 @@ test('HR folders load recursively (8/16-bit, gray, alpha), unreadable files are 
   }
 });
 
+test('scale augmentation adds each training image downscaled (MATLAB bicubic), validation untouched', async () => {
+  const base = { hrFolders: [join(dir, 'hr')], scale: 2, patchSize: 16, degradation: { preset: 'bicubic' as const }, seed: 3, onWarning: () => {} };
+  const plain = await loadTrainingData(base);
+  const augmented = await loadTrainingData({ ...base, augmentScales: [0.8, 0.5] });
+  assert.equal(augmented.images.length, 3 * plain.images.length);
+  assert.deepEqual(augmented.val.map((v) => v.path), plain.val.map((v) => v.path));
+  for (const [i, img] of plain.images.entries()) {
+    const half = augmented.images.find((a) => a.path === `${img.path}@0.5`);
+    assert.ok(half, `${img.path}@0.5 is there`);
+    assert.ok(Math.abs(half.hrY.width - img.hrY.width / 2) <= 2 && half.hrY.width % 2 === 0, 'half size, modcropped');
+    assert.equal(half.lrY.width * 2, half.hrY.width);
+    assert.deepEqual(augmented.images[i].hrY.data, img.hrY.data, 'the originals come first, unchanged');
+  }
+  await assert.rejects(loadTrainingData({ ...base, augmentScales: [1.5] }), /between 0 and 1/);
+});
+
 test('a folder with too few usable pixels is a clear error', async () => {
   await assert.rejects(
     loadTrainingData({ hrFolders: [join(dir, 'tiny')], scale: 2, patchSize: 32, degradation: { preset: 'bicubic' }, seed: 1 }),
