@@ -6,6 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { lumaY } from '../engine/color.js';
+import { quantizeY } from '../engine/metrics.js';
 import { readImage } from '../engine/image-io/read.js';
 import type { Plane, Raster } from '../engine/raster.js';
 import { imresizeRasterScale, modcrop } from '../engine/resize.js';
@@ -151,7 +152,8 @@ async function validationPairs(
   for (const [i, { path, hr }] of rasters.entries()) {
     const crop = centreCrop(hr, o.valCrop ?? 480, o.scale);
     const lr = await degrade(crop, o.scale, o.degradation, degradationRng(o.seed, -1, i, 0x5a1));
-    val.push({ path, hrY: lumaY(crop), lrY: lumaY(lr) });
+    // the network sees the LR's 8-bit Y, as `subpixel eval` (and MATLAB's rgb2ycbcr on uint8) gives it
+    val.push({ path, hrY: lumaY(crop), lrY: quantizeY(lumaY(lr)) });
   }
   return val;
 }

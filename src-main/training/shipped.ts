@@ -75,8 +75,11 @@ const backend = await initTrainingBackend({ threads: opts.threads });
 const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`);
 log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
 
-// Set14 is scored on every published checkpoint too (Set5 is the validation set inside the loop).
-const set14 = await loadValidationImages(join(DATASETS, 'eval/Set14/HR'), { scale: spec.scale, degradation: { preset: 'bicubic' }, seed: 1, valCrop: 1_000_000 });
+// Every published checkpoint is scored on Set5 and Set14 as `subpixel eval` scores them (Set5 is also the
+// validation set inside the loop, but a resumed run's last validation may predate the current protocol).
+const benchmark = (name: string) => loadValidationImages(join(DATASETS, 'eval', name, 'HR'), { scale: spec.scale, degradation: { preset: 'bicubic' }, seed: 1, valCrop: 1_000_000 });
+const set5 = await benchmark('Set5');
+const set14 = await benchmark('Set14');
 
 function describeRun(state: CheckpointState): string {
   const c = state.config;
@@ -86,7 +89,7 @@ function describeRun(state: CheckpointState): string {
 }
 
 async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
-  const last = state.history[state.history.length - 1];
+  const last = scoreModel(weights, set5);
   const s14 = scoreModel(weights, set14);
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
