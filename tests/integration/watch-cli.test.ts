@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
+import { openAppServices } from '../../src-main/api/services.js';
 
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 const SAMPLE = new URL('../../resources/samples/coffee.png', import.meta.url).pathname;
@@ -75,8 +76,10 @@ describe('subpixel watch (headless)', () => {
   it('watches only the folders it is given, not other watches saved in the same state folder', async () => {
     const other = join(dir, 'other');
     mkdirSync(other);
-    const saved = await startWatch([other, '-o', out, '-s', '2', '-m', model], env);
-    assert.equal(await stop(saved), 0);
+    // a watch the app saved earlier in the same state folder
+    const app = await openAppServices({ home: env.SUBPIXEL_HOME, autoStart: false });
+    await app.watch.add({ folder: other, settings: { scale: 2, model, outputDir: out }, recursive: false, paused: false });
+    await app.close();
     await sharp(SAMPLE).resize(20, 20).toFile(join(other, 'not-now.png'));
     const run = await startWatch(args, env);
     await sharp(SAMPLE).resize(20, 20).toFile(join(inbox, 'three.png'));
