@@ -6,7 +6,7 @@
  */
 import { convShapes, type ModelWeights } from '../engine/models/spec.js';
 import type { TrainWeights } from './nets.js';
-import { EDGE_FILTERS, type EdgeFilter } from './reparam.js';
+import { EDGE_FILTERS, filterSum, type EdgeFilter } from './reparam.js';
 
 /** One deployed conv (kernel HWIO), or its gradient. */
 export interface ConvArrays {
@@ -16,7 +16,6 @@ export interface ConvArrays {
 }
 
 const EDGES = Object.keys(EDGE_FILTERS) as EdgeFilter[];
-const filterSum = (e: EdgeFilter): number => EDGE_FILTERS[e].reduce((s: number, v: number) => s + v, 0);
 
 function layerParam(w: TrainWeights, layer: number, name: string): Float32Array {
   const t = w.tensors[`l${layer}.${name}`];

@@ -33,7 +33,8 @@ export interface LayerTensors {
   alpha?: tf.Tensor1D;
 }
 
-function hasAlpha(spec: ArchitectureSpec, layer: number): boolean {
+/** Whether conv `layer` is followed by a PReLU (and so has a slope parameter). */
+export function hasAlpha(spec: ArchitectureSpec, layer: number): boolean {
   return spec.activation === 'prelu' && layer < spec.widths.length;
 }
 

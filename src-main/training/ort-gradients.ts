@@ -17,6 +17,7 @@ import { convShapes, validateSpec, type ArchitectureSpec } from '../engine/model
 import type { ConvArrays } from './collapse.js';
 import type { Batch } from './data.js';
 import { CHARBONNIER_EPS, type LossName } from './losses.js';
+import { hasAlpha } from './nets.js';
 
 /** ONNX Slice's "to the end" for a dynamic extent. */
 const TO_END = 2 ** 62;
@@ -43,10 +44,6 @@ class GraphBuilder {
     this.initializers.push(int64Tensor(name, values));
     return name;
   }
-}
-
-function hasAlpha(spec: ArchitectureSpec, layer: number): boolean {
-  return spec.activation === 'prelu' && layer < spec.widths.length;
 }
 
 /**

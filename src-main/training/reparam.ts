@@ -45,7 +45,8 @@ function filterTensor(e: EdgeFilter): tf.Tensor4D {
   return tf.tensor4d(EDGE_FILTERS[e] as unknown as number[], [3, 3, 1, 1]);
 }
 
-function filterSum(e: EdgeFilter): number {
+/** Sum of an edge filter's taps (what a constant input becomes). */
+export function filterSum(e: EdgeFilter): number {
   return EDGE_FILTERS[e].reduce((s: number, v: number) => s + v, 0);
 }
 

@@ -76,7 +76,7 @@ const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`)
 log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
 
 // Every published checkpoint is scored on Set5 and Set14 as `subpixel eval` scores them (Set5 is also the
-// validation set inside the loop, but a resumed run's last validation may predate the current protocol).
+// validation set inside the loop, whose score at the checkpoint's step is reused).
 const benchmark = (name: string) => loadValidationImages(join(DATASETS, 'eval', name, 'HR'), { scale: spec.scale, degradation: { preset: 'bicubic' }, seed: 1, valCrop: 1_000_000 });
 const set5 = await benchmark('Set5');
 const set14 = await benchmark('Set14');
@@ -89,7 +89,9 @@ function describeRun(state: CheckpointState): string {
 }
 
 async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
-  const last = scoreModel(weights, set5);
+  // the loop has just validated on Set5 at this step, unless a resumed run's history ends earlier
+  const recorded = state.history[state.history.length - 1];
+  const last = recorded?.step === state.step ? recorded : scoreModel(weights, set5);
   const s14 = scoreModel(weights, set14);
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
