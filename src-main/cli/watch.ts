@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { openAppServices } from '../api/services.js';
+import { openAppServices, type AppServices } from '../api/services.js';
 import { OUTPUT_FORMATS, type JobSettingsInput } from '../jobs/types.js';
 
 interface WatchCliOptions {
@@ -47,7 +47,40 @@ export function registerWatchCommand(program: Command): void {
 }
 
 async function runWatch(folders: string[], options: WatchCliOptions): Promise<void> {
+  // Signal handlers go in before anything is printed or opened: a supervisor that stops us as soon as it reads the
+  // "watching" line (or while the services still open) must get a clean stop, not the default kill.
+  const stopped = new Promise<NodeJS.Signals>((resolveStop) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        console.error(`${signal} again: exiting now (the running item stays queued)`);
+        process.exit(130);
+      }
+      stopping = true;
+      resolveStop(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
   const services = await openAppServices({ startWatches: false });
+  try {
+    await watchFolders(services, folders, options);
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  const signal = await stopped;
+  console.error(`${signal}: stopping (the running item stays queued for next time)`);
+  try {
+    await services.close();
+  } catch (error) {
+    console.error(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
+async function watchFolders(services: AppServices, folders: string[], options: WatchCliOptions): Promise<void> {
   const { paths, settings, queue, watch: watches } = services;
   for (const w of settings.warnings) console.error(`warning: ${w}`);
 
@@ -80,22 +113,4 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
     else await watches.add(config);
   }
   console.error(`watching ${folders.length} folder(s); state in ${paths.home}; Ctrl+C to stop`);
-
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        console.error(`${signal} again: exiting now (the running item stays queued)`);
-        process.exit(130);
-      }
-      stopping = true;
-      console.error(`${signal}: stopping (the running item stays queued for next time)`);
-      services.close().catch((error: unknown) => {
-        console.error(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-      }).finally(resolveStop);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -89,6 +89,14 @@ describe('subpixel watch (headless)', () => {
     assert.ok(!/not-now/.test(run.stdout()));
   });
 
+  it('stops cleanly on a SIGTERM sent the moment it says it is watching (handlers are in before that line)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const run = await startWatch(args, env);
+      assert.equal(await stop(run), 0, run.stderr());
+      assert.match(run.stderr(), /SIGTERM: stopping/);
+    }
+  });
+
   it('rejects a bad scale with a clear message', async () => {
     await assert.rejects(startWatch([inbox, '-o', out, '-s', '5'], env), /scale must be 2, 3 or 4/);
   });
