@@ -327,6 +327,8 @@ export const TrainJob = z.object({
   error: z.string().nullable(),
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
+  /** A canceled or failed job left a checkpoint: train.resume continues it from there. */
+  canResume: z.boolean(),
 });
 
 /** Most points a job's loss history keeps; both ends thin it the same way (thinTrainHistory). */
@@ -468,7 +470,12 @@ export const commands = {
     output: TrainJob,
     paths: (i) => [...i.hrDirs, i.validationDir],
   }),
+  /** Stops a job at its next step; it keeps a checkpoint, so it can be resumed. */
   'train.cancel': command({ input: z.strictObject({ id: Id }), output: TrainJob }),
+  /** Continues a canceled or failed job from its checkpoint. */
+  'train.resume': command({ input: z.strictObject({ id: Id }), output: TrainJob }),
+  /** Drops a finished job from the list; an unfinished one's checkpoint goes with it (a produced model stays). */
+  'train.remove': command({ input: z.strictObject({ id: Id }), output: z.object({ removed: z.literal(true) }) }),
   'train.list': command({ input: Empty, output: z.object({ jobs: z.array(TrainJob) }) }),
 
   'system.info': command({ input: Empty, output: SystemInfo }),
@@ -544,6 +551,7 @@ export const events = {
     etaMs: z.number().nonnegative().nullable(),
   }),
   'train.changed': z.object({ job: TrainJob }),
+  'train.removed': z.object({ id: Id }),
   'models.changed': z.object({ models: z.array(ModelInfo) }),
   'settings.changed': z.object({ settings: AppSettings }),
   'log': z.object({ level: LogLevel, source: z.string(), message: z.string(), time: Timestamp }),

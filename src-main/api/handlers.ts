@@ -134,12 +134,31 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
     async 'train.start'(input) {
       const { models } = await listModels(services.modelDirs);
       if (!models.some((m) => m.id === input.baseModel)) throw new ApiFailure('not_found', `no base model ${input.baseModel}`);
-      return services.training.start(input);
+      return services.training.add(input);
     },
     async 'train.cancel'({ id }) {
       const job = services.training.cancel(id);
       if (!job) throw new ApiFailure('not_found', `no training job ${id}`);
       return job;
+    },
+    async 'train.resume'({ id }) {
+      try {
+        const job = services.training.resume(id);
+        if (!job) throw new ApiFailure('not_found', `no training job ${id}`);
+        return job;
+      } catch (error) {
+        if (error instanceof ApiFailure) throw error;
+        throw new ApiFailure('conflict', error instanceof Error ? error.message : String(error));
+      }
+    },
+    async 'train.remove'({ id }) {
+      try {
+        if (!(await services.training.remove(id))) throw new ApiFailure('not_found', `no training job ${id}`);
+        return { removed: true as const };
+      } catch (error) {
+        if (error instanceof ApiFailure) throw error;
+        throw new ApiFailure('conflict', error instanceof Error ? error.message : String(error));
+      }
     },
     async 'train.list'() {
       return { jobs: services.training.list() };
@@ -218,6 +237,8 @@ export function forwardServiceEvents(services: AppServices, dispatcher: Dispatch
   on(services.watch, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
   on(services.training, 'changed', (job: TrainJob) => dispatcher.emit('train.changed', { job }));
   on(services.training, 'progress', (p: EventPayload<'train.progress'>) => dispatcher.emit('train.progress', p));
+  on(services.training, 'removed', (id: string) => dispatcher.emit('train.removed', { id }));
+  on(services.training, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
   on(services.training, 'modelAdded', () => { void announceModels(services, dispatcher); });
   return () => { for (const d of detach) d(); };
 }

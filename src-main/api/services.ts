@@ -44,6 +44,8 @@ export interface OpenServicesOptions {
   autoStart?: boolean;
   /** Start the saved watches (default: as autoStart); `subpixel watch` starts only the folders it is given. */
   startWatches?: boolean;
+  /** Run saved and new fine-tune jobs (default: as autoStart); `subpixel watch` leaves the app's jobs alone. */
+  startTraining?: boolean;
 }
 
 export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
@@ -72,19 +74,22 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
   if (options.startWatches ?? options.autoStart !== false) await watch.start();
   // uploads whose items left the queue while the app was not running (or before this cleanup existed)
   await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
-  const training = new TrainingJobs(
-    ({ id, outDir, input }, onProgress, signal) => fineTuneInWorker({
+  const training = await TrainingJobs.open({
+    run: ({ id, outDir, input, resume }, onProgress, signal) => fineTuneInWorker({
       id, outDir, baseModel: input.baseModel, hrFolders: input.hrDirs, steps: input.steps, degradation: input.preset,
       searchPaths: modelDirs,
+      ...(resume ? { resume } : {}),
       ...(input.validationDir ? { valFolder: input.validationDir } : {}),
       ...(input.batchSize ? { batchSize: input.batchSize } : {}),
       ...(input.patchSize ? { patchSize: input.patchSize } : {}),
       ...(input.learningRate ? { lr: input.learningRate } : {}),
       ...(input.valEvery ? { valEvery: input.valEvery } : {}),
     }, onProgress, signal),
-    paths.models,
-    async () => (await listModels(modelDirs)).models.map((m) => m.id),
-  );
+    modelsDir: paths.models,
+    existingIds: async () => (await listModels(modelDirs)).models.map((m) => m.id),
+    statePath: paths.trainingJobs,
+    autoStart: options.startTraining ?? options.autoStart !== false,
+  });
   const roots = await createAllowedRoots([...(options.allowHome === false ? [] : [homedir()]), ...(options.allow ?? [])]);
   return {
     paths,

@@ -63,7 +63,7 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
     process.on('SIGTERM', stop);
   });
 
-  const services = await openAppServices({ startWatches: false });
+  const services = await openAppServices({ startWatches: false, startTraining: false });
   try {
     await watchFolders(services, folders, options);
   } catch (error) {

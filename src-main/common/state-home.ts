@@ -27,6 +27,8 @@ export function statePaths(home: string) {
     queueJournal: join(home, 'queue.jsonl'),
     watches: join(home, 'watches.json'),
     watchLedger: join(home, 'watch-ledger.jsonl'),
+    /** Fine-tune jobs, so unfinished ones continue after a restart (api/training-jobs.ts). */
+    trainingJobs: join(home, 'training-jobs.json'),
     models: join(home, 'models'),
     /** Files dropped on the page in browser mode (api/uploads.ts). */
     uploads: join(home, 'uploads'),

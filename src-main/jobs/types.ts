@@ -86,7 +86,7 @@ export interface QueueProgress {
 
 export interface LogEntry {
   level: 'info' | 'warn' | 'error';
-  source: 'queue' | 'watch' | 'settings';
+  source: 'queue' | 'watch' | 'settings' | 'training';
   message: string;
   time: number;
 }

@@ -10,6 +10,7 @@ class TrainingStore {
   start(): () => void {
     const offs = [
       on('train.changed', ({ job }) => this.upsert(job)),
+      on('train.removed', ({ id }) => { this.jobs = this.jobs.filter((j) => j.id !== id); }),
       on('train.progress', (p) => {
         this.live = { ...this.live, [p.jobId]: p };
         const job = this.jobs.find((j) => j.id === p.jobId);

@@ -52,3 +52,39 @@ test('a short fine-tune from the UI: the chart fills, the model lands in the pic
   const output = await sharp(join(app.out, 'hr-0_x2.png')).metadata();
   expect([output.width, output.height]).toEqual([source.width! * 2, source.height! * 2]);
 });
+
+test('a canceled fine-tune resumes from its checkpoint, and Dismiss clears it with its checkpoint', async ({ page, app }) => {
+  const hr = join(app.root, 'hr');
+  await mkdir(hr);
+  for (const [i, sample] of ['chelsea.png', 'coffee.png', 'astronaut.png'].entries()) await smallImage(sample, join(hr, `hr-${i}.png`), 96);
+
+  await nav(page, 'Models');
+  await page.getByLabel(/High-resolution image folders/).fill(hr);
+  await page.getByLabel('Start from').selectOption(TEST_MODEL);
+  await page.getByLabel('Steps').fill('100000');
+  await page.getByLabel('Name of the new model').fill('Long run');
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Patch size (px)').fill('16');
+  await page.getByRole('button', { name: 'Start fine-tuning' }).click();
+
+  const job = page.getByRole('region', { name: 'Fine-tune Long run' });
+  const chart = job.getByRole('img', { name: /Loss and validation PSNR/ });
+  await expect(chart).toHaveAttribute('data-points', /^[1-9]\d*$/, { timeout: 60_000 });
+  await job.getByRole('button', { name: 'Cancel' }).click();
+  await expect(job).toContainText('Canceled', { timeout: 30_000 });
+  const stoppedAt = Number((await job.locator('.step').textContent())!.match(/step (\d+)/)![1]);
+
+  await job.getByRole('button', { name: 'Resume' }).click();
+  await expect(job).toContainText('Training');
+  await expect.poll(async () => Number((await job.locator('.step').textContent())!.match(/step (\d+)/)![1]), { timeout: 60_000 })
+    .toBeGreaterThan(stoppedAt);
+  await job.getByRole('button', { name: 'Cancel' }).click();
+  await expect(job).toContainText('Canceled', { timeout: 30_000 });
+  const folder = join(app.home, 'models', 'long-run');
+  expect(await readdir(folder)).toContain('checkpoint');
+
+  await job.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(job).toBeHidden();
+  await expect.poll(() => readdir(folder).then(() => 'present', () => 'gone')).toBe('gone');
+});

@@ -208,6 +208,13 @@ for (const { name, start } of transports) {
       const model = (await ok('models.list', {})).models.find((m: { id: string }) => m.id === job.id);
       assert.equal(model.baseModel, TEST_MODEL);
       await err('train.cancel', { id: 'no-such-job' }, 'not_found');
+      await err('train.resume', { id: 'no-such-job' }, 'not_found');
+      await err('train.remove', { id: 'no-such-job' }, 'not_found');
+      await err('train.resume', { id: job.id }, 'conflict');
+      await api.call('train.remove', { id: job.id });
+      await api.waitForEvent((e) => e.event === 'train.removed' && e.payload.id === job.id);
+      assert.ok(!(await ok('train.list', {})).jobs.some((j: { id: string }) => j.id === job.id));
+      assert.ok((await ok('models.list', {})).models.some((m: { id: string }) => m.id === job.id), 'the model stays');
       await err('train.start', { name: 'x', hrDirs: [fx.inputs], baseModel: 'no-such-model', preset: 'bicubic', steps: 1 }, 'not_found');
     });
 

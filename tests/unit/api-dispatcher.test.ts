@@ -15,10 +15,10 @@ describe('contract', () => {
     for (const name of ['queue.add', 'queue.list', 'queue.pause', 'queue.resume', 'queue.cancel', 'queue.retry', 'queue.reorder',
       'queue.remove', 'queue.clear', 'watch.add', 'watch.list', 'watch.remove', 'watch.pause', 'watch.resume', 'watch.update',
       'models.list', 'models.delete', 'models.import', 'models.export', 'settings.get', 'settings.set', 'train.start',
-      'train.cancel', 'train.list', 'system.info', 'preview']) {
+      'train.cancel', 'train.resume', 'train.remove', 'train.list', 'system.info', 'preview']) {
       assert.ok(isCommandName(name), name);
     }
-    for (const name of ['queue.item', 'queue.progress', 'watch.activity', 'train.progress', 'log']) assert.ok(eventNames.includes(name as never), name);
+    for (const name of ['queue.item', 'queue.progress', 'watch.activity', 'train.progress', 'train.removed', 'log']) assert.ok(eventNames.includes(name as never), name);
     for (const name of commandNames) {
       assert.ok(commands[name].input instanceof z.ZodType && commands[name].output instanceof z.ZodType, name);
     }
