@@ -6,7 +6,7 @@
  *   - else tfjs-wasm, else the plain JS cpu backend.
  */
 import { availableParallelism } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 import { loadOrt } from '../engine/backends/onnx/index.js';
 
 export interface TrainingBackendInfo {

@@ -6,7 +6,7 @@
  * output gradient used as an H×W filter, which yields exactly the kh×kw×in×out filter gradient.
  * The input gradient is a forward conv of the output gradient with the spatially flipped, in/out-swapped kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 
 type ConvFn = (x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 

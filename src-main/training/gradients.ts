@@ -6,7 +6,7 @@
  *   - 'onnx': onnxruntime computes the gradients of the deployed convs (ort-gradients.ts); the chain rule back to
  *     the re-parameterised branches runs on plain arrays (collapse.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 import type { ArchitectureSpec } from '../engine/models/spec.js';
 import type { TrainingBackendInfo, TrainingBackendPreference } from './backend.js';
 import { chainToParams, deployedConvs } from './collapse.js';

@@ -1,5 +1,5 @@
 /** The training losses, as TF.js functions (ort-gradients.ts builds the same three into its graph). */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 
 export type LossName = 'l1' | 'l2' | 'charbonnier';
 export const LOSS_NAMES: LossName[] = ['l1', 'l2', 'charbonnier'];

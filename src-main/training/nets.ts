@@ -3,7 +3,7 @@
  * tf.Variables with the function that turns them into the plain per-layer convs the deployed ArchitectureSpec
  * describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 import { convShapes, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
 import { trainableConv2d } from './conv.js';
 import { collapseLayer, reparamParamShapes, type LayerParams } from './reparam.js';

@@ -9,7 +9,7 @@
  * gradients still reach every branch parameter. `branchwiseConv` evaluates the branches one by one, padding each 1x1
  * output with its own bias value (not zero) so that the sum equals the collapsed conv on the borders as well.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 
 export const EDGE_FILTERS = {
   sobelX: [1, 0, -1, 2, 0, -2, 1, 0, -1],

@@ -1,5 +1,5 @@
 /** Validation: whole-image SR of each validation image, scored by the standard protocol (Y, shave = scale). */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../engine/backends/tfjs/tf.js';
 import { evaluatePair } from '../engine/metrics.js';
 import type { ArchitectureSpec, ModelWeights } from '../engine/models/spec.js';
 import type { Plane } from '../engine/raster.js';

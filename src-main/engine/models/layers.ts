@@ -2,7 +2,7 @@
  * The ESPCN family as a TF.js LayersModel, built from (and read back into) plain ModelWeights.
  * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space) so weights can be found again by name.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backends/tfjs/tf.js';
 import { convShapes, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
 import { checkWeightShapes } from './check.js';
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as tfjs from '@tensorflow/tfjs';
+import { tf as tfjs } from './tf.js';
 
 export type Tf = typeof tfjs;
 export type TfjsFlavor = 'tfjs-node-gpu' | 'tfjs-node' | 'tfjs-wasm' | 'tfjs-cpu';
