@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { TEST_MODEL, expect, nav, smallImage, snap, test } from './fixtures.js';
@@ -10,6 +10,10 @@ test('a short fine-tune from the UI: the chart fills, the model lands in the pic
     await smallImage(sample, join(hr, `hr-${i}.png`), 96);
   }
 
+  const val = join(app.root, 'val');
+  await mkdir(val);
+  await smallImage('rocket.jpg', join(val, 'val-0.png'), 96);
+
   await nav(page, 'Models');
   await expect(page.locator(`tr[data-model="${TEST_MODEL}"]`)).toContainText('Custom');
   await page.getByLabel(/High-resolution image folders/).fill(hr);
@@ -19,6 +23,7 @@ test('a short fine-tune from the UI: the chart fills, the model lands in the pic
   await page.getByText('Advanced').click();
   await page.getByLabel('Batch size').fill('2');
   await page.getByLabel('Patch size (px)').fill('16');
+  await page.getByLabel(/Validation folder/).fill(val);
   await page.getByRole('button', { name: 'Start fine-tuning' }).click();
 
   const job = page.getByRole('region', { name: 'Fine-tune My photos' });
@@ -33,6 +38,8 @@ test('a short fine-tune from the UI: the chart fills, the model lands in the pic
   const modelId = (await job.locator('.result strong').last().textContent())!.trim();
   await expect(page.locator(`tr[data-model="${modelId}"]`)).toContainText('Custom');
   await snap(page, 'models');
+  const manifest = JSON.parse(await readFile(join(app.home, 'models', 'manifest.json'), 'utf8')) as { models: Array<{ id: string; validation?: { source: string; images: number } }> };
+  expect(manifest.models.find((m) => m.id === modelId)?.validation).toMatchObject({ source: val, images: 1 });
 
   // The new model is offered in Settings; upscale with it by typing a path on the queue.
   await nav(page, 'Settings');
