@@ -12,10 +12,13 @@ export const ARCH_NAMES: ArchName[] = ['espcn', 'efficient'];
 /** The budget the issue sets for Y models: no more multiply-accumulates per LR pixel than classic ESPCN (~25k). */
 export const MAX_MACS_PER_PIXEL = 25_000;
 
-export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1): ArchitectureSpec {
+/** `widths` gives another depth/width of 'efficient' (all 3x3 convs), within the same MAC budget. */
+export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[]): ArchitectureSpec {
+  if (widths && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths`);
+  const efficientWidths = widths ?? [32, 32, 32];
   const spec: ArchitectureSpec = arch === 'espcn'
     ? { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false }
-    : { name: 'efficient', scale, channels, widths: [32, 32, 32], kernels: [3, 3, 3, 3], activation: 'prelu', residual: true };
+    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation: 'prelu', residual: true };
   if (channels === 1 && macsPerPixel(spec) > MAX_MACS_PER_PIXEL) {
     throw new Error(`${arch} x${scale} costs ${macsPerPixel(spec)} MACs per LR pixel, over the ${MAX_MACS_PER_PIXEL} budget`);
   }

@@ -29,6 +29,7 @@ const program = new Command()
   .option('--batch <n>', 'batch size', (v) => Number(v), 16)
   .option('--lr <x>', 'peak learning rate', (v) => Number(v), 1e-3)
   .option('--checkpoint-every <n>', 'steps between checkpoints', (v) => Number(v), 400)
+  .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32)", (v) => v.split(',').map(Number))
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
   .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
@@ -37,14 +38,14 @@ const program = new Command()
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[] }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[] }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
-const spec = { ...architectureFor(opts.arch, opts.scale), name: opts.arch };
+const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths), name: opts.arch };
 // A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule.
 const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;
 if (mainRun && mainRun.step < mainRun.config.steps) {
