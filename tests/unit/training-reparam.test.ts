@@ -92,3 +92,26 @@ test('deployed architectures stay within the MAC budget at x2, x3 and x4', () =>
     }
   }
 });
+
+test('efficient at another depth: all 3x3, collapses exactly, and the MAC budget still binds', async () => {
+  await tf.setBackend('wasm');
+  const deep = architectureFor('efficient', 4, 1, [24, 24, 24, 24, 24]);
+  assert.deepEqual(deep.kernels, [3, 3, 3, 3, 3, 3]);
+  assert.equal(macsPerPixel(deep), 24_408);
+  const w = initialTrainWeights(deep, 'reparam', 3);
+  const rng = createRng(11);
+  for (const t of Object.values(w.tensors)) for (let i = 0; i < t.data.length; i++) t.data[i] += rng.normal() * 0.2;
+  const x = tf.tensor4d(Float32Array.from({ length: 13 * 11 }, () => rng.next()), [1, 13, 11, 1]);
+  const a = branchwiseImage(w, x).dataSync();
+  const b = plainImage(collapse(w), x).dataSync();
+  let worst = 0;
+  let magnitude = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    magnitude = Math.max(magnitude, Math.abs(a[i]));
+  }
+  assert.ok(magnitude > 0.5, 'test network must produce non-trivial output');
+  assert.ok(worst < 1e-4 * Math.max(1, magnitude), `collapse differs by ${worst} (output magnitude ${magnitude})`);
+  assert.throws(() => architectureFor('efficient', 4, 1, [40, 40, 40]), /over the 25000 budget/);
+  assert.throws(() => architectureFor('espcn', 4, 1, [24, 24]), /only 'efficient'/);
+});
