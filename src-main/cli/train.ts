@@ -74,10 +74,18 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
+function widthsOption(value: string): number[] {
+  const widths = value.split(',').map(Number);
+  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 256)) {
+    throw new Error(`--widths must be a comma-separated list of integers 1..256 (got '${value}')`);
+  }
+  return widths;
+}
+
 interface TrainCliOptions {
   hr?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; val?: string;
   patch: number; batch: number; lr: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
-  degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number;
+  degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number; widths?: number[];
 }
 
 interface FineTuneCliOptions {
@@ -100,6 +108,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--hr <dirs...>', 'HR image folders (recursive: png, jpg, tiff, webp; 8 or 16-bit)')
     .option('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
     .option('--arch <name>', `architecture: ${ARCH_NAMES.join(' | ')}`, oneOf('--arch', ARCH_NAMES), 'efficient')
+    .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32; all 3x3 convs)", widthsOption)
     .option('--steps <n>', 'training steps (with --resume: the new total)', intOption('--steps'))
     .option('--resume <checkpoint>', 'checkpoint folder to continue from (its settings are reused)')
     .option('--out <dir>', 'model folder to write (default: <user models folder>/<arch>-x<scale>-<time>)')
@@ -125,7 +134,7 @@ export function registerTrainCommands(program: Command): void {
       } else {
         if (!o.hr?.length) throw new Error('--hr <dir…> is required (or --resume <checkpoint>)');
         if (!o.scale) throw new Error('-s, --scale is required');
-        const spec = architectureFor(o.arch, o.scale);
+        const spec = architectureFor(o.arch, o.scale, 1, o.widths);
         config = {
           ...DEFAULT_CONFIG, spec, kind: usesReparam(spec) ? 'reparam' : 'plain', hrFolders: o.hr.map((d) => resolve(d)),
           ...(o.val ? { valFolder: resolve(o.val) } : {}), steps: o.steps ?? DEFAULT_CONFIG.steps, patchSize: o.patch, batchSize: o.batch,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import { loadModel } from '../../src-main/engine/models/store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SAMPLES = join(ROOT, '../shared/samples');
@@ -61,6 +62,18 @@ test('train --json prints one JSON document and writes a loadable model', async 
   assert.equal(doc.model, out);
   assert.ok(doc.val.psnr > 10);
   assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'checkpoint', 'checkpoint.json')));
+});
+
+test('train --widths trains a deeper efficient network; widths over the MAC budget are refused', async () => {
+  const out = join(dir, 'deep');
+  const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--widths', '8,8,8,8', '--steps', '4', '--patch', '16', '--batch', '4', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { spec } = (await loadModel(out)).weights;
+  assert.deepEqual(spec.widths, [8, 8, 8, 8]);
+  assert.deepEqual(spec.kernels, [3, 3, 3, 3, 3]);
+  const over = await run(['train', '--hr', join(dir, 'hr'), '-s', '4', '--widths', '64,64,64', '--steps', '2']);
+  assert.notEqual(over.code, 0);
+  assert.match(over.stderr, /over the 25000 budget/);
 });
 
 test('Ctrl-C writes a checkpoint and exits 130; --resume finishes the run', async () => {
