@@ -90,6 +90,7 @@ test('a canceled fine-tune resumes from its checkpoint, and Dismiss clears it wi
   await expect(job).toContainText('Canceled', { timeout: 30_000 });
   const folder = join(app.home, 'models', 'long-run');
   expect(await readdir(folder)).toContain('checkpoint');
+  await snap(page, 'finetune-canceled');
 
   await job.getByRole('button', { name: 'Dismiss' }).click();
   await expect(job).toBeHidden();
