@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../common/atomic-write.js';
@@ -97,7 +97,10 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
   }
 
   async add(input: TrainStartInput): Promise<TrainJob> {
-    const taken = new Set([...(await this.options.existingIds()), ...this.jobs.keys()]);
+    // Folder names count too: a leftover folder (say, a checkpoint whose job is gone) must not be mistaken for this
+    // job's own checkpoint.
+    const folders = await readdir(this.options.modelsDir).catch(() => [] as string[]);
+    const taken = new Set([...(await this.options.existingIds()), ...this.jobs.keys(), ...folders]);
     const base = slug(input.name);
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
@@ -192,7 +195,8 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     const job = this.jobs.get(id)!;
     const input = this.inputs.get(id)!;
     const signal = this.controllers.get(id)!.signal;
-    const resume = this.hasCheckpoint(id) ? this.checkpointDir(id) : undefined;
+    // Only a job that ran before continues from a checkpoint; a new one starts from its base model.
+    const resume = job.startedAt !== null && this.hasCheckpoint(id) ? this.checkpointDir(id) : undefined;
     job.status = 'running';
     job.startedAt ??= Date.now();
     this.changed(job);

@@ -116,6 +116,22 @@ describe('fine-tune jobs survive restarts', () => {
     }
   });
 
+  it('a new job never takes over a leftover folder of the same name', async () => {
+    const leftover = join(home, 'models', 'fresh-start', 'checkpoint');
+    mkdirSync(leftover, { recursive: true });
+    writeFileSync(join(leftover, 'checkpoint.json'), '{"not": "ours"}');
+    const services = await openAppServices({ home, allowHome: false });
+    try {
+      const job = await services.training.add(input('Fresh start', 3));
+      assert.equal(job.id, 'fresh-start-2');
+      const done = await waitForJob(services, job.id, (j) => j.status === 'done' || j.status === 'failed');
+      assert.equal(done.status, 'done', done.error ?? '');
+      assert.equal(readFileSync(join(leftover, 'checkpoint.json'), 'utf8'), '{"not": "ours"}', 'the leftover is untouched');
+    } finally {
+      await services.close();
+    }
+  });
+
   it('an unreadable jobs file is set aside with a warning, not fatal', async () => {
     const badHome = join(dir, 'bad-home');
     mkdirSync(badHome);
