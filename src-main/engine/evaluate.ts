@@ -55,7 +55,7 @@ export async function superResolveY(engine: EngineModel, lr: Raster): Promise<Pl
     const y = quantizeY(lumaY(lr));
     const input = new Float32Array(y.data.length);
     for (let i = 0; i < input.length; i++) input[i] = y.data[i] / 255;
-    const sr = await inferTiled(engine.session, spec, input, width, height);
+    const sr = await inferTiled(await engine.modelSession(), spec, input, width, height);
     for (let i = 0; i < sr.length; i++) sr[i] *= 255;
     return { data: sr, width: width * spec.scale, height: height * spec.scale };
   }
@@ -64,7 +64,7 @@ export async function superResolveY(engine: EngineModel, lr: Raster): Promise<Pl
   for (let i = 0; i < width * height; i++) {
     for (let c = 0; c < 3; c++) input[i * 3 + c] = lr.data[i * lr.channels + (lr.channels >= 3 ? c : 0)] * unit;
   }
-  const sr = await inferTiled(engine.session, spec, input, width, height);
+  const sr = await inferTiled(await engine.modelSession(), spec, input, width, height);
   const rgb = new Uint8Array(sr.length);
   for (let i = 0; i < sr.length; i++) rgb[i] = Math.min(255, Math.max(0, Math.round(sr[i] * 255)));
   return lumaY({ data: rgb, width: width * spec.scale, height: height * spec.scale, channels: 3, bitDepth: 8 });

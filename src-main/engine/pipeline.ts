@@ -143,11 +143,8 @@ function writeTile(out: Raster, tile: Tile, scale: number, modelChannels: 1 | 3,
   }
 }
 
-/** What runs the tiles: a model-only session, and a fused pixel session for this raster's channels when the backend has one. */
-export interface TileSessions {
-  model: InferenceSession;
-  pixels?: PixelSession;
-}
+/** What runs the tiles: a fused pixel session for this raster's channels when the backend has one, else a model-only session. */
+export type TileSessions = { pixels: PixelSession; model?: InferenceSession } | { pixels?: undefined; model: InferenceSession };
 
 type Samples = Float32Array | Uint8Array | Uint16Array;
 

@@ -58,13 +58,15 @@ function writtenFormat(inputPath: string, outputPath: string, format: OutputForm
 
 export interface EngineModel {
   model: LoadedModel;
-  session: InferenceSession;
   backend: Backend;
   threads?: number;
+  /** The model-only session, made on first use: where the backend fuses whole tiles (pixel sessions) it is rarely needed. */
+  modelSession(): Promise<InferenceSession>;
 }
 
 const models = new Map<string, Promise<LoadedModel>>();
-const sessions = new Map<string, Promise<{ backend: Backend; session: InferenceSession }>>();
+const backends = new Map<string, Promise<Backend>>();
+const sessions = new Map<string, Promise<InferenceSession>>();
 const pixelSessions = new Map<string, Promise<PixelSession | undefined>>();
 
 function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
@@ -78,18 +80,19 @@ function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promis
   return value;
 }
 
-/** Loads (once) the model and a backend session for it. */
+/** Loads (once) the model and picks the backend that will run it. */
 export async function loadEngineModel(options: Pick<UpscaleOptions, 'model' | 'scale' | 'backend' | 'modelSearchPaths' | 'threads'>): Promise<EngineModel> {
   if (!options.model && !options.scale) throw new Error('give a model or a scale');
   const searchPaths = options.modelSearchPaths;
   const modelKey = JSON.stringify([options.model ?? null, options.scale ?? null, searchPaths ?? null]);
   const model = await cached(models, modelKey, () => resolveModel(options.model, { scale: options.scale, searchPaths }));
   const preference = options.backend ?? 'auto';
-  const { backend, session } = await cached(sessions, JSON.stringify([model.dir, preference, options.threads ?? null]), async () => {
-    const selected = await selectBackend(preference);
-    return { backend: selected.backend, session: await selected.backend.createSession(model.weights, { threads: options.threads }) };
-  });
-  return { model, session, backend, threads: options.threads };
+  const backend = await cached(backends, preference, async () => (await selectBackend(preference)).backend);
+  const { threads } = options;
+  return {
+    model, backend, threads,
+    modelSession: () => cached(sessions, JSON.stringify([model.dir, backend.name, threads ?? null]), () => backend.createSession(model.weights, { threads })),
+  };
 }
 
 /** The sessions that run tiles of a raster with `channels` channels: fused when the backend can, else model-only. */
@@ -99,13 +102,13 @@ export async function tileSessionsFor(engine: EngineModel, channels: 1 | 2 | 3 |
     ? await cached(pixelSessions, JSON.stringify([model.dir, backend.name, engine.threads ?? null, channels]),
       () => backend.createPixelSession!(model.weights, channels, { threads: engine.threads }))
     : undefined;
-  return { model: engine.session, pixels };
+  return pixels ? { pixels } : { model: await engine.modelSession() };
 }
 
 export async function upscaleFile(input: string, output: string, options: UpscaleOptions): Promise<UpscaleResult> {
   const started = performance.now();
   const engine = await loadEngineModel(options);
-  const { model, session } = engine;
+  const { model } = engine;
   if (options.signal?.aborted) throw Object.assign(new Error('canceled'), { name: 'AbortError' });
   const decoded = await readImage(input, { maxPixels: options.maxPixels });
   const tileSessions = await tileSessionsFor(engine, decoded.raster.channels);
@@ -115,6 +118,7 @@ export async function upscaleFile(input: string, output: string, options: Upscal
     onProgress: options.onProgress,
   });
   const raster = options.inferenceLock ? await options.inferenceLock.run(run) : await run();
+  const ran = tileSessions.pixels ?? tileSessions.model;
   await mkdir(dirname(output), { recursive: true });
   await writeImage(output, raster, {
     format: writtenFormat(input, output, options.format),
@@ -130,6 +134,6 @@ export async function upscaleFile(input: string, output: string, options: Upscal
     height: raster.height,
     ms: Math.round(performance.now() - started),
     model: model.id,
-    backend: `${session.backend}/${session.device}`,
+    backend: `${ran.backend}/${ran.device}`,
   };
 }

@@ -11,7 +11,7 @@ import { upscaleRaster } from '../../src-main/engine/pipeline.js';
 import { imresize } from '../../src-main/engine/resize.js';
 import { readImage } from '../../src-main/engine/image-io.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
-import { upscaleFile } from '../../src-main/engine/upscale.js';
+import { loadEngineModel, tileSessionsFor, upscaleFile } from '../../src-main/engine/upscale.js';
 import type { Raster } from '../../src-main/engine/raster.js';
 
 const SAMPLE = new URL('../../resources/samples/chelsea.png', import.meta.url).pathname;
@@ -191,6 +191,18 @@ describe('upscaleFile', () => {
     assert.equal((await sharp(join(dir, 'photo-out.png')).metadata()).format, 'png');
     await upscaleFile(input, join(dir, 'photo-out.tif'), { model, format: 'webp' });
     assert.equal((await sharp(join(dir, 'photo-out.tif')).metadata()).format, 'webp', 'an explicit format wins');
+  });
+
+  it('runs tiles fused on onnxruntime without building a model-only session; tfjs gets the model-only one', async () => {
+    const model = join(dir, 'model-x2');
+    const onnx = await tileSessionsFor(await loadEngineModel({ model, backend: 'onnx' }), 3);
+    assert.ok(onnx.pixels);
+    assert.equal(onnx.model, undefined);
+    const tfjs = await tileSessionsFor(await loadEngineModel({ model, backend: 'tfjs' }), 3);
+    assert.equal(tfjs.pixels, undefined);
+    assert.ok(tfjs.model);
+    const result = await upscaleFile(SAMPLE, join(dir, 'fused.png'), { model, backend: 'onnx' });
+    assert.match(result.backend, /^onnx\//);
   });
 
   it('reports a missing model clearly', async () => {
