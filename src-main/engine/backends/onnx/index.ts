@@ -52,6 +52,9 @@ export function ortSessionOptions(providers: string[], threads: number): Ort.Inf
     executionMode: 'sequential',
     enableCpuMemArena: true,
     enableMemPattern: true,
+    // Idle ORT threads sleep instead of spinning: decode and encode share the cores with inference (two files in
+    // flight), and spinning threads starved them. Measured on 2 cores: end-to-end 4–11 % faster, in-memory no slower.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
 
