@@ -14,6 +14,7 @@ import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, 
 import { compareItem, previewCrop, thumbnail } from './images.js';
 import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';
 import type { AppServices } from './services.js';
+import { TrainingJobStateError } from './training-jobs.js';
 import { pruneUploads, saveUploads } from './uploads.js';
 
 const APP_VERSION = '0.1.0';
@@ -142,23 +143,13 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       return job;
     },
     async 'train.resume'({ id }) {
-      try {
-        const job = services.training.resume(id);
-        if (!job) throw new ApiFailure('not_found', `no training job ${id}`);
-        return job;
-      } catch (error) {
-        if (error instanceof ApiFailure) throw error;
-        throw new ApiFailure('conflict', error instanceof Error ? error.message : String(error));
-      }
+      const job = await asConflict(async () => services.training.resume(id));
+      if (!job) throw new ApiFailure('not_found', `no training job ${id}`);
+      return job;
     },
     async 'train.remove'({ id }) {
-      try {
-        if (!(await services.training.remove(id))) throw new ApiFailure('not_found', `no training job ${id}`);
-        return { removed: true as const };
-      } catch (error) {
-        if (error instanceof ApiFailure) throw error;
-        throw new ApiFailure('conflict', error instanceof Error ? error.message : String(error));
-      }
+      if (!(await asConflict(() => services.training.remove(id)))) throw new ApiFailure('not_found', `no training job ${id}`);
+      return { removed: true as const };
     },
     async 'train.list'() {
       return { jobs: services.training.list() };
@@ -241,6 +232,16 @@ export function forwardServiceEvents(services: AppServices, dispatcher: Dispatch
   on(services.training, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
   on(services.training, 'modelAdded', () => { void announceModels(services, dispatcher); });
   return () => { for (const d of detach) d(); };
+}
+
+/** A training job's state forbidding a request is the caller's conflict, not our failure. */
+async function asConflict<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof TrainingJobStateError) throw new ApiFailure('conflict', error.message);
+    throw error;
+  }
 }
 
 async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise<string> {

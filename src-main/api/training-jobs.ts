@@ -54,6 +54,11 @@ const SavedJobs = z.object({
   jobs: z.array(z.object({ job: TrainJob, input: TrainStartInput })),
 });
 
+/** A request that the job's state forbids (resume a running job, remove a queued one…). */
+export class TrainingJobStateError extends Error {
+  override readonly name = 'TrainingJobStateError';
+}
+
 /** How often a running job's progress (its loss history) is saved; status changes are saved at once. */
 const SAVE_PROGRESS_MS = 5_000;
 
@@ -132,7 +137,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     const job = this.jobs.get(id);
     if (!job) return undefined;
     if (!job.canResume || (job.status !== 'canceled' && job.status !== 'failed')) {
-      throw new Error(`training job ${id} cannot be resumed (${job.status}${job.canResume ? '' : ', no checkpoint'})`);
+      throw new TrainingJobStateError(`training job ${id} cannot be resumed (${job.status}${job.canResume ? '' : ', no checkpoint'})`);
     }
     Object.assign(job, { status: 'queued', error: null, finishedAt: null, canResume: false } satisfies Partial<TrainJob>);
     this.enqueue(job);
@@ -143,7 +148,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
   async remove(id: string): Promise<boolean> {
     const job = this.jobs.get(id);
     if (!job) return false;
-    if (job.status === 'queued' || job.status === 'running') throw new Error(`training job ${id} is ${job.status}: cancel it first`);
+    if (job.status === 'queued' || job.status === 'running') throw new TrainingJobStateError(`training job ${id} is ${job.status}: cancel it first`);
     this.jobs.delete(id);
     this.inputs.delete(id);
     if (!job.modelId) await rm(this.outDir(id), { recursive: true, force: true });
