@@ -27,6 +27,8 @@ export interface CheckpointState {
   adam: { t: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> };
   /** EMA of the deployed layers ('l<i>.kernel' …), when enabled. */
   ema?: Record<string, { shape: number[]; data: Float32Array }>;
+  /** The reported (smoothed) training loss, so a resumed run's loss curve continues without a step. */
+  lossAvg?: number;
 }
 
 interface BlobEntry { name: string; shape: number[]; offset: number; length: number }
@@ -62,6 +64,7 @@ export async function saveCheckpoint(dir: string, s: CheckpointState): Promise<v
     format: FORMAT, version: VERSION, savedAt: new Date().toISOString(),
     config: s.config, step: s.step, rng: s.rng, elapsedSec: s.elapsedSec, startedAt: s.startedAt, commands: s.commands,
     history: s.history, spec: s.weights.spec, kind: s.weights.kind, adamT: s.adam.t, hasEma: Boolean(s.ema), tensors: entries,
+    ...(s.lossAvg !== undefined && Number.isFinite(s.lossAvg) ? { lossAvg: s.lossAvg } : {}),
     blobHash: blobHash(blob),
   };
   // both go to temporary names first; the JSON carries the blob's hash, so a pair torn by a crash (or copied
@@ -112,5 +115,6 @@ export async function loadCheckpoint(path: string): Promise<CheckpointState> {
     config: json.config, step: json.step, rng: json.rng, elapsedSec: json.elapsedSec, startedAt: json.startedAt,
     commands: json.commands ?? [], history: json.history ?? [], weights, adam: { t: json.adamT, m, v },
     ...(json.hasEma ? { ema } : {}),
+    ...(typeof json.lossAvg === 'number' ? { lossAvg: json.lossAvg } : {}),
   };
 }

@@ -165,6 +165,8 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     const s = scoreModel(deployedWeights(), data.val);
     return s ? { step, ...s } : undefined;
   };
+  // smoothed over ~50 steps for the progress display; kept in checkpoints so a resumed curve has no step in it
+  let lossAvg = o.resume?.lossAvg ?? NaN;
   const copyArrays = (r: Record<string, Float32Array>): Record<string, Float32Array> =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Float32Array.from(v)]));
   const snapshot = (): CheckpointState => ({
@@ -173,6 +175,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     weights: { spec: weights.spec, kind: weights.kind, tensors: Object.fromEntries(Object.entries(weights.tensors).map(([k, t]) => [k, { shape: t.shape.slice(), data: Float32Array.from(t.data) }])) },
     adam: { t: adam.t, m: copyArrays(adam.m), v: copyArrays(adam.v) },
     ...(ema ? { ema: Object.fromEntries(Object.entries(ema).map(([k, t]) => [k, { shape: t.shape.slice(), data: Float32Array.from(t.data) }])) } : {}),
+    ...(Number.isFinite(lossAvg) ? { lossAvg } : {}),
   });
   let lastCheckpoint: CheckpointState | undefined;
   const checkpoint = async (): Promise<void> => {
@@ -182,7 +185,6 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     await o.onCheckpoint?.(lastCheckpoint, deployedWeights());
   };
 
-  let lossAvg = NaN;
   let lastVal = history[history.length - 1];
   const window: number[] = [];
   let totalStepMs = 0;

@@ -45,7 +45,8 @@ after(async () => { await rm(dir, { recursive: true, force: true }); });
 
 for (const prefer of ['wasm', 'onnx'] as const) {
   test(`a cancelled run resumed from its checkpoint ends bit-identical to an uninterrupted run (${prefer})`, async () => {
-    const straight = await train({ config, data, checkpointDir: join(dir, `ckpt-a-${prefer}`), backend: { prefer } });
+    const straightLoss: number[] = [];
+    const straight = await train({ config, data, checkpointDir: join(dir, `ckpt-a-${prefer}`), backend: { prefer }, onProgress: (p) => straightLoss.push(p.loss) });
     assert.equal(straight.status, 'completed');
     assert.equal(straight.step, 8);
 
@@ -58,7 +59,9 @@ for (const prefer of ['wasm', 'onnx'] as const) {
     assert.equal(interrupted.step, 5);
     const saved = await loadCheckpoint(join(dir, `ckpt-b-${prefer}`));
     assert.equal(saved.step, 5);
-    const resumed = await train({ config, resume: saved, checkpointDir: join(dir, `ckpt-b-${prefer}`), backend: { prefer } });
+    const resumedLoss: number[] = [];
+    const resumed = await train({ config, resume: saved, checkpointDir: join(dir, `ckpt-b-${prefer}`), backend: { prefer }, onProgress: (p) => resumedLoss.push(p.loss) });
+    assert.deepEqual(resumedLoss, straightLoss.slice(5), 'the reported (smoothed) loss continues as if never stopped');
     assert.equal(resumed.status, 'completed');
     assert.equal(resumed.step, 8);
     for (const [name, t] of Object.entries(straight.trainWeights.tensors)) {
