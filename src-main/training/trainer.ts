@@ -15,7 +15,7 @@ import { createGradientSource } from './gradients.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
 import { createRng } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
-import { scoreModel, type ValScore } from './validate.js';
+import { scoreModelFast, type ValScore } from './validate.js';
 
 /** Everything that defines a run (stored in checkpoints, so resuming needs only the checkpoint). */
 export interface TrainConfig {
@@ -161,8 +161,8 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   const deployedWeights = (): ModelWeights => (ema
     ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
     : collapse(weights));
-  const validate = (): ValPoint | undefined => {
-    const s = scoreModel(deployedWeights(), data.val);
+  const validate = async (): Promise<ValPoint | undefined> => {
+    const s = await scoreModelFast(deployedWeights(), data.val, o.backend?.threads);
     return s ? { step, ...s } : undefined;
   };
   // smoothed over ~50 steps for the progress display; kept in checkpoints so a resumed curve has no step in it
@@ -225,7 +225,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       if (window.length > 50) window.shift();
       lossAvg = Number.isNaN(lossAvg) ? lossNow : 0.98 * lossAvg + 0.02 * lossNow;
       if (config.valEvery > 0 && (step % config.valEvery === 0 || step === config.steps)) {
-        const v = validate();
+        const v = await validate();
         if (v) { lastVal = v; history.push(v); }
       }
       if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) await checkpoint();
