@@ -68,8 +68,8 @@ const SAVE_PROGRESS_MS = 5_000;
  * last checkpoint; a canceled or failed job that left a checkpoint can be resumed on request.
  */
 export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
-  private readonly jobs = new Map<string, TrainJob>();
-  private readonly inputs = new Map<string, TrainStartInput>();
+  /** Each job with the request that started it (what a resumed or restored run needs again). */
+  private readonly entries = new Map<string, { job: TrainJob; input: TrainStartInput }>();
   private readonly controllers = new Map<string, AbortController>();
   private readonly waiting: string[] = [];
   private running: Promise<void> | null = null;
@@ -98,14 +98,14 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
   }
 
   list(): TrainJob[] {
-    return [...this.jobs.values()].map((j) => structuredClone(j));
+    return [...this.entries.values()].map(({ job }) => structuredClone(job));
   }
 
   async add(input: TrainStartInput): Promise<TrainJob> {
     // Folder names count too: a leftover folder (say, a checkpoint whose job is gone) must not be mistaken for this
     // job's own checkpoint.
     const folders = await readdir(this.options.modelsDir).catch(() => [] as string[]);
-    const taken = new Set([...(await this.options.existingIds()), ...this.jobs.keys(), ...folders]);
+    const taken = new Set([...(await this.options.existingIds()), ...this.entries.keys(), ...folders]);
     const base = slug(input.name);
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
@@ -113,15 +113,14 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
       id, name: input.name, baseModel: input.baseModel, status: 'queued', step: 0, steps: input.steps, history: [],
       modelId: null, before: null, after: null, error: null, startedAt: null, finishedAt: null, canResume: false,
     };
-    this.jobs.set(id, job);
-    this.inputs.set(id, input);
+    this.entries.set(id, { job, input });
     this.enqueue(job);
     return structuredClone(job);
   }
 
   /** Cancels a queued or running job; a running one stops at its next step (the trainer checkpoints first). */
   cancel(id: string): TrainJob | undefined {
-    const job = this.jobs.get(id);
+    const job = this.entries.get(id)?.job;
     if (!job) return undefined;
     if (job.status === 'queued') {
       this.waiting.splice(this.waiting.indexOf(id), 1);
@@ -134,7 +133,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
 
   /** Queues a canceled or failed job again, to continue from its checkpoint. */
   resume(id: string): TrainJob | undefined {
-    const job = this.jobs.get(id);
+    const job = this.entries.get(id)?.job;
     if (!job) return undefined;
     if (!job.canResume || (job.status !== 'canceled' && job.status !== 'failed')) {
       throw new TrainingJobStateError(`training job ${id} cannot be resumed (${job.status}${job.canResume ? '' : ', no checkpoint'})`);
@@ -146,11 +145,10 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
 
   /** Forgets a finished job; one that produced no model also loses its folder (its checkpoint). */
   async remove(id: string): Promise<boolean> {
-    const job = this.jobs.get(id);
+    const job = this.entries.get(id)?.job;
     if (!job) return false;
     if (job.status === 'queued' || job.status === 'running') throw new TrainingJobStateError(`training job ${id} is ${job.status}: cancel it first`);
-    this.jobs.delete(id);
-    this.inputs.delete(id);
+    this.entries.delete(id);
     if (!job.modelId) await rm(this.outDir(id), { recursive: true, force: true });
     this.emit('removed', id);
     await this.save();
@@ -197,8 +195,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
   }
 
   private async runJob(id: string): Promise<void> {
-    const job = this.jobs.get(id)!;
-    const input = this.inputs.get(id)!;
+    const { job, input } = this.entries.get(id)!;
     const signal = this.controllers.get(id)!.signal;
     // Only a job that ran before continues from a checkpoint; a new one starts from its base model.
     const resume = job.startedAt !== null && this.hasCheckpoint(id) ? this.checkpointDir(id) : undefined;
@@ -276,7 +273,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     if (!path) return Promise.resolve();
     this.lastSave = Date.now();
     return this.saves.run(async () => {
-      const jobs = [...this.jobs.values()].map((job) => ({ job, input: this.inputs.get(job.id)! }));
+      const jobs = [...this.entries.values()];
       await writeFileAtomic(path, `${JSON.stringify({ version: 1, jobs } satisfies z.infer<typeof SavedJobs>)}\n`);
     });
   }
@@ -300,8 +297,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     }
     const notes: Array<[LogEntry['level'], string]> = [];
     for (const { job, input } of saved.jobs) {
-      this.jobs.set(job.id, job);
-      this.inputs.set(job.id, input);
+      this.entries.set(job.id, { job, input });
       // A job that was running when the app stopped (closed or crashed) continues where its checkpoint left it.
       if (job.status === 'running' || job.status === 'queued') {
         job.status = 'queued';

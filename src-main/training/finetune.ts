@@ -13,7 +13,7 @@ import type { DegradationOptions, DegradationPreset } from './degrade.js';
 import { trainWeightsFromModel } from './nets.js';
 import type { LossName } from './losses.js';
 import { DEFAULT_CONFIG, train, type TrainConfig, type TrainProgress } from './trainer.js';
-import { scoreModelFast, type ValScore } from './validate.js';
+import { scoreModel, type ValScore } from './validate.js';
 
 export interface FineTuneOptions {
   /** Model id or folder. */
@@ -97,7 +97,7 @@ export async function fineTune(
     patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
     ...(config.augmentScales ? { augmentScales: config.augmentScales } : {}),
   });
-  const before = await scoreModelFast(base.weights, data.val, o.backend?.threads);
+  const before = await scoreModel(base.weights, data.val, o.backend?.threads);
   const outcome = await train({
     config: { ...config, steps: Math.max(config.steps, steps) }, initial: trainWeightsFromModel(base.weights),
     ...(resumeState ? { resume: resumeState } : {}), checkpointDir, data,
@@ -105,7 +105,7 @@ export async function fineTune(
     ...(o.onWarning ? { onWarning: o.onWarning } : {}), ...(o.workers ? { workers: o.workers } : {}),
     ...(o.backend ? { backend: o.backend } : {}),
   });
-  const after = outcome.val ?? await scoreModelFast(outcome.weights, data.val, o.backend?.threads);
+  const after = outcome.val ?? await scoreModel(outcome.weights, data.val, o.backend?.threads);
   const result: FineTuneResult = {
     status: outcome.status, id, dir, checkpointDir, baseModel: base.id, steps: outcome.step,
     ...(before ? { before } : {}), ...(after ? { after } : {}), stats: data.stats, elapsedSec: outcome.elapsedSec, weights: outcome.weights,

@@ -17,7 +17,7 @@ import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpo
 import { loadValidationImages } from './data.js';
 import type { LossName } from './losses.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
-import { scoreModelFast } from './validate.js';
+import { scoreModel } from './validate.js';
 
 const DATASETS = resolve('../shared/datasets');
 
@@ -92,8 +92,8 @@ function describeRun(state: CheckpointState): string {
 async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
   // the loop has just validated on Set5 at this step, unless a resumed run's history ends earlier
   const recorded = state.history[state.history.length - 1];
-  const last = recorded?.step === state.step ? recorded : await scoreModelFast(weights, set5, opts.threads);
-  const s14 = await scoreModelFast(weights, set14, opts.threads);
+  const last = recorded?.step === state.step ? recorded : await scoreModel(weights, set5, opts.threads);
+  const s14 = await scoreModel(weights, set14, opts.threads);
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
   const training = {

@@ -15,7 +15,7 @@ import { createGradientSource } from './gradients.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
 import { createRng } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
-import { scoreModelFast, type ValScore } from './validate.js';
+import { scoreModel, type ValScore } from './validate.js';
 
 /** Everything that defines a run (stored in checkpoints, so resuming needs only the checkpoint). */
 export interface TrainConfig {
@@ -162,7 +162,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
     : collapse(weights));
   const validate = async (): Promise<ValPoint | undefined> => {
-    const s = await scoreModelFast(deployedWeights(), data.val, o.backend?.threads);
+    const s = await scoreModel(deployedWeights(), data.val, o.backend?.threads);
     return s ? { step, ...s } : undefined;
   };
   // smoothed over ~50 steps for the progress display; kept in checkpoints so a resumed curve has no step in it

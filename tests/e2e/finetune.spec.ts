@@ -1,7 +1,21 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import sharp from 'sharp';
 import { TEST_MODEL, expect, nav, smallImage, snap, test } from './fixtures.js';
+
+/** Fills the fine-tune form (tiny batches and patches, the test model as base) and starts it. */
+async function startFineTune(page: Page, o: { hr: string; steps: number; name: string; val?: string }): Promise<void> {
+  await page.getByLabel(/High-resolution image folders/).fill(o.hr);
+  await page.getByLabel('Start from').selectOption(TEST_MODEL);
+  await page.getByLabel('Steps').fill(String(o.steps));
+  await page.getByLabel('Name of the new model').fill(o.name);
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Patch size (px)').fill('16');
+  if (o.val) await page.getByLabel(/Validation folder/).fill(o.val);
+  await page.getByRole('button', { name: 'Start fine-tuning' }).click();
+}
 
 test('a short fine-tune from the UI: the chart fills, the model lands in the picker, and an upscale with it succeeds', async ({ page, app }) => {
   const hr = join(app.root, 'hr');
@@ -16,15 +30,7 @@ test('a short fine-tune from the UI: the chart fills, the model lands in the pic
 
   await nav(page, 'Models');
   await expect(page.locator(`tr[data-model="${TEST_MODEL}"]`)).toContainText('Custom');
-  await page.getByLabel(/High-resolution image folders/).fill(hr);
-  await page.getByLabel('Start from').selectOption(TEST_MODEL);
-  await page.getByLabel('Steps').fill('16');
-  await page.getByLabel('Name of the new model').fill('My photos');
-  await page.getByText('Advanced').click();
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Patch size (px)').fill('16');
-  await page.getByLabel(/Validation folder/).fill(val);
-  await page.getByRole('button', { name: 'Start fine-tuning' }).click();
+  await startFineTune(page, { hr, steps: 16, name: 'My photos', val });
 
   const job = page.getByRole('region', { name: 'Fine-tune My photos' });
   await expect(job).toBeVisible();
@@ -66,14 +72,7 @@ test('a canceled fine-tune resumes from its checkpoint, and Dismiss clears it wi
   for (const [i, sample] of ['chelsea.png', 'coffee.png', 'astronaut.png'].entries()) await smallImage(sample, join(hr, `hr-${i}.png`), 96);
 
   await nav(page, 'Models');
-  await page.getByLabel(/High-resolution image folders/).fill(hr);
-  await page.getByLabel('Start from').selectOption(TEST_MODEL);
-  await page.getByLabel('Steps').fill('100000');
-  await page.getByLabel('Name of the new model').fill('Long run');
-  await page.getByText('Advanced').click();
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Patch size (px)').fill('16');
-  await page.getByRole('button', { name: 'Start fine-tuning' }).click();
+  await startFineTune(page, { hr, steps: 100_000, name: 'Long run' });
 
   const job = page.getByRole('region', { name: 'Fine-tune Long run' });
   const chart = job.getByRole('img', { name: /Loss and validation PSNR/ });

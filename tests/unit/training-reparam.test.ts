@@ -42,6 +42,18 @@ function plainImage(m: ModelWeights, x: tf.Tensor4D): tf.Tensor4D {
   })), x));
 }
 
+/** The collapsed network's output equals the branch-wise one to 1e-4 (relative to a non-trivial magnitude). */
+function assertSameOutput(branchwise: ArrayLike<number>, collapsed: ArrayLike<number>, label: string): void {
+  let worst = 0;
+  let magnitude = 0;
+  for (let i = 0; i < branchwise.length; i++) {
+    worst = Math.max(worst, Math.abs(branchwise[i] - collapsed[i]));
+    magnitude = Math.max(magnitude, Math.abs(branchwise[i]));
+  }
+  assert.ok(magnitude > 0.5, 'test network must produce non-trivial output');
+  assert.ok(worst < 1e-4 * Math.max(1, magnitude), `${label}: collapse differs by ${worst} (output magnitude ${magnitude})`);
+}
+
 test('collapsed efficient model equals the branch-wise network, borders included', async () => {
   await tf.setBackend('wasm');
   for (const scale of [2, 3, 4] as Scale[]) {
@@ -53,16 +65,7 @@ test('collapsed efficient model equals the branch-wise network, borders included
     const a = branchwiseImage(w, x);
     const b = plainImage(collapsed, x);
     assert.deepEqual(a.shape, [2, 13 * scale, 11 * scale, 1]);
-    const da = a.dataSync();
-    const db = b.dataSync();
-    let worst = 0;
-    let magnitude = 0;
-    for (let i = 0; i < da.length; i++) {
-      worst = Math.max(worst, Math.abs(da[i] - db[i]));
-      magnitude = Math.max(magnitude, Math.abs(da[i]));
-    }
-    assert.ok(magnitude > 0.5, 'test network must produce non-trivial output');
-    assert.ok(worst < 1e-4 * Math.max(1, magnitude), `x${scale}: collapse differs by ${worst} (output magnitude ${magnitude})`);
+    assertSameOutput(a.dataSync(), b.dataSync(), `x${scale}`);
     tf.dispose([x, a, b]);
   }
 });
@@ -102,16 +105,7 @@ test('efficient at another depth: all 3x3, collapses exactly, and the MAC budget
   const rng = createRng(11);
   for (const t of Object.values(w.tensors)) for (let i = 0; i < t.data.length; i++) t.data[i] += rng.normal() * 0.2;
   const x = tf.tensor4d(Float32Array.from({ length: 13 * 11 }, () => rng.next()), [1, 13, 11, 1]);
-  const a = branchwiseImage(w, x).dataSync();
-  const b = plainImage(collapse(w), x).dataSync();
-  let worst = 0;
-  let magnitude = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    magnitude = Math.max(magnitude, Math.abs(a[i]));
-  }
-  assert.ok(magnitude > 0.5, 'test network must produce non-trivial output');
-  assert.ok(worst < 1e-4 * Math.max(1, magnitude), `collapse differs by ${worst} (output magnitude ${magnitude})`);
+  assertSameOutput(branchwiseImage(w, x).dataSync(), plainImage(collapse(w), x).dataSync(), '6x24');
   assert.throws(() => architectureFor('efficient', 4, 1, [40, 40, 40]), /over the 25000 budget/);
   assert.throws(() => architectureFor('espcn', 4, 1, [24, 24]), /only 'efficient'/);
 });

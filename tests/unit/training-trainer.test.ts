@@ -73,7 +73,7 @@ for (const prefer of ['wasm', 'onnx'] as const) {
 }
 
 test('training improves validation PSNR over the initial weights', async () => {
-  const initial = scoreModel(collapse(initialTrainWeights(config.spec, 'reparam', config.seed)), data.val);
+  const initial = await scoreModel(collapse(initialTrainWeights(config.spec, 'reparam', config.seed)), data.val);
   const progress: number[] = [];
   const outcome = await train({
     config: { ...config, steps: 120, valEvery: 120, checkpointEvery: 0, ema: 0, batchSize: 8, patchSize: 24 },
