@@ -173,6 +173,16 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     return false;
   }
 
+  /** Every path isKnownOutput accepts, gathered once: adding a large folder to a large queue stays linear. */
+  private knownOutputs(): Set<string> {
+    const paths = new Set<string>();
+    for (const item of this.items.values()) {
+      if (item.output) paths.add(item.output);
+      if (item.plan) paths.add(item.plan.path);
+    }
+    return paths;
+  }
+
   progress(): QueueProgress {
     const counts = Object.fromEntries(ITEM_STATES.map((s) => [s, 0])) as Record<ItemState, number>;
     const all = [...this.items.values()];
@@ -217,8 +227,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   /** Adds files and folders (recursively, keeping sub-folders under the output folder). Resolves once journaled. */
   async addPaths(paths: string[], settings: JobSettingsInput, options: AddOptions = {}): Promise<AddResult> {
     const { files, problems } = await expandInputs(paths);
+    const outputs = this.knownOutputs();
     const fresh = files.filter((f) => {
-      if (!this.isKnownOutput(f.input)) return true;
+      if (!outputs.has(resolve(f.input))) return true;
       problems.push(`${f.input}: an output of this queue, not added`);
       return false;
     });
