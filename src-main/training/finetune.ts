@@ -12,7 +12,7 @@ import { loadTrainingData, type DataStats } from './data.js';
 import type { DegradationOptions, DegradationPreset } from './degrade.js';
 import { trainWeightsFromModel } from './nets.js';
 import type { LossName } from './losses.js';
-import { DEFAULT_CONFIG, train, type TrainConfig, type TrainProgress } from './trainer.js';
+import { DEFAULT_CONFIG, dataOptionsOf, train, type TrainConfig, type TrainProgress } from './trainer.js';
 import { scoreModel, type ValScore } from './validate.js';
 
 export interface FineTuneOptions {
@@ -92,11 +92,7 @@ export async function fineTune(
     ema: 0, valEvery: o.valEvery ?? Math.max(50, Math.round(steps / 5)), checkpointEvery: o.checkpointEvery ?? 200,
     degradation, degradeEvery: 50, seed: o.seed ?? 1, baseModel: base.dir,
   };
-  const data = await loadTrainingData({
-    hrFolders: config.hrFolders, valFolder: config.valFolder, valFraction: config.valFraction, scale: spec.scale,
-    patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
-    ...(config.augmentScales ? { augmentScales: config.augmentScales } : {}),
-  });
+  const data = await loadTrainingData(dataOptionsOf(config, o.onWarning));
   const before = await scoreModel(base.weights, data.val, o.backend?.threads);
   const outcome = await train({
     config: { ...config, steps: Math.max(config.steps, steps) }, initial: trainWeightsFromModel(base.weights),

@@ -7,7 +7,7 @@ import type { ArchitectureSpec, ModelWeights } from '../engine/models/spec.js';
 import { adamStep, createAdam } from './adam.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
-import { loadTrainingData, redegrade, sampleBatch, type DataStats, type TrainingData } from './data.js';
+import { loadTrainingData, redegrade, sampleBatch, type DataOptions, type DataStats, type TrainingData } from './data.js';
 import { checkDegradation, type DegradationOptions } from './degrade.js';
 import { collapse, deployedConvs } from './collapse.js';
 import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind, type TrainWeights } from './nets.js';
@@ -40,6 +40,8 @@ export interface TrainConfig {
   degradeEvery: number;
   /** Extra training copies of every HR image downscaled by these factors (see DataOptions.augmentScales). */
   augmentScales?: number[];
+  /** Re-draw a random sub-pixel shift of every training image each epoch (see DataOptions.phaseShifts). */
+  phaseShifts?: boolean;
   seed: number;
   baseModel?: string;
 }
@@ -108,6 +110,16 @@ export interface TrainOutcome {
   checkpoint?: CheckpointState;
 }
 
+/** What the data loader needs of a run's configuration. */
+export function dataOptionsOf(c: TrainConfig, onWarning?: (message: string) => void): DataOptions {
+  return {
+    hrFolders: c.hrFolders, valFolder: c.valFolder, valFraction: c.valFraction, scale: c.spec.scale,
+    patchSize: c.patchSize, degradation: c.degradation, seed: c.seed, valCrop: c.valCrop, onWarning,
+    ...(c.augmentScales ? { augmentScales: c.augmentScales } : {}),
+    ...(c.phaseShifts ? { phaseShifts: true } : {}),
+  };
+}
+
 function checkConfig(c: TrainConfig): void {
   if (!Number.isInteger(c.steps) || c.steps < 1) throw new Error(`steps must be a positive integer, got ${c.steps}`);
   if (c.batchSize < 1 || c.patchSize < 8) throw new Error('batch size must be ≥ 1 and patch size ≥ 8');
@@ -121,11 +133,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   const config: TrainConfig = o.resume ? { ...o.resume.config, steps: Math.max(o.resume.config.steps, o.config.steps) } : o.config;
   checkConfig(config);
   const backend = await initTrainingBackend(o.backend);
-  const data = o.data ?? await loadTrainingData({
-    hrFolders: config.hrFolders, valFolder: config.valFolder, valFraction: config.valFraction, scale: config.spec.scale,
-    patchSize: config.patchSize, degradation: config.degradation, seed: config.seed, valCrop: config.valCrop, onWarning: o.onWarning,
-    ...(config.augmentScales ? { augmentScales: config.augmentScales } : {}),
-  });
+  const data = o.data ?? await loadTrainingData(dataOptionsOf(config, o.onWarning));
   const start = o.resume?.weights ?? o.initial ?? initialTrainWeights(config.spec, config.kind, config.seed);
   // the training state lives in plain arrays (updated in place), copied so the caller's weights stay as they were
   const weights: TrainWeights = { spec: start.spec, kind: start.kind, tensors: {} };
@@ -154,9 +162,10 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     }
   }
 
+  const pairOptions = { degradation: config.degradation, seed: config.seed, scale: config.spec.scale, patchSize: config.patchSize, phaseShifts: config.phaseShifts };
   const epochOf = (s: number): number => Math.floor(s / Math.max(1, config.degradeEvery));
   let epoch = epochOf(step);
-  if (epoch > 0) await redegrade(data, { degradation: config.degradation, seed: config.seed, scale: config.spec.scale }, epoch);
+  if (epoch > 0) await redegrade(data, pairOptions, epoch);
 
   const deployedWeights = (): ModelWeights => (ema
     ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
@@ -199,7 +208,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       const t0 = performance.now();
       if (epochOf(step) !== epoch) {
         epoch = epochOf(step);
-        await redegrade(data, { degradation: config.degradation, seed: config.seed, scale: config.spec.scale }, epoch);
+        await redegrade(data, pairOptions, epoch);
       }
       const lr = learningRate(config.schedule, step, config.steps);
       const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, config.spec.residual);
