@@ -4,7 +4,7 @@
  * - 'efficient': four 3x3 convs of width 32 with PReLU and a nearest-neighbour residual skip, trained with
  *   re-parameterisable edge-oriented blocks (reparam.ts) that collapse into those plain convs.
  */
-import { macsPerPixel, type ArchitectureSpec, type Scale } from '../engine/models/spec.js';
+import { macsPerPixel, type ArchitectureSpec, type Scale, type SkipKind } from '../engine/models/spec.js';
 
 export type ArchName = 'espcn' | 'efficient';
 export const ARCH_NAMES: ArchName[] = ['espcn', 'efficient'];
@@ -12,13 +12,16 @@ export const ARCH_NAMES: ArchName[] = ['espcn', 'efficient'];
 /** The budget the issue sets for Y models: no more multiply-accumulates per LR pixel than classic ESPCN (~25k). */
 export const MAX_MACS_PER_PIXEL = 25_000;
 
-/** `widths` gives another depth/width of 'efficient' (all 3x3 convs), within the same MAC budget. */
-export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[]): ArchitectureSpec {
-  if (widths && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths`);
+/**
+ * `widths` gives another depth/width of 'efficient' (all 3x3 convs), `skip` its residual skip (nearest by default),
+ * within the same MAC budget.
+ */
+export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[], skip?: SkipKind): ArchitectureSpec {
+  if ((widths || skip) && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths or skips`);
   const efficientWidths = widths ?? [32, 32, 32];
   const spec: ArchitectureSpec = arch === 'espcn'
     ? { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false }
-    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation: 'prelu', residual: true };
+    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation: 'prelu', residual: true, ...(skip && skip !== 'nearest' ? { skip } : {}) };
   if (channels === 1 && macsPerPixel(spec) > MAX_MACS_PER_PIXEL) {
     throw new Error(`${arch} x${scale} costs ${macsPerPixel(spec)} MACs per LR pixel, over the ${MAX_MACS_PER_PIXEL} budget`);
   }

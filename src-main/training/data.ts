@@ -11,6 +11,8 @@ import { readImage } from '../engine/image-io/read.js';
 import type { Plane, Raster } from '../engine/raster.js';
 import { imresizeRasterScale, modcrop } from '../engine/resize.js';
 import { formatFromPath } from '../engine/image-io/formats.js';
+import { bicubicSkipPlane } from '../engine/models/bicubic-skip.js';
+import type { SkipKind } from '../engine/models/spec.js';
 import { degrade, type DegradationOptions } from './degrade.js';
 import { createRng, hashSeed, type Rng } from './rng.js';
 
@@ -26,6 +28,8 @@ export interface TrainImage {
   hr?: Raster;
   hrY: Plane;
   lrY: Plane;
+  /** lrY upscaled by the bicubic skip, made when a batch first needs it (and dropped when the pair is re-made). */
+  skipY?: Plane;
 }
 
 export interface ValImage {
@@ -269,6 +273,7 @@ export async function redegrade(
   for (const [i, img] of data.images.entries()) {
     if (!img.hr) continue;
     Object.assign(img, await makePair(img.hr, i, epoch, o));
+    delete img.skipY;
   }
   // a shifted image can be a pixel smaller, so its share of patch positions changes
   if (o.phaseShifts) recount(data, o.patchSize);
@@ -277,7 +282,7 @@ export async function redegrade(
 export interface Batch {
   /** [n, p, p, 1] LR Y / 255. */
   input: Float32Array;
-  /** [n, p, p, s²] HR Y / 255 in space-to-depth order (TF depth-to-space, DCR), minus the input when `residual`. */
+  /** [n, p, p, s²] HR Y / 255 in space-to-depth order (TF depth-to-space, DCR), minus the network's skip. */
   target: Float32Array;
   n: number;
   patch: number;
@@ -299,13 +304,17 @@ function readWindow(plane: Plane, x0: number, y0: number, size: number, t: numbe
   }
 }
 
-/** A batch of aligned LR/HR patches; consumes the RNG in a fixed pattern (4 draws per patch). */
-export function sampleBatch(data: TrainingData, rng: Rng, n: number, patch: number, residual: boolean): Batch {
+/**
+ * A batch of aligned LR/HR patches, targets minus what the network's skip adds (nothing, the LR pixel, or its
+ * bicubic upscale); consumes the RNG in a fixed pattern (4 draws per patch).
+ */
+export function sampleBatch(data: TrainingData, rng: Rng, n: number, patch: number, skip: SkipKind | 'none'): Batch {
   const s = data.scale;
   const hp = patch * s;
   const input = new Float32Array(n * patch * patch);
   const target = new Float32Array(n * patch * patch * s * s);
   const hrWindow = new Float32Array(hp * hp);
+  const skipWindow = skip === 'bicubic' ? new Float32Array(hp * hp) : undefined;
   const total = data.cumulative[data.cumulative.length - 1];
   for (let b = 0; b < n; b++) {
     const r = rng.next() * total;
@@ -319,13 +328,18 @@ export function sampleBatch(data: TrainingData, rng: Rng, n: number, patch: numb
     const base = b * patch * patch;
     readWindow(img.lrY, x0, y0, patch, t, input, base, 1 / 255);
     readWindow(img.hrY, x0 * s, y0 * s, hp, t, hrWindow, 0, 1 / 255);
+    // the bicubic skip commutes with the 8 transforms (symmetric taps, edges repeated on every side)
+    if (skipWindow) readWindow(img.skipY ??= bicubicSkipPlane(img.lrY, s), x0 * s, y0 * s, hp, t, skipWindow, 0, 1 / 255);
     const tb = base * s * s;
     for (let y = 0; y < patch; y++) {
       for (let x = 0; x < patch; x++) {
-        const skip = residual ? input[base + y * patch + x] : 0;
+        const nearest = skip === 'nearest' ? input[base + y * patch + x] : 0;
         const o = tb + (y * patch + x) * s * s;
         for (let dy = 0; dy < s; dy++) {
-          for (let dx = 0; dx < s; dx++) target[o + dy * s + dx] = hrWindow[(y * s + dy) * hp + x * s + dx] - skip;
+          for (let dx = 0; dx < s; dx++) {
+            const at = (y * s + dy) * hp + x * s + dx;
+            target[o + dy * s + dx] = hrWindow[at] - (skipWindow ? skipWindow[at] : nearest);
+          }
         }
       }
     }

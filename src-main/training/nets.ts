@@ -4,7 +4,8 @@
  * describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
  */
 import { tf } from '../engine/backends/tfjs/tf.js';
-import { convShapes, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
+import { convShapes, skipOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
+import { bicubicSkipMaps } from '../engine/models/layers.js';
 import { trainableConv2d } from './conv.js';
 import { collapseLayer, reparamParamShapes, type LayerParams } from './reparam.js';
 import { createRng, type Rng } from './rng.js';
@@ -159,7 +160,8 @@ export function forwardImage(spec: ArchitectureSpec, layers: LayerTensors[], x: 
     const [n, h, w, c] = x.shape;
     const s = spec.scale;
     let maps: tf.Tensor = tf.reshape(forwardMaps(spec, layers, x), [n, h, w, s * s, c]);
-    if (spec.residual) maps = tf.add(maps, tf.reshape(x, [n, h, w, 1, c]));
+    if (skipOf(spec) === 'nearest') maps = tf.add(maps, tf.reshape(x, [n, h, w, 1, c]));
+    else if (skipOf(spec) === 'bicubic') maps = tf.add(maps, tf.reshape(bicubicSkipMaps(x, s), [n, h, w, s * s, c]));
     const blocks = tf.transpose(tf.reshape(maps, [n, h, w, s, s, c]), [0, 1, 3, 2, 4, 5]);
     return tf.reshape(blocks, [n, h * s, w * s, c]) as tf.Tensor4D;
   });

@@ -48,7 +48,7 @@ class GraphBuilder {
 
 /**
  * Gradient graph for `spec` and `loss`. Inputs: 'x' [N, C, P, P] (NCHW LR patches), 'target' [N, s²C, P, P]
- * (space-to-depth HR, minus the input when the net is residual), per layer 'w<i>' [O, I, k, k], 'b<i>' [O],
+ * (space-to-depth HR, minus what the network's skip adds), per layer 'w<i>' [O, I, k, k], 'b<i>' [O],
  * 'a<i>' [O, 1, 1] (PReLU), and for i ≥ 1 'wf<i>' [I, O, k, k] (the flipped, transposed kernel). Outputs: 'loss'
  * (mean over all target values) and 'gw<i>', 'gb<i>', 'ga<i>'.
  */

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { macsPerPixel, parameterCount, type Scale } from '../engine/models/spec.js';
+import { macsPerPixel, parameterCount, type Scale, type SkipKind } from '../engine/models/spec.js';
 import { saveModel, shippedModelsDir, upsertManifestEntry, type ManifestEntry } from '../engine/models/store.js';
 import { architectureFor, usesReparam, type ArchName } from './architectures.js';
 import { initTrainingBackend } from './backend.js';
@@ -29,6 +29,7 @@ const program = new Command()
   .option('--batch <n>', 'batch size', (v) => Number(v), 16)
   .option('--lr <x>', 'peak learning rate', (v) => Number(v), 1e-3)
   .option('--checkpoint-every <n>', 'steps between checkpoints', (v) => Number(v), 400)
+  .option('--skip <kind>', "residual skip of 'efficient': nearest (default) or bicubic")
   .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32)", (v) => v.split(',').map(Number))
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
@@ -40,14 +41,14 @@ const program = new Command()
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; phaseShifts?: boolean; remakeEvery: number }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; phaseShifts?: boolean; remakeEvery: number }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
-const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths), name: opts.arch };
+const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip), name: opts.arch };
 // A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule.
 const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;
 if (mainRun && mainRun.step < mainRun.config.steps) {

@@ -3,7 +3,7 @@
  * learning rate, optional EMA of the deployed convs, periodic validation and checkpoints, cancellation through an
  * AbortSignal (a checkpoint is written before returning). The state is plain arrays, so checkpoints are exact.
  */
-import type { ArchitectureSpec, ModelWeights } from '../engine/models/spec.js';
+import { skipOf, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
 import { adamStep, createAdam } from './adam.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
@@ -211,7 +211,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
         await redegrade(data, pairOptions, epoch);
       }
       const lr = learningRate(config.schedule, step, config.steps);
-      const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, config.spec.residual);
+      const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, skipOf(config.spec));
       const { grads, loss: lossNow } = await gradients.compute(weights, batch);
       if (!Number.isFinite(lossNow)) throw new Error(`training diverged at step ${step} (loss ${lossNow}); lower the learning rate`);
       adamStep(adam, weights.tensors, grads, lr);

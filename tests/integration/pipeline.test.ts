@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { classicEspcn, randomWeights, type ArchitectureSpec } from '../../src-main/engine/models/spec.js';
 import { createOnnxPixelSession, createOnnxSession } from '../../src-main/engine/backends/onnx/index.js';
 import type { InferenceSession, PixelSession } from '../../src-main/engine/backends/types.js';
-import { upscaleRaster } from '../../src-main/engine/pipeline.js';
+import { inferTiled, upscaleRaster } from '../../src-main/engine/pipeline.js';
 import { imresize } from '../../src-main/engine/resize.js';
 import { readImage } from '../../src-main/engine/image-io.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
@@ -39,7 +39,9 @@ function withAlphaRamp(rgb: Raster): Raster {
 describe('tiled upscaling equals whole-image upscaling', () => {
   const sessions = new Map<string, InferenceSession>();
   const pixelSessions = new Map<string, PixelSession>();
-  const specs: ArchitectureSpec[] = [classicEspcn(3), rgbPrelu];
+  // 1x1 convs: the halo tiles need comes from the bicubic skip alone
+  const bicubicSkip: ArchitectureSpec = { name: 'test-bicubic-skip', scale: 4, channels: 1, widths: [8], kernels: [1, 1], activation: 'prelu', residual: true, skip: 'bicubic' };
+  const specs: ArchitectureSpec[] = [classicEspcn(3), rgbPrelu, bicubicSkip];
   before(async () => {
     for (const spec of specs) {
       const weights = randomWeights(spec, 7);
@@ -72,6 +74,18 @@ describe('tiled upscaling equals whole-image upscaling', () => {
         }
       });
     }
+  }
+
+  for (const spec of specs) {
+    it(`${spec.name} x${spec.scale}: evaluation's float path, tiles of 7 px, equals one whole-image call`, async () => {
+      const [w, h] = [37, 29];
+      const input = Float32Array.from({ length: w * h * spec.channels }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+      const whole = await inferTiled(sessions.get(spec.name)!, spec, input, w, h, 4096);
+      const tiled = await inferTiled(sessions.get(spec.name)!, spec, input, w, h, 7);
+      let worst = 0;
+      for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(whole[i] - tiled[i]));
+      assert.ok(worst < 1e-5, `largest difference ${worst}`);
+    });
   }
 
   it('grey input gives the same pixels as the same image stored as RGB (Y model)', async () => {

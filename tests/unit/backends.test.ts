@@ -7,11 +7,12 @@ import { after, describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../src-main/engine/backends/onnx/graph.js';
+import { bicubicSkipPlane } from '../../src-main/engine/models/bicubic-skip.js';
 import { createOnnxSession, ortSessionOptions } from '../../src-main/engine/backends/onnx/index.js';
 import { probeBackends, selectBackend } from '../../src-main/engine/backends/select.js';
 import { createTfjsSession, type TfjsFlavor } from '../../src-main/engine/backends/tfjs/index.js';
 import type { InferenceSession } from '../../src-main/engine/backends/types.js';
-import { classicEspcn, randomWeights, type ArchitectureSpec, type ModelWeights } from '../../src-main/engine/models/spec.js';
+import { classicEspcn, randomWeights, skipOf, type ArchitectureSpec, type ModelWeights } from '../../src-main/engine/models/spec.js';
 
 /** Straightforward forward pass (loops, no tricks) to check both backends against. */
 function referenceForward(weights: ModelWeights, input: Float32Array, height: number, width: number): Float32Array {
@@ -58,7 +59,8 @@ function referenceForward(weights: ModelWeights, input: Float32Array, height: nu
         for (let bx = 0; bx < s; bx++) {
           for (let ch = 0; ch < c; ch++) {
             let v = x[(y * width + xx) * channels + (by * s + bx) * c + ch];
-            if (spec.residual) v += input[(y * width + xx) * c + ch];
+            if (skipOf(spec) === 'nearest') v += input[(y * width + xx) * c + ch];
+            if (skipOf(spec) === 'bicubic') v += bicubicAt(input, height, width, c, ch, y * s + by, xx * s + bx, s);
             sr[((y * s + by) * width * s + xx * s + bx) * c + ch] = v;
           }
         }
@@ -66,6 +68,25 @@ function referenceForward(weights: ModelWeights, input: Float32Array, height: nu
     }
   }
   return sr;
+}
+
+/** Keys-cubic upscaling of one output sample, written out directly: taps at the 4 nearest LR samples, edges repeated. */
+function bicubicAt(input: Float32Array, height: number, width: number, c: number, ch: number, oy: number, ox: number, s: number): number {
+  const keys = (t: number): number => {
+    const a = Math.abs(t);
+    return a <= 1 ? 1.5 * a ** 3 - 2.5 * a ** 2 + 1 : a < 2 ? -0.5 * a ** 3 + 2.5 * a ** 2 - 4 * a + 2 : 0;
+  };
+  const uy = (oy + 0.5) / s - 0.5;
+  const ux = (ox + 0.5) / s - 0.5;
+  let v = 0;
+  for (let jy = Math.floor(uy) - 1; jy <= Math.floor(uy) + 2; jy++) {
+    for (let jx = Math.floor(ux) - 1; jx <= Math.floor(ux) + 2; jx++) {
+      const sy = Math.min(height - 1, Math.max(0, jy));
+      const sx = Math.min(width - 1, Math.max(0, jx));
+      v += keys(uy - jy) * keys(ux - jx) * input[(sy * width + sx) * c + ch];
+    }
+  }
+  return v;
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -86,12 +107,18 @@ function randomInput(length: number, seed: number): Float32Array {
 const preluRgb: ArchitectureSpec = {
   name: 'espcn-prelu', scale: 2, channels: 3, widths: [32, 16, 16], kernels: [5, 3, 3, 3], activation: 'prelu', residual: true,
 };
-const specs: ArchitectureSpec[] = [classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, { ...classicEspcn(3, 3), activation: 'relu', residual: true }];
+const bicubicY: ArchitectureSpec = {
+  name: 'efficient', scale: 4, channels: 1, widths: [8, 8], kernels: [3, 3, 3], activation: 'prelu', residual: true, skip: 'bicubic',
+};
+const specs: ArchitectureSpec[] = [
+  classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, { ...classicEspcn(3, 3), activation: 'relu', residual: true },
+  bicubicY, { ...preluRgb, scale: 3, skip: 'bicubic' },
+];
 const sizes: Array<[number, number]> = [[17, 23], [1, 9], [9, 1]];
 
 describe('ONNX and TF.js backends agree with a reference forward pass', () => {
   for (const spec of specs) {
-    const label = `${spec.name} x${spec.scale} C${spec.channels} ${spec.activation}${spec.residual ? ' +skip' : ''} [${spec.widths}]`;
+    const label = `${spec.name} x${spec.scale} C${spec.channels} ${spec.activation} skip ${skipOf(spec)} [${spec.widths}]`;
     it(label, async () => {
       const weights = randomWeights(spec, 42);
       // Non-zero biases and PReLU slopes that differ per channel, so mixed-up channels cannot go unnoticed.
@@ -169,6 +196,21 @@ describe('depth-to-space and skip ordering on hand-built weights', () => {
       }
     });
   }
+});
+
+describe('bicubic skip', () => {
+  it('training targets use the same upscale as inference (bicubicSkipPlane vs the ONNX and TF.js skip)', async () => {
+    const spec: ArchitectureSpec = { name: 'skip-only', scale: 3, channels: 1, widths: [], kernels: [1], activation: 'relu', residual: true, skip: 'bicubic' };
+    const weights: ModelWeights = { spec, convs: [{ kernel: new Float32Array(9), bias: new Float32Array(9), kh: 1, kw: 1, inChannels: 1, outChannels: 9 }] };
+    const [h, w] = [7, 11];
+    const input = randomInput(h * w, 3);
+    const plane = bicubicSkipPlane({ data: input, width: w, height: h }, 3);
+    for (const session of [await createOnnxSession(weights, { threads: 1 }), await createTfjsSession(weights, { tfjsBackend: 'tfjs-wasm' })]) {
+      assert.ok(maxAbsDiff(await session.run(input, h, w), plane.data) < 1e-6, session.backend);
+      await session.dispose();
+    }
+    assert.ok(maxAbsDiff(plane.data, referenceForward(weights, input, h, w)) < 1e-6, 'the reference forward agrees');
+  });
 });
 
 describe('ONNX backend', () => {

@@ -17,6 +17,10 @@ const preluRgb: ArchitectureSpec = {
   name: 'espcn-prelu', scale: 3, channels: 3, widths: [32, 16, 16], kernels: [5, 3, 3, 3], activation: 'prelu', residual: true,
 };
 
+const bicubicY: ArchitectureSpec = {
+  name: 'efficient', scale: 4, channels: 1, widths: [8, 8], kernels: [3, 3, 3], activation: 'prelu', residual: true, skip: 'bicubic',
+};
+
 function assertBitIdentical(a: ModelWeights, b: ModelWeights): void {
   assert.deepEqual(b.spec, a.spec);
   assert.equal(b.convs.length, a.convs.length);
@@ -50,7 +54,7 @@ after(() => { rmSync(root, { recursive: true, force: true }); });
 
 describe('TF.js layers model', () => {
   it('puts weights in and reads the same bits back out, for every layer kind', () => {
-    for (const spec of [classicEspcn(2), classicEspcn(4, 3), preluRgb, { ...classicEspcn(3), activation: 'relu' as const }]) {
+    for (const spec of [classicEspcn(2), classicEspcn(4, 3), preluRgb, { ...classicEspcn(3), activation: 'relu' as const }, bicubicY]) {
       const weights = randomWeights(spec, 11);
       weights.convs.forEach((c, i) => { c.bias = c.bias.map((_, j) => (i + 1) * 0.01 * (j - 3)); });
       const model = buildLayersModel(weights);
@@ -80,7 +84,7 @@ describe('TF.js layers model', () => {
 
 describe('model store', () => {
   it('save → load is bit-identical, with metadata and provenance kept', async () => {
-    for (const [i, spec] of [classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb].entries()) {
+    for (const [i, spec] of [classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, bicubicY].entries()) {
       const weights = randomWeights(spec, 100 + i);
       const dir = join(root, 'roundtrip', `m${i}`);
       await saveModel(dir, weights, { id: `m${i}`, description: 'test', training: { datasets: ['t91'], steps: 10, seed: 100 + i } });
@@ -94,22 +98,24 @@ describe('model store', () => {
   });
 
   it('writes real TF.js layers format: tf.loadLayersModel reads it and predicts like the original', async () => {
-    const weights = randomWeights(preluRgb, 5);
-    const dir = join(root, 'tfjs-format');
-    await saveModel(dir, weights, { id: 'tfjs-format' });
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    assert.equal(json.format, 'layers-model');
-    assert.deepEqual(json.weightsManifest[0].paths, ['weights.bin']);
-    const loaded = await tf.loadLayersModel(fileSystemIOHandler(dir));
-    const original = buildLayersModel(weights);
-    const x = tf.randomUniform([1, 7, 5, 3], 0, 1, 'float32', 3);
-    const a = original.predict(x) as tf.Tensor;
-    const b = loaded.predict(x) as tf.Tensor;
-    assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
-    assertBitIdentical(weights, weightsFromLayersModel(loaded, preluRgb));
-    tf.dispose([x, a, b]);
-    original.dispose();
-    loaded.dispose();
+    for (const spec of [preluRgb, bicubicY]) {
+      const weights = randomWeights(spec, 5);
+      const dir = join(root, 'tfjs-format', spec.name);
+      await saveModel(dir, weights, { id: 'tfjs-format' });
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      assert.equal(json.format, 'layers-model');
+      assert.deepEqual(json.weightsManifest[0].paths, ['weights.bin']);
+      const loaded = await tf.loadLayersModel(fileSystemIOHandler(dir));
+      const original = buildLayersModel(weights);
+      const x = tf.randomUniform([1, 7, 5, spec.channels], 0, 1, 'float32', 3);
+      const a = original.predict(x) as tf.Tensor;
+      const b = loaded.predict(x) as tf.Tensor;
+      assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+      assertBitIdentical(weights, weightsFromLayersModel(loaded, spec));
+      tf.dispose([x, a, b]);
+      original.dispose();
+      loaded.dispose();
+    }
   });
 
   it('loads without initialising TF.js', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Raster } from '../../src-main/engine/raster.js';
 import { lumaY } from '../../src-main/engine/color.js';
+import { bicubicSkipPlane } from '../../src-main/engine/models/bicubic-skip.js';
 import { loadTrainingData, redegrade, sampleBatch, shiftedHr, TrainingDataError } from '../../src-main/training/data.js';
 import { degrade, type DegradationPreset } from '../../src-main/training/degrade.js';
 import { createRng } from '../../src-main/training/rng.js';
@@ -94,7 +95,7 @@ test('phase shifts re-make every pair each epoch from the HR shifted by 0 … sc
     }
   }
   assert.ok(phases.size >= 6, `many of the 9 phases occur (${[...phases].join(' ')})`);
-  const batch = sampleBatch(shifted, createRng(1), 16, 16, true);
+  const batch = sampleBatch(shifted, createRng(1), 16, 16, 'nearest');
   assert.ok(batch.input.every(Number.isFinite) && batch.target.every(Number.isFinite));
 
   const again = await loadTrainingData({ ...base, phaseShifts: true });
@@ -124,7 +125,7 @@ function correlation(a: number[], b: number[]): number {
 test('patches are aligned under all 8 flips/rotations, and reproducible from the seed', async () => {
   const scale = 2;
   const data = await loadTrainingData({ hrFolders: [join(dir, 'hr')], scale, patchSize: 24, degradation: { preset: 'bicubic' }, seed: 5 });
-  const batch = sampleBatch(data, createRng(9), 32, 24, false);
+  const batch = sampleBatch(data, createRng(9), 32, 24, 'none');
   const p = 24;
   let worst = 1;
   for (let b = 0; b < batch.n; b++) {
@@ -141,12 +142,39 @@ test('patches are aligned under all 8 flips/rotations, and reproducible from the
     worst = Math.min(worst, correlation(lr, blocks));
   }
   assert.ok(worst > 0.95, `LR/HR patch correlation ${worst}`);
-  const again = sampleBatch(data, createRng(9), 32, 24, false);
+  const again = sampleBatch(data, createRng(9), 32, 24, 'none');
   assert.deepEqual(again.input, batch.input);
-  const other = sampleBatch(data, createRng(10), 32, 24, false);
+  const other = sampleBatch(data, createRng(10), 32, 24, 'none');
   assert.notDeepEqual(other.input, batch.input);
-  const residual = sampleBatch(data, createRng(9), 32, 24, true);
+  const residual = sampleBatch(data, createRng(9), 32, 24, 'nearest');
   assert.ok(Math.abs(residual.target[5] - (batch.target[5] - batch.input[1])) < 1e-6, 'residual targets subtract the LR input');
+});
+
+test('bicubic-skip targets are the HR minus the bicubic upscale of the LR, under every flip/rotation', async () => {
+  const scale = 3;
+  const p = 20;
+  const data = await loadTrainingData({ hrFolders: [join(dir, 'hr')], scale, patchSize: p, degradation: { preset: 'bicubic' }, seed: 5 });
+  const plain = sampleBatch(data, createRng(4), 24, p, 'none');
+  const skipped = sampleBatch(data, createRng(4), 24, p, 'bicubic');
+  assert.deepEqual(skipped.input, plain.input);
+  let worst = 0;
+  for (let b = 0; b < plain.n; b++) {
+    const lr = { data: plain.input.slice(b * p * p, (b + 1) * p * p).map((v) => v * 255), width: p, height: p };
+    const up = bicubicSkipPlane(lr, scale);
+    // away from the patch's edges the patch alone holds all the skip's context
+    for (let y = 2; y < p - 2; y++) {
+      for (let x = 2; x < p - 2; x++) {
+        for (let dy = 0; dy < scale; dy++) {
+          for (let dx = 0; dx < scale; dx++) {
+            const t = ((b * p + y) * p + x) * scale * scale + dy * scale + dx;
+            const skip = plain.target[t] - skipped.target[t];
+            worst = Math.max(worst, Math.abs(skip - up.data[(y * scale + dy) * p * scale + x * scale + dx] / 255));
+          }
+        }
+      }
+    }
+  }
+  assert.ok(worst < 1e-5, `largest difference ${worst}`);
 });
 
 async function rgbCrop(): Promise<Raster> {

@@ -7,7 +7,7 @@ import { branchwiseConv, type LayerParams } from '../../src-main/training/repara
 import { collapse } from '../../src-main/training/collapse.js';
 import { forwardImage, initialTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
 import { createRng } from '../../src-main/training/rng.js';
-import { macsPerPixel, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
+import { macsPerPixel, validateSpec, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
 
 /** Training weights with every branch clearly non-zero (the initial edge scales are tiny). */
 function busyWeights(scale: Scale, seed: number): TrainWeights {
@@ -94,6 +94,17 @@ test('deployed architectures stay within the MAC budget at x2, x3 and x4', () =>
       assert.ok(macsPerPixel(architectureFor(arch, scale)) <= MAX_MACS_PER_PIXEL);
     }
   }
+});
+
+test('the bicubic skip is budgeted (25 MACs per phase) and needs a residual network', () => {
+  for (const scale of [2, 3, 4] as Scale[]) {
+    const spec = architectureFor('efficient', scale, 1, undefined, 'bicubic');
+    assert.equal(macsPerPixel(spec), macsPerPixel(architectureFor('efficient', scale)) + 25 * scale * scale);
+    assert.ok(macsPerPixel(spec) <= MAX_MACS_PER_PIXEL);
+  }
+  assert.throws(() => architectureFor('espcn', 3, 1, undefined, 'bicubic'), /only 'efficient'/);
+  assert.throws(() => validateSpec({ ...architectureFor('espcn', 3), skip: 'bicubic' }), /needs residual/);
+  assert.throws(() => validateSpec({ ...architectureFor('efficient', 3), skip: 'lanczos' as 'bicubic' }), /unknown skip/);
 });
 
 test('efficient at another depth: all 3x3, collapses exactly, and the MAC budget still binds', async () => {

@@ -85,6 +85,23 @@ test('training improves validation PSNR over the initial weights', async () => {
   assert.equal(outcome.weights.spec.kernels.join(), '3,3,3,3', 'deployed as plain 3x3 convs');
 });
 
+test('with a bicubic skip the network learns only what bicubic misses, and validation adds the same skip', async () => {
+  const spec = architectureFor('efficient', 2, 1, undefined, 'bicubic');
+  // a zero last conv deploys as the skip alone: plain bicubic
+  const zeroed = collapse(initialTrainWeights(spec, 'reparam', 3));
+  const last = zeroed.convs[zeroed.convs.length - 1];
+  last.kernel.fill(0);
+  last.bias.fill(0);
+  const bicubic = await scoreModel(zeroed, data.val);
+  const outcome = await train({
+    config: { ...config, spec, steps: 300, valEvery: 300, checkpointEvery: 0, ema: 0, batchSize: 8, patchSize: 24 },
+    backend: { prefer: 'onnx' },
+  });
+  assert.ok(bicubic && outcome.val);
+  assert.deepEqual(outcome.weights.spec.skip, 'bicubic');
+  assert.ok(outcome.val.psnr > bicubic.psnr + 0.3, `bicubic ${bicubic.psnr.toFixed(2)} dB, trained ${outcome.val.psnr.toFixed(2)} dB`);
+});
+
 test('losses and schedules', async () => {
   await tf.setBackend('wasm');
   const p = tf.tensor([0, 1, 3]);

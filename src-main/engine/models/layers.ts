@@ -3,7 +3,8 @@
  * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space) so weights can be found again by name.
  */
 import { tf } from '../backends/tfjs/tf.js';
-import { convShapes, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
+import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
+import { bicubicPhaseKernel } from './bicubic-skip.js';
 import { checkWeightShapes } from './check.js';
 
 interface DepthToSpaceArgs {
@@ -39,6 +40,61 @@ export class DepthToSpace extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(DepthToSpace);
+
+/** `x` with its outer `r` rows and columns repeated outwards (TF.js pads only with constants or mirrors). */
+function edgePad(x: tf.Tensor4D, r: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const cols = tf.concat([
+    tf.tile(tf.slice(x, [0, 0, 0, 0], [-1, -1, 1, -1]), [1, 1, r, 1]), x,
+    tf.tile(tf.slice(x, [0, 0, w - 1, 0], [-1, -1, 1, -1]), [1, 1, r, 1]),
+  ], 2);
+  return tf.concat([
+    tf.tile(tf.slice(cols, [0, 0, 0, 0], [-1, 1, -1, -1]), [1, r, 1, 1]), cols,
+    tf.tile(tf.slice(cols, [0, h - 1, 0, 0], [-1, 1, -1, -1]), [1, r, 1, 1]),
+  ], 1) as tf.Tensor4D;
+}
+
+/** The bicubic skip of NHWC input [N, H, W, C] as [N, H, W, s²·C] phase maps in DCR order (see bicubic-skip.ts). */
+export function bicubicSkipMaps(x: tf.Tensor4D, s: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const c = x.shape[3];
+    const phases = s * s;
+    const oihw = bicubicPhaseKernel(s);
+    // HWIO [5, 5, C, s²·C]: map phase·C + ch reads only input channel ch
+    const hwio = new Float32Array(25 * c * phases * c);
+    for (let phase = 0; phase < phases; phase++) {
+      for (let ch = 0; ch < c; ch++) {
+        for (let k = 0; k < 25; k++) hwio[(k * c + ch) * phases * c + phase * c + ch] = oihw[phase * 25 + k];
+      }
+    }
+    return tf.conv2d(edgePad(x, BICUBIC_SKIP_RADIUS), tf.tensor4d(hwio, [5, 5, c, phases * c]), 1, 'valid');
+  });
+}
+
+/** The bicubic skip as a layer without weights (its filters follow from the scale). */
+export class BicubicSkip extends tf.layers.Layer {
+  static className = 'SubpixelBicubicSkip';
+  readonly scale: number;
+
+  constructor(args: { scale: number; name?: string; trainable?: boolean }) {
+    super(args);
+    this.scale = args.scale;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [n, h, w, c] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [n, h, w, c == null ? null : c * this.scale * this.scale];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return bicubicSkipMaps((Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D, this.scale);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), scale: this.scale };
+  }
+}
+tf.serialization.registerClass(BicubicSkip);
 
 export function convLayerName(index: number): string {
   return `conv_${index}`;
@@ -85,11 +141,14 @@ export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel
       x = tf.layers.prelu({ name: preluLayerName(i), sharedAxes: [1, 2] }).apply(x) as tf.SymbolicTensor;
     }
   });
-  if (spec.residual) {
+  if (skipOf(spec) === 'nearest') {
     // DCR order puts sub-pixel (by, bx) of channel c at depth (by·s + bx)·C + c, so repeating the whole
     // C-channel input s² times along depth gives every sub-pixel its LR value (a nearest-neighbour skip).
     const copies = Array.from({ length: spec.scale * spec.scale }, () => input);
     const skip = tf.layers.concatenate({ name: 'skip', axis: -1 }).apply(copies) as tf.SymbolicTensor;
+    x = tf.layers.add({ name: 'add_skip' }).apply([x, skip]) as tf.SymbolicTensor;
+  } else if (skipOf(spec) === 'bicubic') {
+    const skip = new BicubicSkip({ name: 'skip', scale: spec.scale }).apply(input) as tf.SymbolicTensor;
     x = tf.layers.add({ name: 'add_skip' }).apply([x, skip]) as tf.SymbolicTensor;
   }
   const output = new DepthToSpace({ name: 'depth_to_space', blockSize: spec.scale }).apply(x) as tf.SymbolicTensor;

@@ -23,9 +23,25 @@ export interface ArchitectureSpec {
   /** Kernel size of each conv, hidden ones first then the output conv: length = widths.length + 1. */
   kernels: number[];
   activation: Activation;
-  /** Add the LR input, repeated to scale² maps per channel, before depth-to-space (nearest-neighbour skip). */
+  /** Add the LR input, upscaled by `skip`, to the last conv's maps before depth-to-space. */
   residual: boolean;
+  /**
+   * How the residual skip upscales the input: 'nearest' (absent: the input repeated to scale² maps per channel) or
+   * 'bicubic' (a fixed 5x5 conv per output phase, edges repeated; see bicubic-skip.ts), which leaves the network
+   * only what bicubic misses.
+   */
+  skip?: SkipKind;
 }
+
+export type SkipKind = 'nearest' | 'bicubic';
+
+/** The skip a spec deploys with: none for non-residual networks. */
+export function skipOf(spec: ArchitectureSpec): SkipKind | 'none' {
+  return spec.residual ? spec.skip ?? 'nearest' : 'none';
+}
+
+/** Radius (in LR pixels) of the bicubic skip's 5x5 per-phase filters. */
+export const BICUBIC_SKIP_RADIUS = 2;
 
 export interface ConvWeights {
   /** HWIO kernel, length kh·kw·in·out. */
@@ -60,9 +76,13 @@ export function convShapes(spec: ArchitectureSpec): Array<{ k: number; inChannel
   });
 }
 
-/** Multiply-accumulates per LR pixel (convs only; activations and depth-to-space are free by comparison). */
+/**
+ * Multiply-accumulates per LR pixel: the convs, and the bicubic skip's 5x5 filter per phase and channel
+ * (activations, the nearest skip and depth-to-space are free by comparison).
+ */
 export function macsPerPixel(spec: ArchitectureSpec): number {
-  return convShapes(spec).reduce((sum, c) => sum + c.k * c.k * c.inChannels * c.outChannels, 0);
+  const skip = skipOf(spec) === 'bicubic' ? 25 * spec.scale * spec.scale * spec.channels : 0;
+  return convShapes(spec).reduce((sum, c) => sum + c.k * c.k * c.inChannels * c.outChannels, skip);
 }
 
 export function parameterCount(spec: ArchitectureSpec): number {
@@ -78,7 +98,8 @@ export function parameterCount(spec: ArchitectureSpec): number {
  * the halo a tile needs so that tiled inference equals whole-image inference.
  */
 export function receptiveRadius(spec: ArchitectureSpec): number {
-  return spec.kernels.reduce((r, k) => r + Math.floor(k / 2), 0);
+  const convs = spec.kernels.reduce((r, k) => r + Math.floor(k / 2), 0);
+  return skipOf(spec) === 'bicubic' ? Math.max(convs, BICUBIC_SKIP_RADIUS) : convs;
 }
 
 export function validateSpec(spec: ArchitectureSpec): void {
@@ -89,6 +110,10 @@ export function validateSpec(spec: ArchitectureSpec): void {
   }
   if (spec.kernels.some((k) => k < 1 || k % 2 === 0)) throw new Error('kernel sizes must be odd and positive');
   if (!['relu', 'tanh', 'prelu'].includes(spec.activation)) throw new Error(`unknown activation ${spec.activation}`);
+  if (spec.skip !== undefined) {
+    if (!['nearest', 'bicubic'].includes(spec.skip)) throw new Error(`unknown skip ${spec.skip}`);
+    if (!spec.residual) throw new Error('a skip kind needs residual: true');
+  }
 }
 
 /** Deterministic random weights (for tests and as the trainer's initialisation). */

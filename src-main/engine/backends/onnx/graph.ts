@@ -6,7 +6,8 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { encodeModel, floatTensor, hwioToOihw, int, int64Tensor, ints, str, tensorType } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
-import { validateSpec, type ModelWeights } from '../../models/spec.js';
+import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ModelWeights } from '../../models/spec.js';
+import { bicubicPhaseKernel } from '../../models/bicubic-skip.js';
 import { BT601 } from '../../color.js';
 
 /** Opset 13: DepthToSpace, Tile and PRelu have all had their current semantics since 13 (ORT 1.30 supports up to 23). */
@@ -50,47 +51,32 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
-  if (spec.residual) {
+  if (skipOf(spec) === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
     nodes.push({ opType: 'Tile', input: [input, 'skip.repeats'], output: ['skip'], name: 'skip' });
+    nodes.push({ opType: 'Add', input: [x, 'skip'], output: ['with_skip'], name: 'add_skip' });
+    x = 'with_skip';
+  } else if (skipOf(spec) === 'bicubic') {
+    const c = spec.channels;
+    const phases = s * s;
+    const r = BICUBIC_SKIP_RADIUS;
+    initializers.push(int64Tensor('skip.pads', [0, 0, r, r, 0, 0, r, r]));
+    nodes.push({ opType: 'Pad', input: [input, 'skip.pads'], output: ['skip_padded'], name: 'skip_padded', attribute: [str('mode', 'edge')] });
+    // OIHW [s²·C, C, 5, 5]: map phase·C + ch (DCR) reads only input channel ch
+    const oihw = bicubicPhaseKernel(s);
+    const w = new Float32Array(phases * c * c * 25);
+    for (let phase = 0; phase < phases; phase++) {
+      for (let ch = 0; ch < c; ch++) w.set(oihw.subarray(phase * 25, phase * 25 + 25), ((phase * c + ch) * c + ch) * 25);
+    }
+    initializers.push(floatTensor('skip.weight', [phases * c, c, 5, 5], w));
+    nodes.push({ opType: 'Conv', input: ['skip_padded', 'skip.weight'], output: ['skip'], name: 'skip', attribute: [ints('kernel_shape', [5, 5])] });
     nodes.push({ opType: 'Add', input: [x, 'skip'], output: ['with_skip'], name: 'add_skip' });
     x = 'with_skip';
   }
   if (phasesOnly) return x;
   nodes.push({ opType: 'DepthToSpace', input: [x], output: ['sr_nchw'], name: 'depth_to_space', attribute: [int('blocksize', s), str('mode', 'DCR')] });
   return 'sr_nchw';
-}
-
-/** Keys cubic (a = −0.5). */
-function cubic(x: number): number {
-  const ax = Math.abs(x);
-  if (ax <= 1) return 1.5 * ax ** 3 - 2.5 * ax ** 2 + 1;
-  if (ax < 2) return -0.5 * ax ** 3 + 2.5 * ax ** 2 - 4 * ax + 2;
-  return 0;
-}
-
-/**
- * Bicubic upscaling by an integer factor as s² fixed 5x5 filters, one per output phase: output pixel s·i + p sits at
- * LR coordinate i + (p + 0.5)/s − 0.5 (half-pixel centres, as MATLAB's imresize), so its 4 cubic taps fall within
- * offsets −2..2 of i. Returned as an OIHW kernel [s², 1, 5, 5] for one input channel, phases in row-major order.
- */
-export function bicubicPhaseKernel(s: number): Float32Array {
-  const taps = (p: number): number[] => {
-    const d = (p + 0.5) / s - 0.5;
-    const w = [-2, -1, 0, 1, 2].map((k) => cubic(k - d));
-    const sum = w.reduce((a, b) => a + b, 0);
-    return w.map((v) => v / sum);
-  };
-  const kernel = new Float32Array(s * s * 25);
-  for (let py = 0; py < s; py++) {
-    for (let px = 0; px < s; px++) {
-      const wy = taps(py);
-      const wx = taps(px);
-      for (let ky = 0; ky < 5; ky++) for (let kx = 0; kx < 5; kx++) kernel[(py * s + px) * 25 + ky * 5 + kx] = wy[ky] * wx[kx];
-    }
-  }
-  return kernel;
 }
 
 /** Serialized ONNX ModelProto for `weights`. Dynamic N, H and W. */
