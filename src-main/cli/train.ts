@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { Scale } from '../engine/models/spec.js';
+import { SKIP_KINDS, type Scale, type SkipKind } from '../engine/models/spec.js';
 import { saveModel, userModelsDir } from '../engine/models/store.js';
 import { ARCH_NAMES, architectureFor, usesReparam, type ArchName } from '../training/architectures.js';
 import type { TrainingBackendOptions } from '../training/backend.js';
@@ -85,7 +85,7 @@ function widthsOption(value: string): number[] {
 interface TrainCliOptions {
   hr?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; val?: string;
   patch: number; batch: number; lr: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
-  degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number; widths?: number[];
+  degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number; widths?: number[]; skip: SkipKind;
 }
 
 interface FineTuneCliOptions {
@@ -108,6 +108,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--hr <dirs...>', 'HR image folders (recursive: png, jpg, tiff, webp; 8 or 16-bit)')
     .option('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
     .option('--arch <name>', `architecture: ${ARCH_NAMES.join(' | ')}`, oneOf('--arch', ARCH_NAMES), 'efficient')
+    .option('--skip <kind>', `residual skip of 'efficient': ${SKIP_KINDS.join(' | ')}`, oneOf('--skip', SKIP_KINDS), 'nearest')
     .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32; all 3x3 convs)", widthsOption)
     .option('--steps <n>', 'training steps (with --resume: the new total)', intOption('--steps'))
     .option('--resume <checkpoint>', 'checkpoint folder to continue from (its settings are reused)')
@@ -134,7 +135,7 @@ export function registerTrainCommands(program: Command): void {
       } else {
         if (!o.hr?.length) throw new Error('--hr <dir…> is required (or --resume <checkpoint>)');
         if (!o.scale) throw new Error('-s, --scale is required');
-        const spec = architectureFor(o.arch, o.scale, 1, o.widths);
+        const spec = architectureFor(o.arch, o.scale, 1, o.widths, o.arch === 'efficient' ? o.skip : undefined);
         config = {
           ...DEFAULT_CONFIG, spec, kind: usesReparam(spec) ? 'reparam' : 'plain', hrFolders: o.hr.map((d) => resolve(d)),
           ...(o.val ? { valFolder: resolve(o.val) } : {}), steps: o.steps ?? DEFAULT_CONFIG.steps, patchSize: o.patch, batchSize: o.batch,

@@ -64,13 +64,17 @@ test('train --json prints one JSON document and writes a loadable model', async 
   assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'checkpoint', 'checkpoint.json')));
 });
 
-test('train --widths trains a deeper efficient network; widths over the MAC budget are refused', async () => {
+test('train --widths --skip trains a deeper efficient network with a bicubic skip; widths over the MAC budget are refused', async () => {
   const out = join(dir, 'deep');
-  const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--widths', '8,8,8,8', '--steps', '4', '--patch', '16', '--batch', '4', '--out', out, '--json']);
+  const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--widths', '8,8,8,8', '--skip', 'bicubic', '--steps', '4', '--patch', '16', '--batch', '4', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const { spec } = (await loadModel(out)).weights;
   assert.deepEqual(spec.widths, [8, 8, 8, 8]);
   assert.deepEqual(spec.kernels, [3, 3, 3, 3, 3]);
+  assert.equal(spec.skip, 'bicubic');
+  const badSkip = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--skip', 'lanczos', '--steps', '2']);
+  assert.notEqual(badSkip.code, 0);
+  assert.match(badSkip.stderr, /--skip/);
   const over = await run(['train', '--hr', join(dir, 'hr'), '-s', '4', '--widths', '64,64,64', '--steps', '2']);
   assert.notEqual(over.code, 0);
   assert.match(over.stderr, /over the 25000 budget/);

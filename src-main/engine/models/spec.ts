@@ -34,6 +34,7 @@ export interface ArchitectureSpec {
 }
 
 export type SkipKind = 'nearest' | 'bicubic';
+export const SKIP_KINDS: SkipKind[] = ['nearest', 'bicubic'];
 
 /** The skip a spec deploys with: none for non-residual networks. */
 export function skipOf(spec: ArchitectureSpec): SkipKind | 'none' {
@@ -111,7 +112,7 @@ export function validateSpec(spec: ArchitectureSpec): void {
   if (spec.kernels.some((k) => k < 1 || k % 2 === 0)) throw new Error('kernel sizes must be odd and positive');
   if (!['relu', 'tanh', 'prelu'].includes(spec.activation)) throw new Error(`unknown activation ${spec.activation}`);
   if (spec.skip !== undefined) {
-    if (!['nearest', 'bicubic'].includes(spec.skip)) throw new Error(`unknown skip ${spec.skip}`);
+    if (!SKIP_KINDS.includes(spec.skip)) throw new Error(`unknown skip ${spec.skip}`);
     if (!spec.residual) throw new Error('a skip kind needs residual: true');
   }
 }
