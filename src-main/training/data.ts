@@ -66,12 +66,6 @@ export interface DataOptions {
    * content at every scale from a small set, the classic augmentation of T91-sized datasets.
    */
   augmentScales?: number[];
-  /**
-   * Re-make every training pair each epoch from its HR image shifted by a random 0 … scale-1 pixels in x and y.
-   * The LR grid of a whole-image downscale meets the content at one phase; shifting it shows the network all
-   * scale² phases of the same images, which a small dataset otherwise never shows it.
-   */
-  phaseShifts?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -110,40 +104,17 @@ export function toTrainingRaster(r: Raster): Raster {
   return { data, width: r.width, height: r.height, channels: colour as 1 | 3, bitDepth: 8 };
 }
 
-/** The w×h window of an 8-bit raster at (x0, y0). */
-function cropRaster(r: Raster, x0: number, y0: number, w: number, h: number): Raster {
-  if (x0 === 0 && y0 === 0 && w === r.width && h === r.height) return r;
+function centreCrop(r: Raster, maxSide: number, scale: number): Raster {
+  const w = Math.min(r.width, maxSide - (maxSide % scale));
+  const h = Math.min(r.height, maxSide - (maxSide % scale));
+  if (w === r.width && h === r.height) return r;
+  const x0 = Math.floor((r.width - w) / 2);
+  const y0 = Math.floor((r.height - h) / 2);
   const data = new Uint8Array(w * h * r.channels);
   for (let y = 0; y < h; y++) {
     data.set(r.data.subarray(((y0 + y) * r.width + x0) * r.channels, ((y0 + y) * r.width + x0 + w) * r.channels), y * w * r.channels);
   }
   return { ...r, data, width: w, height: h };
-}
-
-function centreCrop(r: Raster, maxSide: number, scale: number): Raster {
-  const w = Math.min(r.width, maxSide - (maxSide % scale));
-  const h = Math.min(r.height, maxSide - (maxSide % scale));
-  return cropRaster(r, Math.floor((r.width - w) / 2), Math.floor((r.height - h) / 2), w, h);
-}
-
-/** `hr` without its first dx columns and dy rows, cut to a multiple of the scale. */
-export function shiftedHr(hr: Raster, dx: number, dy: number, scale: number): Raster {
-  const w = hr.width - dx - ((hr.width - dx) % scale);
-  const h = hr.height - dy - ((hr.height - dy) % scale);
-  if (w <= 0 || h <= 0) return hr;
-  return cropRaster(hr, dx, dy, w, h);
-}
-
-/** One training pair of image `index` for `epoch`: the (shifted) HR's Y and its degraded LR's Y. */
-async function makePair(hr: Raster, index: number, epoch: number, o: Pick<DataOptions, 'degradation' | 'seed' | 'scale' | 'phaseShifts'>): Promise<{ hrY: Plane; lrY: Plane }> {
-  let src = hr;
-  if (o.phaseShifts) {
-    // its own stream, so the degradations' draws stay those of a run without shifts
-    const rng = degradationRng(o.seed, epoch, index, 0x5f1);
-    src = shiftedHr(hr, rng.int(o.scale), rng.int(o.scale), o.scale);
-  }
-  const lr = await degrade(src, o.scale, o.degradation, degradationRng(o.seed, epoch, index));
-  return { hrY: lumaY(src), lrY: lumaY(lr) };
 }
 
 async function readRasters(paths: string[], scale: number, stats: DataStats, warn: (m: string) => void): Promise<Array<{ path: string; hr: Raster }>> {
@@ -233,7 +204,7 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
     trainSet = loaded.filter((_, i) => !valIdx.has(i));
   }
 
-  const keepHr = o.degradation.preset !== 'bicubic' || o.phaseShifts === true;
+  const keepHr = o.degradation.preset !== 'bicubic';
   const images: TrainImage[] = [];
   for (const f of o.augmentScales ?? []) {
     if (!(f > 0 && f < 1)) throw new TrainingDataError(`augmentation scales must be between 0 and 1, got ${f}`);
@@ -242,7 +213,8 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
     path: `${path}@${f}`, hr: modcrop(imresizeRasterScale(hr, f), o.scale),
   })));
   for (const [i, { path, hr }] of [...trainSet, ...scaled].entries()) {
-    images.push({ path, ...(keepHr ? { hr } : {}), ...await makePair(hr, i, 0, o) });
+    const lr = await degrade(hr, o.scale, o.degradation, degradationRng(o.seed, 0, i));
+    images.push({ path, ...(keepHr ? { hr } : {}), hrY: lumaY(hr), lrY: lumaY(lr) });
   }
   const val = await validationPairs(valSet, o);
   const data: TrainingData = { images, val, stats, scale: o.scale, cumulative: new Float64Array(0) };
@@ -262,21 +234,14 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
   return data;
 }
 
-/**
- * Re-makes every training pair for `epoch`: new random degradations and, with phase shifts, new shifts. Plain
- * bicubic pairs without shifts never change.
- */
-export async function redegrade(
-  data: TrainingData, o: Pick<DataOptions, 'degradation' | 'seed' | 'scale' | 'phaseShifts' | 'patchSize'>, epoch: number,
-): Promise<void> {
-  if (o.degradation.preset === 'bicubic' && !o.phaseShifts) return;
+/** Re-makes every training image's LR for `epoch` (random presets only; bicubic LR never changes). */
+export async function redegrade(data: TrainingData, o: Pick<DataOptions, 'degradation' | 'seed' | 'scale'>, epoch: number): Promise<void> {
+  if (o.degradation.preset === 'bicubic') return;
   for (const [i, img] of data.images.entries()) {
     if (!img.hr) continue;
-    Object.assign(img, await makePair(img.hr, i, epoch, o));
+    img.lrY = lumaY(await degrade(img.hr, o.scale, o.degradation, degradationRng(o.seed, epoch, i)));
     delete img.skipY;
   }
-  // a shifted image can be a pixel smaller, so its share of patch positions changes
-  if (o.phaseShifts) recount(data, o.patchSize);
 }
 
 export interface Batch {

@@ -36,12 +36,10 @@ const program = new Command()
   .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
   .option('--stage <name>', 'a follow-up stage from the finished main run, checkpointed in checkpoint-<name>/')
   .option('--loss <name>', 'loss: l1, l2 or charbonnier', 'l1')
-  .option('--phase-shifts', 'train on each HR image shifted by random sub-pixel (0 … scale-1 px) offsets, re-drawn every --remake-every steps')
-  .option('--remake-every <n>', 'steps between re-made training pairs (phase shifts)', (v) => Number(v), 2000)
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; phaseShifts?: boolean; remakeEvery: number }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
@@ -58,7 +56,6 @@ const config: TrainConfig = mainRun
   ? {
     ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
-    ...(opts.phaseShifts ? { phaseShifts: true, degradeEvery: opts.remakeEvery } : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
   }
   : {
@@ -70,7 +67,6 @@ const config: TrainConfig = mainRun
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
     valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
-    ...(opts.phaseShifts ? { phaseShifts: true, degradeEvery: opts.remakeEvery } : {}),
   };
 const resume: CheckpointState | undefined = existsSync(join(checkpointDir, CHECKPOINT_JSON)) ? await loadCheckpoint(checkpointDir) : undefined;
 const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${process.argv.slice(2).join(' ')}`;
@@ -89,7 +85,7 @@ const set14 = await benchmark('Set14');
 
 function describeRun(state: CheckpointState): string {
   const c = state.config;
-  return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}${c.phaseShifts ? `random sub-pixel shifts re-drawn every ${c.degradeEvery} steps, ` : ''}Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
+  return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
     + `bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
     + `commands: ${state.commands.join(' | ')}`;
 }

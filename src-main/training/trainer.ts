@@ -40,8 +40,6 @@ export interface TrainConfig {
   degradeEvery: number;
   /** Extra training copies of every HR image downscaled by these factors (see DataOptions.augmentScales). */
   augmentScales?: number[];
-  /** Re-draw a random sub-pixel shift of every training image each epoch (see DataOptions.phaseShifts). */
-  phaseShifts?: boolean;
   seed: number;
   baseModel?: string;
 }
@@ -116,7 +114,6 @@ export function dataOptionsOf(c: TrainConfig, onWarning?: (message: string) => v
     hrFolders: c.hrFolders, valFolder: c.valFolder, valFraction: c.valFraction, scale: c.spec.scale,
     patchSize: c.patchSize, degradation: c.degradation, seed: c.seed, valCrop: c.valCrop, onWarning,
     ...(c.augmentScales ? { augmentScales: c.augmentScales } : {}),
-    ...(c.phaseShifts ? { phaseShifts: true } : {}),
   };
 }
 
@@ -162,10 +159,10 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     }
   }
 
-  const pairOptions = { degradation: config.degradation, seed: config.seed, scale: config.spec.scale, patchSize: config.patchSize, phaseShifts: config.phaseShifts };
+  const degradeOptions = { degradation: config.degradation, seed: config.seed, scale: config.spec.scale };
   const epochOf = (s: number): number => Math.floor(s / Math.max(1, config.degradeEvery));
   let epoch = epochOf(step);
-  if (epoch > 0) await redegrade(data, pairOptions, epoch);
+  if (epoch > 0) await redegrade(data, degradeOptions, epoch);
 
   const deployedWeights = (): ModelWeights => (ema
     ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
@@ -208,7 +205,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       const t0 = performance.now();
       if (epochOf(step) !== epoch) {
         epoch = epochOf(step);
-        await redegrade(data, pairOptions, epoch);
+        await redegrade(data, degradeOptions, epoch);
       }
       const lr = learningRate(config.schedule, step, config.steps);
       const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, skipOf(config.spec));

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Raster } from '../../src-main/engine/raster.js';
-import { lumaY } from '../../src-main/engine/color.js';
 import { bicubicSkipPlane } from '../../src-main/engine/models/bicubic-skip.js';
-import { loadTrainingData, redegrade, sampleBatch, shiftedHr, TrainingDataError } from '../../src-main/training/data.js';
+import { loadTrainingData, sampleBatch, TrainingDataError } from '../../src-main/training/data.js';
 import { degrade, type DegradationPreset } from '../../src-main/training/degrade.js';
 import { createRng } from '../../src-main/training/rng.js';
 
@@ -62,45 +61,6 @@ test('scale augmentation adds each training image downscaled (MATLAB bicubic), v
     assert.deepEqual(augmented.images[i].hrY.data, img.hrY.data, 'the originals come first, unchanged');
   }
   await assert.rejects(loadTrainingData({ ...base, augmentScales: [1.5] }), /between 0 and 1/);
-});
-
-test('phase shifts re-make every pair each epoch from the HR shifted by 0 … scale-1 pixels, reproducibly', async () => {
-  const scale = 3;
-  const base = { hrFolders: [join(dir, 'hr')], scale, patchSize: 16, degradation: { preset: 'bicubic' as const }, seed: 3, onWarning: () => {} };
-  const plain = await loadTrainingData(base);
-  const plainY = plain.images.map((img) => img.lrY.data);
-  await redegrade(plain, base, 4);
-  plain.images.forEach((img, i) => assert.equal(img.lrY.data, plainY[i], 'plain bicubic pairs are never re-made'));
-
-  const shifted = await loadTrainingData({ ...base, phaseShifts: true });
-  const phases = new Set<string>();
-  for (let epoch = 0; epoch < 6; epoch++) {
-    if (epoch > 0) await redegrade(shifted, { ...base, phaseShifts: true }, epoch);
-    for (const [i, img] of shifted.images.entries()) {
-      assert.ok(img.hr, 'the HR image is kept to re-make its pair');
-      const found = [];
-      for (let dy = 0; dy < scale; dy++) {
-        for (let dx = 0; dx < scale; dx++) {
-          const hr = shiftedHr(img.hr, dx, dy, scale);
-          if (hr.width !== img.hrY.width || hr.height !== img.hrY.height) continue;
-          if (!lumaY(hr).data.every((v, k) => v === img.hrY.data[k])) continue;
-          const lr = lumaY(await degrade(hr, scale, { preset: 'bicubic' }, createRng(0)));
-          assert.deepEqual(img.lrY.data, lr.data, 'LR is the whole shifted image downscaled');
-          found.push(`${dx},${dy}`);
-        }
-      }
-      assert.equal(found.length, 1, `image ${i} epoch ${epoch}: one shift explains the pair`);
-      if (found[0] === '0,0') assert.deepEqual(img.lrY.data, plain.images[i].lrY.data);
-      phases.add(found[0]);
-    }
-  }
-  assert.ok(phases.size >= 6, `many of the 9 phases occur (${[...phases].join(' ')})`);
-  const batch = sampleBatch(shifted, createRng(1), 16, 16, 'nearest');
-  assert.ok(batch.input.every(Number.isFinite) && batch.target.every(Number.isFinite));
-
-  const again = await loadTrainingData({ ...base, phaseShifts: true });
-  await redegrade(again, { ...base, phaseShifts: true }, 5);
-  again.images.forEach((img, i) => assert.deepEqual(img.lrY.data, shifted.images[i].lrY.data, 'the same seed and epoch give the same pairs'));
 });
 
 test('a folder with too few usable pixels is a clear error', async () => {
