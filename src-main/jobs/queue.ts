@@ -166,14 +166,10 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** True for a file this queue wrote or is about to write (watchers must not take it as a new input). */
   isKnownOutput(path: string): boolean {
-    const p = resolve(path);
-    for (const item of this.items.values()) {
-      if (item.output === p || item.plan?.path === p) return true;
-    }
-    return false;
+    return this.knownOutputs().has(resolve(path));
   }
 
-  /** Every path isKnownOutput accepts, gathered once: adding a large folder to a large queue stays linear. */
+  /** Every path isKnownOutput accepts, gathered once per call: adding a large folder to a large queue stays linear. */
   private knownOutputs(): Set<string> {
     const paths = new Set<string>();
     for (const item of this.items.values()) {

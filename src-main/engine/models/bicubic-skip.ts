@@ -38,6 +38,22 @@ export function bicubicPhaseKernel(s: number): Float32Array {
   return kernel;
 }
 
+/**
+ * The skip as one conv over C channels: HWIO [5, 5, C, s²·C], where map phase·C + ch (the DCR depth order) reads only
+ * input channel ch through that phase's filter.
+ */
+export function bicubicSkipKernel(s: number, channels: number): Float32Array {
+  const phases = s * s;
+  const perPhase = bicubicPhaseKernel(s);
+  const hwio = new Float32Array(25 * channels * phases * channels);
+  for (let phase = 0; phase < phases; phase++) {
+    for (let ch = 0; ch < channels; ch++) {
+      for (let k = 0; k < 25; k++) hwio[(k * channels + ch) * phases * channels + phase * channels + ch] = perPhase[phase * 25 + k];
+    }
+  }
+  return hwio;
+}
+
 /** A whole plane upscaled as the skip upscales it (separably: the phase filters are outer products). */
 export function bicubicSkipPlane(lr: Plane, s: number): Plane {
   const { width, height } = lr;

@@ -4,7 +4,7 @@
  */
 import { tf } from '../backends/tfjs/tf.js';
 import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
-import { bicubicPhaseKernel } from './bicubic-skip.js';
+import { bicubicSkipKernel } from './bicubic-skip.js';
 import { checkWeightShapes } from './check.js';
 
 interface DepthToSpaceArgs {
@@ -58,16 +58,8 @@ function edgePad(x: tf.Tensor4D, r: number): tf.Tensor4D {
 export function bicubicSkipMaps(x: tf.Tensor4D, s: number): tf.Tensor4D {
   return tf.tidy(() => {
     const c = x.shape[3];
-    const phases = s * s;
-    const oihw = bicubicPhaseKernel(s);
-    // HWIO [5, 5, C, s²·C]: map phase·C + ch reads only input channel ch
-    const hwio = new Float32Array(25 * c * phases * c);
-    for (let phase = 0; phase < phases; phase++) {
-      for (let ch = 0; ch < c; ch++) {
-        for (let k = 0; k < 25; k++) hwio[(k * c + ch) * phases * c + phase * c + ch] = oihw[phase * 25 + k];
-      }
-    }
-    return tf.conv2d(edgePad(x, BICUBIC_SKIP_RADIUS), tf.tensor4d(hwio, [5, 5, c, phases * c]), 1, 'valid');
+    const kernel = tf.tensor4d(bicubicSkipKernel(s, c), [5, 5, c, s * s * c]);
+    return tf.conv2d(edgePad(x, BICUBIC_SKIP_RADIUS), kernel, 1, 'valid');
   });
 }
 
@@ -141,14 +133,13 @@ export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel
       x = tf.layers.prelu({ name: preluLayerName(i), sharedAxes: [1, 2] }).apply(x) as tf.SymbolicTensor;
     }
   });
-  if (skipOf(spec) === 'nearest') {
+  const skipKind = skipOf(spec);
+  if (skipKind !== 'none') {
     // DCR order puts sub-pixel (by, bx) of channel c at depth (by·s + bx)·C + c, so repeating the whole
     // C-channel input s² times along depth gives every sub-pixel its LR value (a nearest-neighbour skip).
-    const copies = Array.from({ length: spec.scale * spec.scale }, () => input);
-    const skip = tf.layers.concatenate({ name: 'skip', axis: -1 }).apply(copies) as tf.SymbolicTensor;
-    x = tf.layers.add({ name: 'add_skip' }).apply([x, skip]) as tf.SymbolicTensor;
-  } else if (skipOf(spec) === 'bicubic') {
-    const skip = new BicubicSkip({ name: 'skip', scale: spec.scale }).apply(input) as tf.SymbolicTensor;
+    const skip = (skipKind === 'nearest'
+      ? tf.layers.concatenate({ name: 'skip', axis: -1 }).apply(Array.from({ length: spec.scale * spec.scale }, () => input))
+      : new BicubicSkip({ name: 'skip', scale: spec.scale }).apply(input)) as tf.SymbolicTensor;
     x = tf.layers.add({ name: 'add_skip' }).apply([x, skip]) as tf.SymbolicTensor;
   }
   const output = new DepthToSpace({ name: 'depth_to_space', blockSize: spec.scale }).apply(x) as tf.SymbolicTensor;

@@ -7,7 +7,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import { encodeModel, floatTensor, hwioToOihw, int, int64Tensor, ints, str, tensorType } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
 import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ModelWeights } from '../../models/spec.js';
-import { bicubicPhaseKernel } from '../../models/bicubic-skip.js';
+import { bicubicPhaseKernel, bicubicSkipKernel } from '../../models/bicubic-skip.js';
 import { BT601 } from '../../color.js';
 
 /** Opset 13: DepthToSpace, Tile and PRelu have all had their current semantics since 13 (ORT 1.30 supports up to 23). */
@@ -51,26 +51,20 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
-  if (skipOf(spec) === 'nearest') {
+  const skipKind = skipOf(spec);
+  if (skipKind === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
     nodes.push({ opType: 'Tile', input: [input, 'skip.repeats'], output: ['skip'], name: 'skip' });
-    nodes.push({ opType: 'Add', input: [x, 'skip'], output: ['with_skip'], name: 'add_skip' });
-    x = 'with_skip';
-  } else if (skipOf(spec) === 'bicubic') {
+  } else if (skipKind === 'bicubic') {
     const c = spec.channels;
-    const phases = s * s;
     const r = BICUBIC_SKIP_RADIUS;
     initializers.push(int64Tensor('skip.pads', [0, 0, r, r, 0, 0, r, r]));
     nodes.push({ opType: 'Pad', input: [input, 'skip.pads'], output: ['skip_padded'], name: 'skip_padded', attribute: [str('mode', 'edge')] });
-    // OIHW [s²·C, C, 5, 5]: map phase·C + ch (DCR) reads only input channel ch
-    const oihw = bicubicPhaseKernel(s);
-    const w = new Float32Array(phases * c * c * 25);
-    for (let phase = 0; phase < phases; phase++) {
-      for (let ch = 0; ch < c; ch++) w.set(oihw.subarray(phase * 25, phase * 25 + 25), ((phase * c + ch) * c + ch) * 25);
-    }
-    initializers.push(floatTensor('skip.weight', [phases * c, c, 5, 5], w));
+    initializers.push(floatTensor('skip.weight', [s * s * c, c, 5, 5], hwioToOihw(bicubicSkipKernel(s, c), 5, 5, c, s * s * c)));
     nodes.push({ opType: 'Conv', input: ['skip_padded', 'skip.weight'], output: ['skip'], name: 'skip', attribute: [ints('kernel_shape', [5, 5])] });
+  }
+  if (skipKind !== 'none') {
     nodes.push({ opType: 'Add', input: [x, 'skip'], output: ['with_skip'], name: 'add_skip' });
     x = 'with_skip';
   }
