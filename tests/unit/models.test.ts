@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, statSync, appendFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, statSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { buildLayersModel, weightsFromLayersModel } from '../../src-main/engine/models/layers.js';
@@ -12,6 +13,8 @@ import {
   resolveModel, saveModel, upsertManifestEntry, userModelsDir,
   type ArchitectureSpec, type ModelWeights,
 } from '../../src-main/engine/models/index.js';
+
+const execFileAsync = promisify(execFile);
 
 const preluRgb: ArchitectureSpec = {
   name: 'espcn-prelu', scale: 3, channels: 3, widths: [32, 16, 16], kernels: [5, 3, 3, 3], activation: 'prelu', residual: true,
@@ -221,6 +224,25 @@ describe('manifest and model folders', () => {
     assert.deepEqual(models.map((m) => m.id), ['a-x3']);
     assert.equal(problems.length, 1);
     assert.match(problems[0], /manifest is not valid JSON/);
+  });
+
+  it('keeps every entry when several writers in this and other processes update one manifest at once', async () => {
+    const folder = join(root, 'concurrent');
+    const dir = join(folder, 'espcn-x2');
+    await saveModel(dir, randomWeights(classicEspcn(2), 5), { id: 'espcn-x2' });
+    const entry = manifestEntryFor(await loadModelDir(dir), 'espcn-x2');
+    const storeUrl = new URL('../../src-main/engine/models/store.ts', import.meta.url).href;
+    const writer = (prefix: string): Promise<unknown> => execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+      `const s = await import(${JSON.stringify(storeUrl)}); const e = ${JSON.stringify(entry)};`
+      + ` await Promise.all(Array.from({ length: 15 }, (_, i) => s.upsertManifestEntry(${JSON.stringify(folder)}, { ...e, id: '${prefix}' + i })));`]);
+    await Promise.all([
+      writer('a'), writer('b'),
+      ...Array.from({ length: 15 }, (_, i) => upsertManifestEntry(folder, { ...entry, id: `here${i}` })),
+    ]);
+    const ids = (await readManifest(folder)).map((e) => e.id).sort();
+    const expected = ['a', 'b', 'here'].flatMap((p) => Array.from({ length: 15 }, (_, i) => `${p}${i}`)).sort();
+    assert.deepEqual(ids, expected);
+    assert.equal(existsSync(join(folder, 'manifest.json.lock')), false, 'the lock is released');
   });
 
   it('puts user models under SUBPIXEL_HOME when set', () => {

@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { io } from '@tensorflow/tfjs';
+import lockfile from 'proper-lockfile';
 import { checkWeightShapes } from './check.js';
 import { stateHome, statePaths } from '../../common/state-home.js';
 import { writeFileAtomic } from '../../common/atomic-write.js';
@@ -429,13 +430,31 @@ export async function readManifest(root: string): Promise<ManifestEntry[]> {
 
 /** Adds or replaces (by id) one entry of `<root>/manifest.json`, keeping the others in order. */
 export async function upsertManifestEntry(root: string, entry: ManifestEntry): Promise<ManifestEntry[]> {
-  const entries = await readManifest(root);
-  const i = entries.findIndex((e) => e.id === entry.id);
-  if (i >= 0) entries[i] = entry;
-  else entries.push(entry);
+  return withManifestLock(root, async () => {
+    const entries = await readManifest(root);
+    const i = entries.findIndex((e) => e.id === entry.id);
+    if (i >= 0) entries[i] = entry;
+    else entries.push(entry);
+    await writeFileAtomic(join(root, MANIFEST_JSON), `${JSON.stringify({ version: FORMAT_VERSION, models: entries }, null, 2)}\n`);
+    return entries;
+  });
+}
+
+/**
+ * Runs a read-modify-write of `<root>/manifest.json` under a lock (a `manifest.json.lock` folder beside it): trainings
+ * in other processes and fine-tunes in this one update the same manifest, and without the lock whichever entry was
+ * written between another writer's read and write is lost.
+ */
+async function withManifestLock<T>(root: string, update: () => Promise<T>): Promise<T> {
   await mkdir(root, { recursive: true });
-  await writeFileAtomic(join(root, MANIFEST_JSON), `${JSON.stringify({ version: FORMAT_VERSION, models: entries }, null, 2)}\n`);
-  return entries;
+  const release = await lockfile.lock(join(root, MANIFEST_JSON), {
+    realpath: false, stale: 10_000, retries: { retries: 300, minTimeout: 5, maxTimeout: 100 },
+  });
+  try {
+    return await update();
+  } finally {
+    await release();
+  }
 }
 
 /** The manifest entry describing a loaded model stored at `path` (relative to the manifest's folder). */
