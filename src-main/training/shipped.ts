@@ -4,7 +4,8 @@
  * Resumes automatically from models/<id>/checkpoint/ when it exists. Every checkpoint also exports the deployable
  * model (model.json + weights.bin), scores it on Set5 and updates models/manifest.json.
  * `--stage <name> --loss l2 --steps N --lr X` trains a follow-up stage from the finished main run (checkpoint-<name>/),
- * publishing over the same model. SIGINT / SIGTERM write a checkpoint and exit cleanly.
+ * publishing over the same model; it keeps the main run's patch and batch size unless `--patch` / `--batch` are given.
+ * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -47,7 +48,8 @@ const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
 const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip), name: opts.arch };
-// A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule.
+// A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule;
+// patch and batch size stay the main run's unless given.
 const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;
 if (mainRun && mainRun.step < mainRun.config.steps) {
   throw new Error(`the main run of ${id} is at step ${mainRun.step} of ${mainRun.config.steps}; finish it before --stage`);
@@ -55,6 +57,8 @@ if (mainRun && mainRun.step < mainRun.config.steps) {
 const config: TrainConfig = mainRun
   ? {
     ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
+    ...(program.getOptionValueSource('patch') === 'cli' ? { patchSize: opts.patch } : {}),
+    ...(program.getOptionValueSource('batch') === 'cli' ? { batchSize: opts.batch } : {}),
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
   }
