@@ -26,16 +26,13 @@ function matMulModel(n: number): Uint8Array {
   }).finish();
 }
 
-export async function matMulGmacs(threads: number, n = 2048, runs = 5): Promise<number> {
+/** One n³ MatMul on ORT, to be timed beside other work; `gmacs(ms)` turns its time into GMAC/s. */
+export async function createMatMul(threads: number, n = 2048): Promise<{ run: () => Promise<unknown>; gmacs: (ms: number) => number; release: () => Promise<void> }> {
   const session = await ort.InferenceSession.create(matMulModel(n), ortSessionOptions(['cpu'], threads));
   const a = new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]);
-  await session.run({ a });
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await session.run({ a });
-    best = Math.min(best, performance.now() - t);
-  }
-  await session.release();
-  return (n * n * n) / (best / 1000) / 1e9;
+  return {
+    run: () => session.run({ a }),
+    gmacs: (ms) => (n * n * n) / (ms / 1000) / 1e9,
+    release: () => session.release(),
+  };
 }
