@@ -1,8 +1,7 @@
 import { cp, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parameterCount } from '../engine/models/spec.js';
-import { listModels, loadModelDir, manifestEntryFor, readManifest, upsertManifestEntry, type ModelListing } from '../engine/models/store.js';
-import { writeFileAtomic } from '../common/atomic-write.js';
+import { listModels, loadModelDir, manifestEntryFor, removeManifestEntry, upsertManifestEntry, type ModelListing } from '../engine/models/store.js';
 import type { ModelInfo } from './contract.js';
 import { ApiFailure } from './dispatcher.js';
 
@@ -53,12 +52,8 @@ async function findModel(folders: ModelFolders, id: string): Promise<ModelListin
 export async function deleteModel(folders: ModelFolders, id: string): Promise<void> {
   const model = await findModel(folders, id);
   if (resolve(model.root) !== resolve(folders.user)) throw new ApiFailure('conflict', `${id} is a shipped model and cannot be deleted`);
-  const entries = await readManifest(model.root);
-  const kept = entries.filter((e) => e.id !== id);
-  if (kept.length !== entries.length) {
-    // Same layout the store writes ({ version, models }); the entry goes first so a crash never lists a missing folder.
-    await writeFileAtomic(join(model.root, 'manifest.json'), `${JSON.stringify({ version: 1, models: kept }, null, 2)}\n`);
-  }
+  // the entry goes first, so a crash never lists a missing folder
+  await removeManifestEntry(model.root, id);
   await rm(model.dir, { recursive: true, force: true });
 }
 

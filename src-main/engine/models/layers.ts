@@ -135,8 +135,8 @@ export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel
   });
   const skipKind = skipOf(spec);
   if (skipKind !== 'none') {
-    // DCR order puts sub-pixel (by, bx) of channel c at depth (by·s + bx)·C + c, so repeating the whole
-    // C-channel input s² times along depth gives every sub-pixel its LR value (a nearest-neighbour skip).
+    // DCR order puts sub-pixel (by, bx) of channel c at depth (by·s + bx)·C + c: the nearest skip repeats the whole
+    // C-channel input s² times along depth; the bicubic skip's kernel (bicubicSkipKernel) is laid out the same way.
     const skip = (skipKind === 'nearest'
       ? tf.layers.concatenate({ name: 'skip', axis: -1 }).apply(Array.from({ length: spec.scale * spec.scale }, () => input))
       : new BicubicSkip({ name: 'skip', scale: spec.scale }).apply(input)) as tf.SymbolicTensor;

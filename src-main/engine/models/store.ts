@@ -430,28 +430,34 @@ export async function readManifest(root: string): Promise<ManifestEntry[]> {
 
 /** Adds or replaces (by id) one entry of `<root>/manifest.json`, keeping the others in order. */
 export async function upsertManifestEntry(root: string, entry: ManifestEntry): Promise<ManifestEntry[]> {
-  return withManifestLock(root, async () => {
-    const entries = await readManifest(root);
-    const i = entries.findIndex((e) => e.id === entry.id);
-    if (i >= 0) entries[i] = entry;
-    else entries.push(entry);
-    await writeFileAtomic(join(root, MANIFEST_JSON), `${JSON.stringify({ version: FORMAT_VERSION, models: entries }, null, 2)}\n`);
-    return entries;
+  return updateManifest(root, (entries) => {
+    const replaced = entries.map((e) => (e.id === entry.id ? entry : e));
+    return entries.some((e) => e.id === entry.id) ? replaced : [...entries, entry];
   });
 }
 
+/** Drops the entry with this id from `<root>/manifest.json` (the file is left alone when it has none). */
+export async function removeManifestEntry(root: string, id: string): Promise<ManifestEntry[]> {
+  return updateManifest(root, (entries) => entries.filter((e) => e.id !== id));
+}
+
 /**
- * Runs a read-modify-write of `<root>/manifest.json` under a lock (a `manifest.json.lock` folder beside it): trainings
- * in other processes and fine-tunes in this one update the same manifest, and without the lock whichever entry was
- * written between another writer's read and write is lost.
+ * A read-modify-write of `<root>/manifest.json` under a lock (a `manifest.json.lock` folder beside it): trainings in
+ * other processes and fine-tunes in this one update the same manifest, and without the lock whichever entry was
+ * written between another writer's read and write is lost. Nothing is written when `change` keeps every entry.
  */
-async function withManifestLock<T>(root: string, update: () => Promise<T>): Promise<T> {
+async function updateManifest(root: string, change: (entries: ManifestEntry[]) => ManifestEntry[]): Promise<ManifestEntry[]> {
   await mkdir(root, { recursive: true });
   const release = await lockfile.lock(join(root, MANIFEST_JSON), {
     realpath: false, stale: 10_000, retries: { retries: 300, minTimeout: 5, maxTimeout: 100 },
   });
   try {
-    return await update();
+    const entries = await readManifest(root);
+    const changed = change(entries);
+    if (changed.length !== entries.length || changed.some((e, i) => e !== entries[i])) {
+      await writeFileAtomic(join(root, MANIFEST_JSON), `${JSON.stringify({ version: FORMAT_VERSION, models: changed }, null, 2)}\n`);
+    }
+    return changed;
   } finally {
     await release();
   }
