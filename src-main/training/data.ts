@@ -66,6 +66,11 @@ export interface DataOptions {
    * content at every scale from a small set, the classic augmentation of T91-sized datasets.
    */
   augmentScales?: number[];
+  /**
+   * Round the training LR Y to integers, as the benchmark protocol (MATLAB's rgb2ycbcr on uint8) feeds it to the
+   * network; validation LR is always rounded. Off by default: the app feeds the unrounded Y of the image.
+   */
+  roundLrY?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -162,6 +167,10 @@ async function validationPairs(
   return val;
 }
 
+function trainingLrY(lr: Raster, o: Pick<DataOptions, 'roundLrY'>): Plane {
+  return o.roundLrY ? quantizeY(lumaY(lr)) : lumaY(lr);
+}
+
 export interface TrainingData {
   images: TrainImage[];
   val: ValImage[];
@@ -214,7 +223,7 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
   })));
   for (const [i, { path, hr }] of [...trainSet, ...scaled].entries()) {
     const lr = await degrade(hr, o.scale, o.degradation, degradationRng(o.seed, 0, i));
-    images.push({ path, ...(keepHr ? { hr } : {}), hrY: lumaY(hr), lrY: lumaY(lr) });
+    images.push({ path, ...(keepHr ? { hr } : {}), hrY: lumaY(hr), lrY: trainingLrY(lr, o) });
   }
   const val = await validationPairs(valSet, o);
   const data: TrainingData = { images, val, stats, scale: o.scale, cumulative: new Float64Array(0) };
@@ -235,11 +244,11 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
 }
 
 /** Re-makes every training image's LR for `epoch` (random presets only; bicubic LR never changes). */
-export async function redegrade(data: TrainingData, o: Pick<DataOptions, 'degradation' | 'seed' | 'scale'>, epoch: number): Promise<void> {
+export async function redegrade(data: TrainingData, o: Pick<DataOptions, 'degradation' | 'seed' | 'scale' | 'roundLrY'>, epoch: number): Promise<void> {
   if (o.degradation.preset === 'bicubic') return;
   for (const [i, img] of data.images.entries()) {
     if (!img.hr) continue;
-    img.lrY = lumaY(await degrade(img.hr, o.scale, o.degradation, degradationRng(o.seed, epoch, i)));
+    img.lrY = trainingLrY(await degrade(img.hr, o.scale, o.degradation, degradationRng(o.seed, epoch, i)), o);
     delete img.skipY;
   }
 }

@@ -39,8 +39,9 @@ const program = new Command()
   .option('--loss <name>', 'loss: l1, l2 or charbonnier', 'l1')
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
+  .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = shippedModelsDir();
@@ -60,6 +61,7 @@ const config: TrainConfig = mainRun
     ...(program.getOptionValueSource('patch') === 'cli' ? { patchSize: opts.patch } : {}),
     ...(program.getOptionValueSource('batch') === 'cli' ? { batchSize: opts.batch } : {}),
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
+    ...(opts.roundLr ? { roundLrY: true } : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
   }
   : {
@@ -71,6 +73,7 @@ const config: TrainConfig = mainRun
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
     valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
+    ...(opts.roundLr ? { roundLrY: true } : {}),
   };
 const resume: CheckpointState | undefined = existsSync(join(checkpointDir, CHECKPOINT_JSON)) ? await loadCheckpoint(checkpointDir) : undefined;
 const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${process.argv.slice(2).join(' ')}`;
@@ -90,7 +93,7 @@ const set14 = await benchmark('Set14');
 function describeRun(state: CheckpointState): string {
   const c = state.config;
   return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
-    + `bicubic (MATLAB-exact) LR, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
+    + `bicubic (MATLAB-exact) LR${c.roundLrY ? ' (Y rounded)' : ''}, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
     + `commands: ${state.commands.join(' | ')}`;
 }
 

@@ -40,6 +40,8 @@ export interface TrainConfig {
   degradeEvery: number;
   /** Extra training copies of every HR image downscaled by these factors (see DataOptions.augmentScales). */
   augmentScales?: number[];
+  /** Train on the rounded LR Y (see DataOptions.roundLrY). */
+  roundLrY?: boolean;
   seed: number;
   baseModel?: string;
 }
@@ -114,6 +116,7 @@ export function dataOptionsOf(c: TrainConfig, onWarning?: (message: string) => v
     hrFolders: c.hrFolders, valFolder: c.valFolder, valFraction: c.valFraction, scale: c.spec.scale,
     patchSize: c.patchSize, degradation: c.degradation, seed: c.seed, valCrop: c.valCrop, onWarning,
     ...(c.augmentScales ? { augmentScales: c.augmentScales } : {}),
+    ...(c.roundLrY ? { roundLrY: true } : {}),
   };
 }
 
@@ -159,7 +162,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     }
   }
 
-  const degradeOptions = { degradation: config.degradation, seed: config.seed, scale: config.spec.scale };
+  const degradeOptions = { degradation: config.degradation, seed: config.seed, scale: config.spec.scale, roundLrY: config.roundLrY };
   const epochOf = (s: number): number => Math.floor(s / Math.max(1, config.degradeEvery));
   let epoch = epochOf(step);
   if (epoch > 0) await redegrade(data, degradeOptions, epoch);

@@ -63,6 +63,22 @@ test('scale augmentation adds each training image downscaled (MATLAB bicubic), v
   await assert.rejects(loadTrainingData({ ...base, augmentScales: [1.5] }), /between 0 and 1/);
 });
 
+test('rounded LR Y (the benchmark protocol): the same LR, each value rounded to an integer; HR untouched', async () => {
+  const base = { hrFolders: [join(dir, 'hr')], scale: 2, patchSize: 16, degradation: { preset: 'bicubic' as const }, seed: 3, onWarning: () => {} };
+  const plain = await loadTrainingData(base);
+  const rounded = await loadTrainingData({ ...base, roundLrY: true });
+  let changed = 0;
+  for (const [i, img] of plain.images.entries()) {
+    const r = rounded.images[i];
+    assert.deepEqual(r.hrY.data, img.hrY.data);
+    for (let j = 0; j < img.lrY.data.length; j++) {
+      assert.equal(r.lrY.data[j], Math.min(255, Math.max(0, Math.round(img.lrY.data[j]))));
+      if (r.lrY.data[j] !== img.lrY.data[j]) changed++;
+    }
+  }
+  assert.ok(changed > 0, 'the unrounded Y has fractions to round');
+});
+
 test('a folder with too few usable pixels is a clear error', async () => {
   await assert.rejects(
     loadTrainingData({ hrFolders: [join(dir, 'tiny')], scale: 2, patchSize: 32, degradation: { preset: 'bicubic' }, seed: 1 }),
