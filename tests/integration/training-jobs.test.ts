@@ -60,7 +60,8 @@ describe('fine-tune jobs survive restarts', () => {
 
   it('a job running when the app closes is saved as queued and continues from its checkpoint on the next start', async () => {
     const first = await openAppServices({ home, allowHome: false });
-    const job = await first.training.add(input('Film look', 60));
+    // Long enough that the close lands mid-run: progress comes ten times a second, not every step.
+    const job = await first.training.add(input('Film look', 3000));
     const stoppedAt = await waitForStep(first, job.id, 5);
     await first.close();
     const [saved] = savedJobs(home);
@@ -76,7 +77,7 @@ describe('fine-tune jobs survive restarts', () => {
     const done = await waitForJob(second, job.id, (j) => j.status === 'done' || j.status === 'failed');
     await second.close();
     assert.equal(done.status, 'done', done.error ?? '');
-    assert.equal(done.step, 60);
+    assert.equal(done.step, 3000);
     assert.ok(firstSteps[0]! > saved!.job.step, `resumed at ${firstSteps[0]} after stopping at ${saved!.job.step}, not from the start`);
     const steps = done.history.map((h) => h.step);
     assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'history stays in step order');
@@ -88,7 +89,7 @@ describe('fine-tune jobs survive restarts', () => {
   it('a canceled job can be resumed to the end, and dismissed; dismissing an unfinished one deletes its checkpoint', async () => {
     const services = await openAppServices({ home, allowHome: false });
     try {
-      const job = await services.training.add(input('Grain', 40));
+      const job = await services.training.add(input('Grain', 3000));
       await waitForStep(services, job.id, 3);
       services.training.cancel(job.id);
       const canceled = await waitForJob(services, job.id, (j) => j.status === 'canceled');
@@ -96,7 +97,7 @@ describe('fine-tune jobs survive restarts', () => {
       services.training.resume(job.id);
       const done = await waitForJob(services, job.id, (j) => j.status === 'done' || j.status === 'failed');
       assert.equal(done.status, 'done', done.error ?? '');
-      assert.equal(done.step, 40);
+      assert.equal(done.step, 3000);
       assert.throws(() => services.training.resume(job.id), /cannot be resumed/);
 
       await services.training.remove(job.id);

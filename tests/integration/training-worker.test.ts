@@ -39,6 +39,21 @@ describe('fine-tuning in a worker thread', () => {
     assert.ok(ticks >= (Date.now() - started) / 10 / 4, `${ticks} ticks: the calling thread was blocked`);
   });
 
+  it('a fast run reports about ten times a second, never holding back a validation score or the last step', async () => {
+    const reports: Array<{ step: number; val?: number }> = [];
+    const started = performance.now();
+    const result = await fineTuneInWorker(
+      { baseModel: base, hrFolders: [join(dir, 'hr')], steps: 1500, batchSize: 2, patchSize: 16, valEvery: 500, outDir: join(dir, 'fast'), id: 'fast' },
+      (p) => reports.push({ step: p.step, ...(p.val ? { val: p.val.step } : {}) }),
+    );
+    const elapsedMs = performance.now() - started;
+    assert.equal(result.status, 'completed');
+    assert.ok(reports.length <= elapsedMs / 100 + 5, `${reports.length} reports in ${elapsedMs.toFixed(0)} ms`);
+    assert.ok(reports.length < 1500 / 4, `${reports.length} reports for 1500 steps: not one per step`);
+    for (const step of [500, 1000, 1500]) assert.ok(reports.some((r) => r.step === step && r.val === step), `validation at ${step} reported`);
+    assert.equal(reports.at(-1)!.step, 1500);
+  });
+
   it('cancel checkpoints and stops; a bad base model is a clear error', async () => {
     const controller = new AbortController();
     const result = await fineTuneInWorker(
