@@ -92,7 +92,7 @@ const set14 = await benchmark('Set14');
 
 function describeRun(state: CheckpointState): string {
   const c = state.config;
-  return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${c.schedule.lrMin} over ${c.steps} steps, EMA ${c.ema}, `
+  return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${Number((c.schedule.lrMin ?? 0).toPrecision(6))} over ${c.steps} steps, EMA ${c.ema}, `
     + `bicubic (MATLAB-exact) LR${c.roundLrY ? ' (Y rounded)' : ''}, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
     + `commands: ${state.commands.join(' | ')}`;
 }
