@@ -4,7 +4,8 @@
  * Resumes automatically from models/<id>/checkpoint/ when it exists. Every checkpoint also exports the deployable
  * model (model.json + weights.bin), scores it on Set5 and updates models/manifest.json.
  * `--stage <name> --loss l2 --steps N --lr X` trains a follow-up stage from the finished main run (checkpoint-<name>/),
- * publishing over the same model; it keeps the main run's patch and batch size unless `--patch` / `--batch` are given.
+ * publishing over the same model; it keeps the main run's patch size, batch size and checkpoint interval unless
+ * `--patch` / `--batch` / `--checkpoint-every` are given.
  * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
@@ -60,6 +61,7 @@ const config: TrainConfig = mainRun
     ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
     ...(program.getOptionValueSource('patch') === 'cli' ? { patchSize: opts.patch } : {}),
     ...(program.getOptionValueSource('batch') === 'cli' ? { batchSize: opts.batch } : {}),
+    ...(program.getOptionValueSource('checkpointEvery') === 'cli' ? { checkpointEvery: opts.checkpointEvery, valEvery: opts.checkpointEvery } : {}),
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     ...(opts.roundLr ? { roundLrY: true } : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
