@@ -3,6 +3,8 @@ export interface LatestThrottle<T> {
   push(value: T): void;
   /** Sends the value held back, if any, now. */
   flush(): void;
+  /** Drops the value held back, if any (on shutdown). */
+  cancel(): void;
 }
 
 /**
@@ -14,11 +16,14 @@ export function throttleLatest<T>(send: (value: T) => void, intervalMs: number, 
   let sentAt = -Infinity;
   let pending: { value: T } | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const emit = (value: T): void => {
-    sentAt = performance.now();
+  const drop = (): void => {
     pending = null;
     if (timer) clearTimeout(timer);
     timer = null;
+  };
+  const emit = (value: T): void => {
+    sentAt = performance.now();
+    drop();
     send(value);
   };
   return {
@@ -26,10 +31,12 @@ export function throttleLatest<T>(send: (value: T) => void, intervalMs: number, 
       const wait = intervalMs - (performance.now() - sentAt);
       if (wait <= 0 || urgent(value)) return emit(value);
       pending = { value };
-      timer ??= setTimeout(() => { timer = null; if (pending) emit(pending.value); }, wait);
+      // unref: a held-back report must not keep the process alive on its own
+      timer ??= setTimeout(() => { timer = null; if (pending) emit(pending.value); }, wait).unref();
     },
     flush() {
       if (pending) emit(pending.value);
     },
+    cancel: drop,
   };
 }

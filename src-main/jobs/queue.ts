@@ -8,6 +8,7 @@ import { expandInputs, mapLimit, probePixels, type InputFile } from './expand.js
 import { intendedOutput, outputFileTypeFor, planCompleted, planOutput, removeStaleTemps } from './naming.js';
 import { ThroughputMeter } from './throughput.js';
 import { createMutex } from '../common/mutex.js';
+import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
 import {
   FINISHED_STATES, ITEM_STATES, jobSettingsSchema, queueItemSchema,
   type ItemOrigin, type ItemState, type JobSettingsInput, type LogEntry, type QueueItem, type QueueItemView,
@@ -81,8 +82,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private paused = false;
   private closing = false;
   private idleWaiters: Array<() => void> = [];
-  private progressTimer: NodeJS.Timeout | null = null;
-  private lastProgressEmit = 0;
+  /** Overall progress, at most once per interval while a batch runs; `true` announces at once. */
+  private readonly progressThrottle: LatestThrottle<boolean>;
 
   private constructor(
     private readonly journal: Journal<JournalRecord>,
@@ -92,6 +93,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     private readonly progressIntervalMs: number,
   ) {
     super();
+    this.progressThrottle = throttleLatest(() => this.emit('progress', this.progress()), progressIntervalMs, (force) => force);
   }
 
   static async open(options: JobQueueOptions): Promise<JobQueue> {
@@ -358,7 +360,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       }
     }
     await Promise.all([...this.running.values()].map((r) => r.done));
-    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.progressThrottle.cancel();
     await this.journal.close();
     for (const w of this.idleWaiters.splice(0)) w();
   }
@@ -500,16 +502,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   }
 
   private emitProgress(force: boolean): void {
-    const now = Date.now();
-    if (force || now - this.lastProgressEmit >= this.progressIntervalMs) {
-      if (this.progressTimer) clearTimeout(this.progressTimer);
-      this.progressTimer = null;
-      this.lastProgressEmit = now;
-      this.emit('progress', this.progress());
-    } else if (!this.progressTimer) {
-      this.progressTimer = setTimeout(() => this.emitProgress(true), this.progressIntervalMs - (now - this.lastProgressEmit));
-      this.progressTimer.unref();
-    }
+    this.progressThrottle.push(force);
   }
 
   private isIdle(): boolean {

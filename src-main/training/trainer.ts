@@ -162,7 +162,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     }
   }
 
-  const degradeOptions = { degradation: config.degradation, seed: config.seed, scale: config.spec.scale, roundLrY: config.roundLrY };
+  const degradeOptions = dataOptionsOf(config);
   const epochOf = (s: number): number => Math.floor(s / Math.max(1, config.degradeEvery));
   let epoch = epochOf(step);
   if (epoch > 0) await redegrade(data, degradeOptions, epoch);

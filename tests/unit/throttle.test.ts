@@ -26,3 +26,14 @@ test('throttleLatest: a held-back value arrives when its interval ends, without 
   throttle.push('d');
   assert.deepEqual(sent, ['a', 'c', 'd'], 'after a quiet interval the next value goes at once');
 });
+
+test('throttleLatest: cancel drops the held-back value', async () => {
+  const sent: number[] = [];
+  const throttle = throttleLatest<number>((v) => sent.push(v), 30);
+  throttle.push(1);
+  throttle.push(2);
+  throttle.cancel();
+  await sleep(90);
+  throttle.flush();
+  assert.deepEqual(sent, [1]);
+});
