@@ -1,7 +1,8 @@
 import { cp, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parameterCount } from '../engine/models/spec.js';
-import { listModels, loadModelDir, manifestEntryFor, removeManifestEntry, upsertManifestEntry, type ModelListing } from '../engine/models/store.js';
+import { manifestEntryFor, removeManifestEntry, upsertManifestEntry } from '../engine/models/manifest.js';
+import { listModels, loadModelDir, type ModelListing } from '../engine/models/store.js';
 import type { ModelInfo } from './contract.js';
 import { ApiFailure } from './dispatcher.js';
 

@@ -5,7 +5,8 @@
  */
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
-import { resolveModel, saveModel, upsertManifestEntry, userModelsDir, type ManifestEntry, type ModelSearchOptions } from '../engine/models/store.js';
+import { upsertManifestEntry, type ManifestEntry } from '../engine/models/manifest.js';
+import { resolveModel, saveModel, userModelsDir, type ModelSearchOptions } from '../engine/models/store.js';
 import { initTrainingBackend, type TrainingBackendOptions } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { loadTrainingData, type DataStats } from './data.js';

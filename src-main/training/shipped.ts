@@ -6,13 +6,15 @@
  * `--stage <name> --loss l2 --steps N --lr X` trains a follow-up stage from the finished main run (checkpoint-<name>/),
  * publishing over the same model; it keeps the main run's patch size, batch size and checkpoint interval unless
  * `--patch` / `--batch` / `--checkpoint-every` are given.
+ * `--id pilot-… --models-root .tmp/pilots` keeps an experiment's model, checkpoints and manifest out of models/.
  * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { macsPerPixel, parameterCount, type Scale, type SkipKind } from '../engine/models/spec.js';
-import { saveModel, shippedModelsDir, upsertManifestEntry, type ManifestEntry } from '../engine/models/store.js';
+import { upsertManifestEntry, type ManifestEntry } from '../engine/models/manifest.js';
+import { saveModel, shippedModelsDir } from '../engine/models/store.js';
 import { architectureFor, usesReparam, type ArchName } from './architectures.js';
 import { initTrainingBackend } from './backend.js';
 import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
@@ -34,6 +36,7 @@ const program = new Command()
   .option('--skip <kind>', "residual skip of 'efficient': nearest (default) or bicubic")
   .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32)", (v) => v.split(',').map(Number))
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
+  .option('--models-root <dir>', 'where the model folder and manifest.json live (default: the shipped models); pilots go elsewhere, e.g. .tmp/pilots')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
   .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
   .option('--stage <name>', 'a follow-up stage from the finished main run, checkpointed in checkpoint-<name>/')
@@ -42,10 +45,10 @@ const program = new Command()
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
-const modelsRoot = shippedModelsDir();
+const modelsRoot = opts.modelsRoot ? resolve(opts.modelsRoot) : shippedModelsDir();
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;

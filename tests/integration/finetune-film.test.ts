@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadModel, readManifest } from '../../src-main/engine/models/store.js';
+import { readManifest } from '../../src-main/engine/models/manifest.js';
+import { loadModel } from '../../src-main/engine/models/store.js';
 import { fineTune } from '../../src-main/training/finetune.js';
 import type { TrainProgress } from '../../src-main/training/trainer.js';
 

@@ -231,9 +231,9 @@ describe('manifest and model folders', () => {
     const dir = join(folder, 'espcn-x2');
     await saveModel(dir, randomWeights(classicEspcn(2), 5), { id: 'espcn-x2' });
     const entry = manifestEntryFor(await loadModelDir(dir), 'espcn-x2');
-    const storeUrl = new URL('../../src-main/engine/models/store.ts', import.meta.url).href;
+    const manifestUrl = new URL('../../src-main/engine/models/manifest.ts', import.meta.url).href;
     const writer = (prefix: string): Promise<unknown> => execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-      `const s = await import(${JSON.stringify(storeUrl)}); const e = ${JSON.stringify(entry)};`
+      `const s = await import(${JSON.stringify(manifestUrl)}); const e = ${JSON.stringify(entry)};`
       + ` await Promise.all(Array.from({ length: 15 }, (_, i) => s.upsertManifestEntry(${JSON.stringify(folder)}, { ...e, id: '${prefix}' + i })));`]);
     await Promise.all([
       writer('a'), writer('b'),
