@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -103,7 +103,16 @@ describe('electron-builder.yml', () => {
     assert.equal(models.to, 'models');
     const filter = models.filter ?? ['**/*'];
     assert.ok(included('manifest.json', filter) && included('efficient-x4/model.json', filter) && included('efficient-x4/weights.bin', filter));
-    assert.ok(!included('efficient-x4/checkpoint/checkpoint.bin', filter), 'training checkpoints stay out');
+    // every file of the real models folder: the deployable ones go in, every training checkpoint (the main run's
+    // and each stage's, checkpoint-<stage>/) and the notes stay out
+    const files = (await readdir(join(root, 'models'), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile()).map((e) => relative(join(root, 'models'), join(e.parentPath, e.name)).split(sep).join('/'));
+    const checkpoints = files.filter((f) => /^[^/]+\/checkpoint[^/]*\//.test(f));
+    assert.ok(checkpoints.some((f) => f.includes('/checkpoint-')), 'the models folder has stage checkpoints to test with');
+    for (const f of files) {
+      const deployable = f === 'manifest.json' || /^[^/]+\/(model\.json|weights\.bin)$/.test(f);
+      assert.equal(included(f, filter), deployable, f);
+    }
     const main = await readFile(join(root, 'src-main/electron/main.ts'), 'utf8');
     assert.match(main, /shippedModelsEnv\(\{ packaged, resourcesPath: process\.resourcesPath/);
   });
