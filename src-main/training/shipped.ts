@@ -6,7 +6,8 @@
  * `--stage <name> --loss l2 --steps N --lr X` trains a follow-up stage from the finished main run (checkpoint-<name>/),
  * publishing over the same model; it keeps the main run's patch size, batch size and checkpoint interval unless
  * `--patch` / `--batch` / `--checkpoint-every` are given.
- * `--id pilot-… --models-root .tmp/pilots` keeps an experiment's model, checkpoints and manifest out of models/.
+ * `--id pilot-… --models-root models/pilots` keeps an experiment's model, checkpoints and manifest apart
+ * from the shipped models (installers leave models/pilots/ out; the app lists only models/<id>/).
  * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
@@ -36,7 +37,7 @@ const program = new Command()
   .option('--skip <kind>', "residual skip of 'efficient': nearest (default) or bicubic")
   .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32)", (v) => v.split(',').map(Number))
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
-  .option('--models-root <dir>', 'where the model folder and manifest.json live (default: the shipped models); pilots go elsewhere, e.g. .tmp/pilots')
+  .option('--models-root <dir>', 'where the model folder and manifest.json live (default: the shipped models); pilots go elsewhere, e.g. models/pilots')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
   .option('--threads <n>', 'gradient threads (onnxruntime)', (v) => Number(v), 1)
   .option('--stage <name>', 'a follow-up stage from the finished main run, checkpointed in checkpoint-<name>/')
