@@ -1,8 +1,10 @@
 /**
  * The architectures the trainer builds. Both deploy as a plain ArchitectureSpec (see engine/models/spec.ts).
  * - 'espcn': the classic network (5-3-3, widths 64/32, tanh), our honest baseline.
- * - 'efficient': four 3x3 convs of width 32 with PReLU and a nearest-neighbour residual skip, trained with
- *   re-parameterisable edge-oriented blocks (reparam.ts) that collapse into those plain convs.
+ * - 'efficient': 3x3 convs with PReLU and a nearest-neighbour residual skip, trained with re-parameterisable
+ *   edge-oriented blocks (reparam.ts) that collapse into those plain convs. Four of width 32 by default, which learn
+ *   fastest; the shipped x3 and x4 are eleven of width 16 (same MACs), which trail for ~15 000 steps and then
+ *   overtake (models/TRAINING.md).
  */
 import { macsPerPixel, type ArchitectureSpec, type Scale, type SkipKind } from '../engine/models/spec.js';
 
