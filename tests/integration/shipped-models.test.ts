@@ -5,27 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { readManifest, type QualityScore } from '../../src-main/engine/models/manifest.js';
+import { shippedModelsDir } from '../../src-main/engine/models/store.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 const EVAL = new URL('../../../shared/datasets/eval/', import.meta.url).pathname;
-const MANIFEST = new URL('../../models/manifest.json', import.meta.url);
 
 /** Set5 targets of the default models (issue 3): above the published ESPCN at x3 / x4 and a retrained ESPCN at x2. */
 const SET5_TARGET: Record<number, number> = { 2: 37.0, 3: 33.1, 4: 30.9 };
 
-interface Score { psnr: number; ssim: number }
-interface ManifestModel { id: string; scale: number; scores?: Record<string, Record<string, Score>> }
-
-async function evaluate(dataset: string, scale: number, model?: string): Promise<{ model: string; score: Score }> {
+async function evaluate(dataset: string, scale: number, model?: string): Promise<{ model: string; score: QualityScore }> {
   const args = [BIN, 'eval', EVAL + dataset, '-s', String(scale), '--json', ...(model ? ['-m', model] : [])];
   const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 24 });
-  const doc = JSON.parse(stdout) as { model: string; mean: { model: Score } };
+  const doc = JSON.parse(stdout) as { model: string; mean: { model: QualityScore } };
   return { model: doc.model, score: doc.mean.model };
 }
+
+const shipped = await readManifest(shippedModelsDir());
 
 describe('shipped models', () => {
   for (const scale of [2, 3, 4]) {
@@ -36,8 +35,7 @@ describe('shipped models', () => {
     });
   }
 
-  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { models: ManifestModel[] };
-  for (const entry of manifest.models) {
+  for (const entry of shipped) {
     for (const [dataset, byScale] of Object.entries(entry.scores ?? {})) {
       const published = byScale[`x${entry.scale}`];
       if (!published) continue;
