@@ -6,7 +6,7 @@
  *   fastest; the shipped x3 and x4 are eleven of width 16 (same MACs), which trail for ~15 000 steps and then
  *   overtake (models/TRAINING.md).
  */
-import { macsPerPixel, type ArchitectureSpec, type Scale, type SkipKind } from '../engine/models/spec.js';
+import { macsPerPixel, type Activation, type ArchitectureSpec, type Scale, type SkipKind } from '../engine/models/spec.js';
 
 export type ArchName = 'espcn' | 'efficient';
 export const ARCH_NAMES: ArchName[] = ['espcn', 'efficient'];
@@ -16,14 +16,15 @@ export const MAX_MACS_PER_PIXEL = 25_000;
 
 /**
  * `widths` gives another depth/width of 'efficient' (all 3x3 convs), `skip` its residual skip (nearest by default),
- * within the same MAC budget.
+ * within the same MAC budget; `activation` its hidden activation (PReLU by default; Relu is the one ONNX Runtime fuses
+ * into its blocked CPU convs, see models/TRAINING.md).
  */
-export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[], skip?: SkipKind): ArchitectureSpec {
-  if ((widths || skip) && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths or skips`);
+export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[], skip?: SkipKind, activation: Activation = 'prelu'): ArchitectureSpec {
+  if ((widths || skip || activation !== 'prelu') && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths, skips or activations`);
   const efficientWidths = widths ?? [32, 32, 32];
   const spec: ArchitectureSpec = arch === 'espcn'
     ? { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false }
-    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation: 'prelu', residual: true, ...(skip && skip !== 'nearest' ? { skip } : {}) };
+    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation, residual: true, ...(skip && skip !== 'nearest' ? { skip } : {}) };
   if (channels === 1 && macsPerPixel(spec) > MAX_MACS_PER_PIXEL) {
     throw new Error(`${arch} x${scale} costs ${macsPerPixel(spec)} MACs per LR pixel, over the ${MAX_MACS_PER_PIXEL} budget`);
   }

@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { macsPerPixel, parameterCount, type Scale, type SkipKind } from '../engine/models/spec.js';
+import { macsPerPixel, parameterCount, type Activation, type Scale, type SkipKind } from '../engine/models/spec.js';
 import { upsertManifestEntry, type ManifestEntry } from '../engine/models/manifest.js';
 import { saveModel, shippedModelsDir } from '../engine/models/store.js';
 import { architectureFor, usesReparam, type ArchName } from './architectures.js';
@@ -36,6 +36,7 @@ const program = new Command()
   .option('--checkpoint-every <n>', 'steps between checkpoints', (v) => Number(v), 400)
   .option('--skip <kind>', "residual skip of 'efficient': nearest (default) or bicubic")
   .option('--widths <list>', "hidden widths of 'efficient', e.g. 24,24,24,24,24 (default 32,32,32)", (v) => v.split(',').map(Number))
+  .option('--activation <name>', "hidden activation of 'efficient': prelu (default) or relu", 'prelu')
   .option('--id <id>', 'model id (default <arch>-x<scale>)')
   .option('--models-root <dir>', 'where the model folder and manifest.json live (default: the shipped models); pilots go elsewhere, e.g. models/pilots')
   .option('--seed <n>', 'seed', (v) => Number(v), 1)
@@ -46,14 +47,14 @@ const program = new Command()
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation }>();
 
 const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
 const modelsRoot = opts.modelsRoot ? resolve(opts.modelsRoot) : shippedModelsDir();
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
-const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip), name: opts.arch };
+const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip, opts.activation), name: opts.arch };
 // A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule;
 // patch and batch size stay the main run's unless given.
 const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;

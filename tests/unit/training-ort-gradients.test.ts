@@ -7,21 +7,22 @@ import type { LossName } from '../../src-main/training/losses.js';
 import { collapse } from '../../src-main/training/collapse.js';
 import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind } from '../../src-main/training/nets.js';
 import { createRng } from '../../src-main/training/rng.js';
-import type { Scale } from '../../src-main/engine/models/spec.js';
+import type { Activation, Scale } from '../../src-main/engine/models/spec.js';
 
-const cases: Array<[ArchName, Scale, NetKind, LossName, number[]?]> = [
+const cases: Array<[ArchName, Scale, NetKind, LossName, number[]?, Activation?]> = [
   ['efficient', 4, 'reparam', 'l1'],
+  ['efficient', 4, 'reparam', 'l1', [16, 16, 16, 16], 'relu'],
   ['efficient', 3, 'reparam', 'l1', [24, 24, 24, 24, 24]],
   ['efficient', 2, 'plain', 'charbonnier'],
   ['espcn', 3, 'plain', 'l2'],
   ['espcn', 2, 'plain', 'l1'],
 ];
 
-for (const [arch, scale, kind, loss, widths] of cases) {
-  test(`onnxruntime gradients equal TF.js autodiff: ${arch}${widths ? ` ${widths.join('-')}` : ''} x${scale} (${kind}, ${loss})`, async () => {
+for (const [arch, scale, kind, loss, widths, activation] of cases) {
+  test(`onnxruntime gradients equal TF.js autodiff: ${arch}${widths ? ` ${widths.join('-')}` : ''}${activation ? ` ${activation}` : ''} x${scale} (${kind}, ${loss})`, async () => {
     const backend = await initTrainingBackend({ prefer: 'onnx', threads: 2 });
     assert.equal(backend.name, 'onnxruntime');
-    const spec = architectureFor(arch, scale, 1, widths);
+    const spec = architectureFor(arch, scale, 1, widths, undefined, activation);
     // start from weights with PReLU slopes away from their init and a trained-looking spread
     const start = initialTrainWeights(spec, kind, 7);
     for (const [name, t] of Object.entries(start.tensors)) if (name.endsWith('alpha')) t.data.fill(0.1);
