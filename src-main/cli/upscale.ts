@@ -7,6 +7,7 @@ import { resolveModel } from '../engine/models/store.js';
 import { extensionFor, isWritableFormat, outputFormatFor, type OutputFormat } from '../engine/image-io/formats.js';
 import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
+import { resolveShard, selectShard } from '../cluster/shard.js';
 import { errorText, formatDuration, intOption, printJson } from './output.js';
 
 interface UpscaleCliOptions {
@@ -20,6 +21,7 @@ interface UpscaleCliOptions {
   tile?: number;
   backend: 'auto' | 'onnx' | 'tfjs';
   json?: boolean;
+  shard?: string;
 }
 
 interface Done { input: string; output: string; width: number; height: number; ms: number }
@@ -49,6 +51,8 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
     throw new Error(message);
   }
 
+  // Parsed before any work: a bad --shard or a missing scheduler variable is a usage error, not a failed batch.
+  const shard = options.shard === undefined ? undefined : resolveShard(options.shard);
   const outDir = resolve(options.output);
   const expansion = await expandInputs(inputs);
   const failed: Failed[] = expansion.problems.map((p) => {
@@ -57,7 +61,12 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   });
   const skipped: Skipped[] = [];
   const done: Done[] = [];
-  const files = expansion.files.filter((f) => options.recursive || f.relDir === '');
+  const all = expansion.files.filter((f) => options.recursive || f.relDir === '');
+  const files = shard ? selectShard(all, shard) : all;
+  if (shard) log(`${shard.source}: ${files.length} of ${all.length} input(s)`);
+  // A shard is re-run after a node failure or a preemption: what it wrote before is complete (outputs are
+  // written atomically), so it is skipped rather than redone.
+  const skipExisting = options.skipExisting || shard !== undefined;
   const taken = new Set<string>();
   const work: Array<{ input: string; output: string; pixels: number }> = [];
   for (const file of files) {
@@ -71,7 +80,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
       failed.push({ input: file.input, error: 'output would replace the input: choose another -o folder or --format' });
       continue;
     }
-    if (options.skipExisting && (await exists(output))) {
+    if (skipExisting && (await exists(output))) {
       skipped.push({ input: file.input, output, reason: 'output exists' });
       continue;
     }
@@ -145,7 +154,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
     await engine.close();
   }
 
-  if (options.json) printJson({ done, failed, skipped });
+  if (options.json) printJson({ done, failed, skipped, ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}) });
   else {
     for (const s of skipped) log(`skipped ${s.input}: ${s.reason}`);
     for (const f of failed) log(`FAILED ${f.input}: ${f.error}`);
@@ -169,6 +178,8 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--tile <n>', 'LR tile edge in pixels (default: from a memory budget)', intOption('--tile'))
     .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
     .option('--json', 'print one JSON document with the results')
+    .option('--shard <k/n|auto>', 'process only part k of n of the inputs (by sorted relative path; implies --skip-existing); ' +
+      'auto: from a Kubernetes Indexed Job or a Slurm array')
     .action(async (inputs: string[], options: UpscaleCliOptions) => {
       process.exitCode = await runUpscale(inputs, options);
     });
