@@ -5,9 +5,9 @@
  */
 import type {
   ApiClient, CommandInput, CommandName, CommandOutput, EventName, EventPayload, Result,
-} from '../src-main/api/contract.js';
+} from '../src-common/api.js';
 
-export type { ApiClient } from '../src-main/api/contract.js';
+export type { ApiClient } from '../src-common/api.js';
 
 /** What the preload exposes (see src-main/electron/preload.cts). */
 interface PreloadBridge {

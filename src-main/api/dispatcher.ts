@@ -3,7 +3,7 @@ import {
   commands, events, isCommandName, isEventName, issueLines,
   type AnyEvent, type ApiError, type CommandName, type CommandOutput, type ErrorCode, type EventName,
   type EventPayload, type ParsedInput, type Result,
-} from './contract.js';
+} from '../../src-common/api.js';
 import type { AllowedRoots } from './roots.js';
 
 /** Which transport a call came through: native dialogs exist only in Electron. */

@@ -9,7 +9,7 @@ import { listModels } from '../engine/models/store.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
 import type { WatchActivity, WatchView } from '../watch/types.js';
 import { SettingsValidationError } from '../settings/store.js';
-import { API_VERSION, type EventPayload, type ItemStatus, type QueueItem, type TrainJob } from './contract.js';
+import { API_VERSION, type EventPayload, type ItemStatus, type QueueItem, type TrainJob } from '../../src-common/api.js';
 import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher.js';
 import { compareItem, previewCrop, thumbnail } from './images.js';
 import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';

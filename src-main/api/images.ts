@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
-import type { ImageData, Region } from './contract.js';
+import type { ImageData, Region } from '../../src-common/api.js';
 import { ApiFailure } from './dispatcher.js';
 
 /** Small images for the renderer: PNG data URLs, decoded upright (EXIF orientation applied). */

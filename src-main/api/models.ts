@@ -3,7 +3,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { parameterCount } from '../engine/models/spec.js';
 import { manifestEntryFor, removeManifestEntry, upsertManifestEntry } from '../engine/models/manifest.js';
 import { listModels, loadModelDir, type ModelListing } from '../engine/models/store.js';
-import type { ModelInfo } from './contract.js';
+import type { ModelInfo } from '../../src-common/api.js';
 import { ApiFailure } from './dispatcher.js';
 
 /** The model commands over the model store: shipped models are read-only, custom ones live in the user's folder. */

@@ -9,7 +9,8 @@ import { createMutex } from '../common/mutex.js';
 import { CHECKPOINT_JSON } from '../training/checkpoint.js';
 import type { LogEntry } from '../jobs/types.js';
 import type { TrainProgress } from '../training/trainer.js';
-import { thinTrainHistory, TrainJob, TrainStartInput } from './contract.js';
+import { thinTrainHistory } from '../../src-common/train-history.js';
+import { TrainJob, TrainStartInput } from '../../src-common/training.js';
 
 /** One progress report of a fine-tune: the trainer's own (the learning rate is not shown). */
 export type FineTuneProgress = Omit<TrainProgress, 'lr'>;

@@ -3,7 +3,7 @@
  * A batch is the stretch between the queue getting work (queued or running items) and running dry; what it did is
  * the difference of the cumulative counts between those two moments. No 'electron' import: main.ts shows the text.
  */
-import type { QueueSummary } from '../api/contract.js';
+import type { QueueSummary } from '../../src-common/api.js';
 
 export interface BatchOutcome {
   done: number;

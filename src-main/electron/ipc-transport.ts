@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 // Types only: this module stays loadable (and testable) in plain Node; the Electron objects are passed in.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { AnyEvent, Result } from '../api/contract.js';
+import type { AnyEvent, Result } from '../../src-common/api.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from './ipc-channels.js';
 

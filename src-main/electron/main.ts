@@ -11,7 +11,7 @@ import {
   app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, session, shell, Tray,
   type NativeImage, type WebContents,
 } from 'electron';
-import type { QueueSummary } from '../api/contract.js';
+import type { QueueSummary } from '../../src-common/api.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { createAppDispatcher } from '../api/handlers.js';
 import { openAppServices, type AppServices } from '../api/services.js';

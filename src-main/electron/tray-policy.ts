@@ -5,7 +5,7 @@
  * the tray instead of quitting; Quit (menu, tray, Cmd+Q) always quits.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { QueueSummary } from '../api/contract.js';
+import type { QueueSummary } from '../../src-common/api.js';
 
 export interface CloseContext {
   /** Quit was chosen (menu, tray, Cmd+Q, OS shutdown): never keep the window. */

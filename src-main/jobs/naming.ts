@@ -1,49 +1,14 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { JobSettings, OutputFormat, OutputPlan } from './types.js';
-import { formatFromPath, outputFormatFor } from '../engine/image-io/formats.js';
+import { outputName } from '../../src-common/naming.js';
+import type { JobSettings, OutputPlan } from './types.js';
 
-/**
- * The concrete format and file extension of an output: the engine's rule (outputFormatFor), keeping the input's own
- * spelling of its extension when the format is kept (photo.jpeg → photo_x2.jpeg).
- */
-export function outputFileTypeFor(input: string, format: JobSettings['format']): { format: OutputFormat; ext: string } {
-  const chosen = outputFormatFor(input, format);
-  const keptSpelling = format === 'keep' && formatFromPath(input) === chosen;
-  return { format: chosen, ext: keptSpelling ? extname(input).slice(1).toLowerCase() : chosen };
-}
-
-export interface NameTokens { name: string; scale: number; model: string; ext: string; date: string }
-
-/** Fills {name} {scale} {model} {ext} {date}; a pattern without {ext} gets `.ext` appended so the file stays openable. */
-export function renderName(pattern: string, tokens: NameTokens): string {
-  const rendered = pattern.replace(/\{(name|scale|model|ext|date)\}/g, (_, key: keyof NameTokens) => String(tokens[key]));
-  const name = pattern.includes('{ext}') ? rendered : `${rendered}.${tokens.ext}`;
-  // Tokens come from file and model names: keep separators out so the output cannot leave its folder.
-  return name.replace(/[\\/]/g, '_');
-}
-
-export function localDate(time: number): string {
-  const d = new Date(time);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-export function modelLabel(settings: JobSettings): string {
-  return settings.model ? basename(settings.model) : 'default';
-}
+export { outputFileTypeFor, renderName } from '../../src-common/naming.js';
 
 /** Where an item's output goes before overwrite rules: output folder (plus the item's sub-folder) or next to the source. */
 export function intendedOutput(input: string, relDir: string, settings: JobSettings, addedAt: number): string {
-  const { ext } = outputFileTypeFor(input, settings.format);
-  const name = renderName(settings.naming, {
-    name: basename(input, extname(input)),
-    scale: settings.scale,
-    model: modelLabel(settings),
-    ext,
-    date: localDate(addedAt),
-  });
   const folder = settings.outputDir ? join(settings.outputDir, relDir) : dirname(input);
-  return resolve(folder, name);
+  return resolve(folder, outputName(basename(input), settings, addedAt));
 }
 
 export type OutputDecision = { kind: 'write'; plan: OutputPlan } | { kind: 'skip'; path: string; reason: string };

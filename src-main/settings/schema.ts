@@ -1,33 +1,11 @@
-import { z } from 'zod';
-import { jobSettingsSchema } from '../jobs/types.js';
+/**
+ * Settings files on disk: the schema, defaults and patch shape are defined in src-common/settings.ts; this module adds
+ * the upgrade of files written by older versions.
+ */
+import { jobSettingsSchema } from '../../src-common/job-settings.js';
+import { SETTINGS_VERSION } from '../../src-common/settings.js';
 
-export const SETTINGS_VERSION = 1;
-
-export const settingsSchema = z.object({
-  version: z.literal(SETTINGS_VERSION),
-  /** What new queue items and watches start from. */
-  jobDefaults: jobSettingsSchema.prefault({}),
-  engine: z.object({
-    backend: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
-    /** LR tile edge in pixels; 0 = chosen from a memory budget. */
-    tile: z.number().int().min(0).default(0),
-  }).prefault({}),
-  watch: z.object({
-    /** How long a file's size must stay unchanged before it is taken. */
-    stabilityMs: z.number().int().min(50).max(60_000).default(1000),
-  }).prefault({}),
-  ui: z.object({
-    theme: z.enum(['system', 'light', 'dark']).default('system'),
-  }).prefault({}),
-});
-
-export type Settings = z.infer<typeof settingsSchema>;
-type Section = Exclude<keyof Settings, 'version'>;
-export type SettingsPatch = { [K in Section]?: Partial<Settings[K]> };
-
-export function defaultSettings(): Settings {
-  return settingsSchema.parse({ version: SETTINGS_VERSION });
-}
+export { defaultSettings, SETTINGS_VERSION, settingsSchema, type Settings, type SettingsPatch } from '../../src-common/settings.js';
 
 /**
  * Upgrades a parsed settings file one version at a time. Index n converts version n to n + 1; files written before

@@ -1,5 +1,5 @@
 /** The app's one API client and a call helper that turns failed results into thrown errors with the API's words. */
-import type { ApiError, CommandInput, CommandName, CommandOutput, EventName, EventPayload } from '../../src-main/api/contract.js';
+import type { ApiError, CommandInput, CommandName, CommandOutput, EventName, EventPayload } from '../../src-common/api.js';
 import { createApiClient, type ApiClient } from '../api.js';
 
 let client: ApiClient | null = null;

@@ -2,7 +2,7 @@
  * Turns a drop on the window into queue additions. In Electron the preload may give each File its path
  * (folders then keep their structure on the service side); in a browser the bytes are uploaded, folders walked here.
  */
-import type { JobSettingsPatch } from '../../src-main/api/contract.js';
+import type { JobSettingsPatch } from '../../src-common/api.js';
 import { call } from './client.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|avif|gif|bmp|heic|heif)$/i;

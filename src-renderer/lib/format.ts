@@ -1,5 +1,8 @@
 /** Pure formatting for the views: sizes, durations, progress, the naming example. No DOM, no API. */
-import type { ItemStatus, JobSettings, QueueItem } from '../../src-main/api/contract.js';
+import type { ItemStatus, JobSettings, QueueItem } from '../../src-common/api.js';
+import { outputName } from '../../src-common/naming.js';
+
+export { namingProblem } from '../../src-common/naming.js';
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '–';
@@ -84,34 +87,13 @@ export function itemFraction(item: Pick<QueueItem, 'state' | 'progress'>): numbe
   return Math.min(1, item.progress.tilesDone / item.progress.tilesTotal);
 }
 
-const WRITABLE: Record<string, string> = { png: 'png', jpg: 'jpg', jpeg: 'jpg', webp: 'webp', tif: 'tiff', tiff: 'tiff', avif: 'avif' };
-
-/** The file name a setting produces for an example input, mirroring the queue's naming rules. */
+/** The file name a setting produces for an example input: the queue's own naming rule (src-common/naming.ts). */
 export function exampleOutputName(
   settings: Pick<JobSettings, 'naming' | 'scale' | 'model' | 'format'>,
   input = 'holiday.jpg',
   now = new Date(),
 ): string {
-  const dot = input.lastIndexOf('.');
-  const name = dot > 0 ? input.slice(0, dot) : input;
-  const inputExt = dot > 0 ? input.slice(dot + 1).toLowerCase() : '';
-  const ext = settings.format === 'keep' ? (WRITABLE[inputExt] ? inputExt : 'png') : settings.format;
-  const date = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-  const model = settings.model ? fileName(settings.model) : 'default';
-  const tokens: Record<string, string> = { name, scale: String(settings.scale), model, ext, date };
-  const rendered = settings.naming.replace(/\{(name|scale|model|ext|date)\}/g, (_, key: string) => tokens[key]);
-  const full = settings.naming.includes('{ext}') ? rendered : `${rendered}.${ext}`;
-  return full.replace(/[\\/]/g, '_');
-}
-
-/** Problems a naming pattern has before the API is asked, in words; null when fine. */
-export function namingProblem(pattern: string): string | null {
-  if (!pattern.trim()) return 'The pattern is empty.';
-  if (/[\\/]/.test(pattern)) return 'A file name cannot contain / or \\.';
-  if (!pattern.includes('{name}')) return 'Without {name} every output gets the same name.';
-  const unknown = pattern.match(/\{(?!name\}|scale\}|model\}|ext\}|date\})[^}]*\}/);
-  if (unknown) return `${unknown[0]} is not a token; use {name} {scale} {model} {ext} {date}.`;
-  return null;
+  return outputName(fileName(input), settings, now.getTime());
 }
 
 /** Best score to show for a model: Set5 first, then any benchmark, then the fine-tune's validation score. */

@@ -1,5 +1,5 @@
 /** Shipped and custom models with their scores. */
-import type { ModelInfo } from '../../src-main/api/contract.js';
+import type { ModelInfo } from '../../src-common/api.js';
 import { call, on } from '../lib/client.js';
 
 class ModelsStore {

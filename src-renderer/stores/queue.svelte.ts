@@ -1,5 +1,5 @@
 /** The queue as the API reports it: items in order, overall summary, thumbnails fetched once per item. */
-import type { QueueItem, QueueSummary } from '../../src-main/api/contract.js';
+import type { QueueItem, QueueSummary } from '../../src-common/api.js';
 import { call, on } from '../lib/client.js';
 
 class QueueStore {

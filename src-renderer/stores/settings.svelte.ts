@@ -1,5 +1,5 @@
 /** App settings (job defaults, engine, theme), kept in step with the settings.changed event. */
-import type { AppSettings, SettingsPatch } from '../../src-main/api/contract.js';
+import type { AppSettings, SettingsPatch } from '../../src-common/api.js';
 import { call, on } from '../lib/client.js';
 
 class SettingsStore {

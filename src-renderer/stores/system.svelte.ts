@@ -1,5 +1,5 @@
 /** Facts about the machine and transport, asked once. */
-import type { SystemInfo } from '../../src-main/api/contract.js';
+import type { SystemInfo } from '../../src-common/api.js';
 import { call } from '../lib/client.js';
 
 class SystemStore {

@@ -1,5 +1,6 @@
 /** Fine-tune jobs with their loss/PSNR history, updated live from train.progress. */
-import { thinTrainHistory, type EventPayload, type TrainJob } from '../../src-main/api/contract.js';
+import type { EventPayload, TrainJob } from '../../src-common/api.js';
+import { thinTrainHistory } from '../../src-common/train-history.js';
 import { call, on } from '../lib/client.js';
 
 class TrainingStore {

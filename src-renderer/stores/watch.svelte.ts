@@ -1,5 +1,5 @@
 /** Watch folders and their recent activity (last files, errors), fed by watch events. */
-import type { EventPayload, WatchInfo } from '../../src-main/api/contract.js';
+import type { EventPayload, WatchInfo } from '../../src-common/api.js';
 import { call, on } from '../lib/client.js';
 
 export type WatchActivity = EventPayload<'watch.activity'>;

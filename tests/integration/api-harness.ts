@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import type { AnyEvent, Result } from '../../src-main/api/contract.js';
+import type { AnyEvent, Result } from '../../src-common/api.js';
 import { createAppDispatcher } from '../../src-main/api/handlers.js';
 import { startBrowserMode } from '../../src-main/api/serve-app.js';
 import { openAppServices, type AppServices } from '../../src-main/api/services.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { TrainJob, TrainStartInput } from '../../src-main/api/contract.js';
+import type { TrainJob, TrainStartInput } from '../../src-common/api.js';
 import { openAppServices, type AppServices } from '../../src-main/api/services.js';
 import type { LogEntry } from '../../src-main/jobs/types.js';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as z from 'zod';
-import { AbsolutePath, ClientMessage, commandNames, commands, eventNames, events, isCommandName } from '../../src-main/api/contract.js';
+import { AbsolutePath, ClientMessage, commandNames, commands, eventNames, events, isCommandName } from '../../src-common/api.js';
 import { ApiFailure, createDispatcher, type Handlers } from '../../src-main/api/dispatcher.js';
 import { createAllowedRoots, isInside } from '../../src-main/api/roots.js';
 import { appUrlMatcher } from '../../src-main/electron/ipc-transport.js';

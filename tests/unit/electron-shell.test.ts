@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { QueueSummary } from '../../src-main/api/contract.js';
+import type { QueueSummary } from '../../src-common/api.js';
 import { shippedModelsDir } from '../../src-main/engine/models/store.js';
 import { appMenuTemplate, findMenuItem, type MenuActions, type Theme } from '../../src-main/electron/app-menu.js';
 import { batchNotification, createBatchTracker, formatDuration, shouldNotify } from '../../src-main/electron/batch-notice.js';

@@ -1,0 +1,61 @@
+/** The app's settings: sections, defaults, the patch the API accepts. Migration of old files lives in src-main/settings. */
+import * as z from 'zod';
+import { DEFAULT_JOB_SETTINGS, JobSettingsPatch, jobSettingsSchema } from './job-settings.js';
+import { withDefaults } from './primitives.js';
+
+export const SETTINGS_VERSION = 1;
+
+export const BackendChoice = z.enum(['auto', 'onnx', 'tfjs']);
+export const Theme = z.enum(['system', 'light', 'dark']);
+
+const EngineSettings = z.object({
+  backend: BackendChoice,
+  /** LR tile edge in pixels; 0 = chosen from a memory budget. */
+  tile: z.number().int().min(0).max(8192),
+});
+const WatchSettings = z.object({
+  /** How long a file's size must stay unchanged before it is taken. */
+  stabilityMs: z.number().int().min(50).max(60_000),
+});
+const UiSettings = z.object({ theme: Theme });
+
+export const DEFAULT_SETTINGS = {
+  version: SETTINGS_VERSION,
+  jobDefaults: DEFAULT_JOB_SETTINGS,
+  engine: { backend: 'auto', tile: 0 },
+  watch: { stabilityMs: 1000 },
+  ui: { theme: 'system' },
+} as const satisfies {
+  version: number;
+  jobDefaults: unknown;
+  engine: z.infer<typeof EngineSettings>;
+  watch: z.infer<typeof WatchSettings>;
+  ui: z.infer<typeof UiSettings>;
+};
+
+export const settingsSchema = z.object({
+  version: z.literal(SETTINGS_VERSION),
+  /** What new queue items and watches start from. */
+  jobDefaults: jobSettingsSchema.prefault({}),
+  engine: withDefaults(EngineSettings, DEFAULT_SETTINGS.engine).prefault({}),
+  watch: withDefaults(WatchSettings, DEFAULT_SETTINGS.watch).prefault({}),
+  ui: withDefaults(UiSettings, DEFAULT_SETTINGS.ui).prefault({}),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Settings as the API returns them. */
+export const AppSettings = settingsSchema;
+export type AppSettings = Settings;
+
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({ version: SETTINGS_VERSION });
+}
+
+/** Section by section; within a section only the given fields change. */
+export const SettingsPatch = z.strictObject({
+  jobDefaults: JobSettingsPatch.optional(),
+  engine: EngineSettings.partial().strict().optional(),
+  watch: WatchSettings.partial().strict().optional(),
+  ui: UiSettings.partial().strict().optional(),
+});
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
