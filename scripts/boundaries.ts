@@ -3,7 +3,8 @@
  *
  * - only src-main/electron/ imports electron;
  * - src-common/ (the contract the renderer shares) imports neither Node built-ins nor anything outside itself;
- * - src-renderer/ imports nothing from outside itself but src-common/, and no Node built-ins;
+ * - src-renderer/ imports nothing from outside itself but src-common/, and no Node built-ins; what it imports from
+ *   src-common/ as a value (not `import type`) reaches no zod, so schemas stay out of the renderer bundle;
  * - inside src-main, a folder imports only folders of its own layer or below (LAYERS), so the engine knows nothing of
  *   jobs, workers, the API, watch folders, settings or the CLI.
  *
@@ -38,7 +39,9 @@ const SOURCE_ROOTS = ['src-common', 'src-main', 'src-renderer'];
 const NOT_SHIPPED = new Set(['src-renderer/vite.config.ts']);
 
 export interface Violation {
-  rule: 'electron-only-in-electron' | 'common-is-portable' | 'renderer-uses-only-common' | 'layers' | 'unplaced-folder' | 'unparsable';
+  rule:
+    | 'electron-only-in-electron' | 'common-is-portable' | 'renderer-uses-only-common' | 'renderer-bundle-zod-free'
+    | 'layers' | 'unplaced-folder' | 'unparsable';
   /** Importing file, relative to the root, with forward slashes. */
   file: string;
   /** The import as written. */
@@ -72,10 +75,16 @@ function scriptOf(path: string): string {
   return [...text.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n');
 }
 
-/** Every module specifier a file names: static and dynamic imports, re-exports, import() types, require(). */
-export function importsOf(code: string, filename: string): string[] {
+export interface ImportRef {
+  specifier: string;
+  /** `import type` / `export type` / `import('x').T`: erased when compiled, never loaded. */
+  typeOnly: boolean;
+}
+
+/** Every module a file names: static and dynamic imports, re-exports, import() types, require(). */
+export function importsOf(code: string, filename: string): ImportRef[] {
   const program = parseAst(code, { lang: 'ts', sourceType: 'module' }, filename);
-  const found: string[] = [];
+  const found: ImportRef[] = [];
   const literal = (node: unknown): string | undefined => {
     const value = (node as { value?: unknown } | null | undefined)?.value;
     return typeof value === 'string' ? value : undefined;
@@ -88,16 +97,18 @@ export function importsOf(code: string, filename: string): string[] {
     if (!node || typeof node !== 'object') return;
     const n = node as Record<string, unknown> & { type?: string };
     let specifier: string | undefined;
+    let typeOnly = n.importKind === 'type' || n.exportKind === 'type';
     if (n.type === 'ImportDeclaration' || n.type === 'ExportNamedDeclaration' || n.type === 'ExportAllDeclaration' || n.type === 'ImportExpression') {
       specifier = literal(n.source);
     } else if (n.type === 'TSImportType') {
       // import('x').T in a type position: oxc wraps the string in a TSLiteralType.
       const argument = n.argument as { literal?: unknown } | undefined;
       specifier = literal(argument?.literal) ?? literal(argument) ?? literal(n.source);
+      typeOnly = true;
     } else if (n.type === 'CallExpression' && (n.callee as { name?: unknown } | undefined)?.name === 'require') {
       specifier = literal((n.arguments as unknown[] | undefined)?.[0]);
     }
-    if (specifier !== undefined) found.push(specifier);
+    if (specifier !== undefined) found.push({ specifier, typeOnly });
     for (const key of Object.keys(n)) visit(n[key]);
   };
   visit(program.body);
@@ -134,19 +145,52 @@ export function findViolations(root: string): Violation[] {
     if (from.kind === 'main' && layerOf(from.folder) < 0) {
       violations.push({ rule: 'unplaced-folder', file, specifier: '', message: `src-main/${from.folder}/ has no layer: add it to LAYERS in scripts/boundaries.ts` });
     }
-    let specifiers: string[];
+    let imports: ImportRef[];
     try {
-      specifiers = importsOf(scriptOf(path), path);
+      imports = importsOf(scriptOf(path), path);
     } catch (error) {
       violations.push({ rule: 'unparsable', file, specifier: '', message: `cannot parse: ${(error as Error).message}` });
       continue;
     }
-    for (const specifier of specifiers) {
-      const problem = check(from, specifier, specifier.startsWith('.') ? rel(resolve(dirname(path), specifier)) : null);
+    for (const { specifier, typeOnly } of imports) {
+      const target = specifier.startsWith('.') ? rel(resolve(dirname(path), specifier)) : null;
+      const problem = check(from, specifier, target);
       if (problem) violations.push({ ...problem, file, specifier });
+      else if (from.kind === 'renderer' && !typeOnly && target?.startsWith('src-common/')) {
+        const chain = zodChain(root, target, new Set());
+        if (chain) {
+          violations.push({
+            rule: 'renderer-bundle-zod-free', file, specifier,
+            message: `a value import that loads zod into the renderer (${[target, ...chain].join(' → ')}): import the zod-free module, or use import type`,
+          });
+        }
+      }
     }
   }
   return violations;
+}
+
+/** The path by which a src-common module loads zod through value imports (null when it does not). */
+function zodChain(root: string, module: string, seen: Set<string>): string[] | null {
+  if (seen.has(module)) return null;
+  seen.add(module);
+  const file = join(root, module.replace(/\.js$/, '.ts'));
+  let imports: ImportRef[];
+  try {
+    imports = importsOf(readFileSync(file, 'utf8'), file);
+  } catch {
+    return null; // a missing or broken module is reported where it is scanned itself
+  }
+  for (const { specifier, typeOnly } of imports) {
+    if (typeOnly) continue;
+    if (specifier === 'zod' || specifier.startsWith('zod/')) return [specifier];
+    if (specifier.startsWith('.')) {
+      const next = relative(root, resolve(dirname(file), specifier)).split(sep).join('/');
+      const chain = zodChain(root, next, seen);
+      if (chain) return [next, ...chain];
+    }
+  }
+  return null;
 }
 
 function check(from: Area, specifier: string, target: string | null): Omit<Violation, 'file' | 'specifier'> | null {

@@ -32,7 +32,10 @@ test('imports are found in every form the code uses', () => {
     // import nothing from './comment.js'
     const s = "import x from './string.js'";
   `;
-  assert.deepEqual(importsOf(code, 'x.ts'), ['./a.js', './b.js', './cd.js', './e.js', './f.js', './g.js', './h.js', './i.cjs']);
+  assert.deepEqual(importsOf(code, 'x.ts').map((i) => i.specifier), ['./a.js', './b.js', './cd.js', './e.js', './f.js', './g.js', './h.js', './i.cjs']);
+  assert.deepEqual(importsOf(code, 'x.ts').filter((i) => i.typeOnly).map((i) => i.specifier), ['./b.js', './h.js']);
+  // An inline type specifier still leaves the import behind under verbatimModuleSyntax: it counts as a value import.
+  assert.deepEqual(importsOf(`import { type A } from './a.js'; export type { B } from './b.js';`, 'y.ts').map((i) => i.typeOnly), [false, true]);
 });
 
 test('each rule catches a file that breaks it', async (t) => {
@@ -42,9 +45,11 @@ test('each rule catches a file that breaks it', async (t) => {
     // allowed: the baseline that must stay quiet
     'src-common/ok.ts': `import { z } from 'zod'; import { x } from './other.js'; export const y = z.string();`,
     'src-common/other.ts': `export const x = 1;`,
+    'src-common/schemas.ts': `import { z } from 'zod'; export const S = z.string();`,
+    'src-common/uses-schemas.ts': `import { S } from './schemas.js'; export const T = S;`,
     'src-main/electron/ok.ts': `import { app } from 'electron'; import { q } from '../jobs/queue.js';`,
     'src-main/jobs/queue.ts': `import { readFile } from 'node:fs'; import { u } from '../engine/upscale.js'; import type { J } from '../../src-common/ok.js';`,
-    'src-renderer/ok.ts': `import type { Q } from '../src-common/ok.js'; import { mount } from 'svelte'; import { f } from './lib/f.js';`,
+    'src-renderer/ok.ts': `import type { Q } from '../src-common/ok.js'; import type { T } from '../src-common/uses-schemas.js'; import { x } from '../src-common/other.js'; import { mount } from 'svelte'; import { f } from './lib/f.js';`,
     'src-renderer/vite.config.ts': `import { fileURLToPath } from 'node:url';`,
     // violations, one per rule
     'src-main/jobs/window.ts': `import { BrowserWindow } from 'electron';`,
@@ -55,6 +60,7 @@ test('each rule catches a file that breaks it', async (t) => {
     'src-common/fs.ts': `import { readFileSync } from 'fs';`,
     'src-renderer/views/Bad.svelte': `<script lang="ts">\n  import { createHandlers } from '../../src-main/api/handlers.js';\n</script>\n<p>hi</p>`,
     'src-renderer/lib/f.ts': `import { readFile } from 'node:fs/promises'; export const f = 1;`,
+    'src-renderer/lib/g.ts': `import { T } from '../../src-common/uses-schemas.js';`,
     'src-main/newthing/x.ts': `export const x = 1;`,
     'src-main/watch/broken.ts': `import { from 'nowhere`,
   };
@@ -72,6 +78,7 @@ test('each rule catches a file that breaks it', async (t) => {
     'layers src-main/engine/client.ts ../workers/engine-client.js',
     'layers src-main/engine/upscale.ts ../jobs/types.js',
     'layers src-main/training/trainer.ts ../api/services.js',
+    'renderer-bundle-zod-free src-renderer/lib/g.ts ../../src-common/uses-schemas.js',
     'renderer-uses-only-common src-renderer/lib/f.ts node:fs/promises',
     'renderer-uses-only-common src-renderer/views/Bad.svelte ../../src-main/api/handlers.js',
     'unparsable src-main/watch/broken.ts ',
