@@ -303,7 +303,7 @@ export const commands = {
   'train.start': command({
     input: TrainStartInput,
     output: TrainJob,
-    paths: (i) => [...i.hrDirs, i.validationDir],
+    paths: (i) => [...i.hrFolders, i.valFolder],
   }),
   /** Stops a job at its next step; it keeps a checkpoint, so it can be resumed. */
   'train.cancel': command({ input: z.strictObject({ id: Id }), output: TrainJob }),

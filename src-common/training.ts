@@ -1,26 +1,38 @@
 /** Fine-tuning jobs as the API starts and shows them. */
 import * as z from 'zod';
+import { DEGRADATION_PRESETS } from './fine-tune.js';
 import { AbsolutePath, Id, ModelId, Timestamp } from './primitives.js';
 
+export { DEGRADATION_PRESETS, defaultValEvery, FINE_TUNE_DEFAULTS } from './fine-tune.js';
 export { MAX_TRAIN_HISTORY, thinTrainHistory } from './train-history.js';
 
-export const DegradationPreset = z.enum(['bicubic', 'jpeg', 'blur', 'noise', 'film']);
+export const DegradationPreset = z.enum(DEGRADATION_PRESETS);
+export type DegradationPreset = z.infer<typeof DegradationPreset>;
 
-export const TrainStartInput = z.strictObject({
-  /** Name of the new model as shown in the picker. */
-  name: z.string().min(1).max(100),
-  hrDirs: z.array(AbsolutePath).min(1).max(50),
+/**
+ * The parameters of one fine-tune, named as everywhere else (src-common/fine-tune.ts); absent ones take
+ * FINE_TUNE_DEFAULTS. What the app's train.start sends and its saved jobs keep.
+ */
+export const FineTuneParams = z.strictObject({
   /** Model id to start from. */
   baseModel: ModelId,
-  preset: DegradationPreset,
+  /** Folders of high-resolution images (recursive). */
+  hrFolders: z.array(AbsolutePath).min(1).max(50),
+  /** Images held out for the validation PSNR curve; absent = a split of hrFolders. */
+  valFolder: AbsolutePath.optional(),
+  degradation: DegradationPreset,
   steps: z.number().int().min(1).max(1_000_000),
-  /** Images held out for the validation PSNR curve; absent = a split of hrDirs. */
-  validationDir: AbsolutePath.optional(),
   batchSize: z.number().int().min(1).max(256).optional(),
   patchSize: z.number().int().min(8).max(256).optional(),
   learningRate: z.number().positive().max(1).optional(),
-  /** Validation every this many steps (default: five times over the run). */
+  /** Validation every this many steps (default: defaultValEvery). */
   valEvery: z.number().int().min(1).optional(),
+});
+export type FineTuneParams = z.infer<typeof FineTuneParams>;
+
+export const TrainStartInput = FineTuneParams.extend({
+  /** Name of the new model as shown in the picker. */
+  name: z.string().min(1).max(100),
 });
 export type TrainStartInput = z.infer<typeof TrainStartInput>;
 

@@ -75,15 +75,9 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
   // uploads whose items left the queue while the app was not running (or before this cleanup existed)
   await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
   const training = await TrainingJobs.open({
-    run: ({ id, outDir, input, resume }, onProgress, signal) => fineTuneInWorker({
-      id, outDir, baseModel: input.baseModel, hrFolders: input.hrDirs, steps: input.steps, degradation: input.preset,
-      searchPaths: modelDirs,
-      ...(resume ? { resume } : {}),
-      ...(input.validationDir ? { valFolder: input.validationDir } : {}),
-      ...(input.batchSize ? { batchSize: input.batchSize } : {}),
-      ...(input.patchSize ? { patchSize: input.patchSize } : {}),
-      ...(input.learningRate ? { lr: input.learningRate } : {}),
-      ...(input.valEvery ? { valEvery: input.valEvery } : {}),
+    // The job's parameters go to fineTune as they are: both speak FineTuneParams (src-common/training.ts).
+    run: ({ id, outDir, input: { name: _name, ...params }, resume }, onProgress, signal) => fineTuneInWorker({
+      ...params, id, outDir, searchPaths: modelDirs, ...(resume ? { resume } : {}),
     }, onProgress, signal),
     modelsDir: paths.models,
     existingIds: async () => (await listModels(modelDirs)).models.map((m) => m.id),

@@ -50,10 +50,26 @@ export interface TrainingJobsOptions {
   autoStart?: boolean;
 }
 
+const SAVED_JOBS_VERSION = 2;
 const SavedJobs = z.object({
-  version: z.literal(1),
+  version: z.literal(SAVED_JOBS_VERSION),
   jobs: z.array(z.object({ job: TrainJob, input: TrainStartInput })),
 });
+
+/**
+ * Files of version 1 named three parameters differently (hrDirs, validationDir, preset); version 2 uses the one
+ * vocabulary (hrFolders, valFolder, degradation). Anything else is left for the schema to judge.
+ */
+export function upgradeSavedJobs(raw: unknown): unknown {
+  const file = raw as { version?: unknown; jobs?: unknown } | null;
+  if (file?.version !== 1 || !Array.isArray(file.jobs)) return raw;
+  const jobs = file.jobs.map((entry: { job?: unknown; input?: Record<string, unknown> }) => {
+    const { hrDirs, validationDir, preset, ...rest } = entry.input ?? {};
+    const input = { ...rest, hrFolders: hrDirs, degradation: preset, ...(validationDir === undefined ? {} : { valFolder: validationDir }) };
+    return { job: entry.job, input };
+  });
+  return { version: SAVED_JOBS_VERSION, jobs };
+}
 
 /** A request that the job's state forbids (resume a running job, remove a queued one…). */
 export class TrainingJobStateError extends Error {
@@ -275,7 +291,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     this.lastSave = Date.now();
     return this.saves.run(async () => {
       const jobs = [...this.entries.values()];
-      await writeFileAtomic(path, `${JSON.stringify({ version: 1, jobs } satisfies z.infer<typeof SavedJobs>)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify({ version: SAVED_JOBS_VERSION, jobs } satisfies z.infer<typeof SavedJobs>)}\n`);
     });
   }
 
@@ -289,7 +305,7 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     if (!path || !existsSync(path)) return [];
     let saved: z.infer<typeof SavedJobs>;
     try {
-      saved = SavedJobs.parse(JSON.parse(await readFile(path, 'utf8')));
+      saved = SavedJobs.parse(upgradeSavedJobs(JSON.parse(await readFile(path, 'utf8'))));
     } catch (error) {
       const aside = `${path}.unreadable-${Date.now()}`;
       await rename(path, aside);

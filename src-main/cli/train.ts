@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { FINE_TUNE_DEFAULTS } from '../../src-common/fine-tune.js';
 import { SKIP_KINDS, type Scale, type SkipKind } from '../engine/models/spec.js';
 import { saveModel, userModelsDir } from '../engine/models/store.js';
 import { ARCH_NAMES, architectureFor, usesReparam, type ArchName } from '../training/architectures.js';
@@ -82,16 +83,18 @@ function widthsOption(value: string): number[] {
   return widths;
 }
 
+// Option names are the parameters' own (commander camel-cases --hr-folders to hrFolders); the short spellings
+// (--hr, --val, --lr, --batch, --patch, --base) are aliases of the same options.
 interface TrainCliOptions {
-  hr?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; val?: string;
-  patch: number; batch: number; lr: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
+  hrFolders?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; valFolder?: string;
+  patchSize: number; batchSize: number; learningRate: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
   degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number; widths?: number[]; skip: SkipKind;
 }
 
 interface FineTuneCliOptions {
-  base: string; hr: string[]; val?: string; degradation: DegradationPreset; steps: number; out?: string; json?: boolean;
-  scale?: Scale; lr?: number; patch?: number; batch?: number; seed: number; id?: string; resume?: string; workers: number;
-  backend: BackendName; threads?: number;
+  baseModel: string; hrFolders: string[]; valFolder?: string; degradation: DegradationPreset; steps: number; outDir?: string; json?: boolean;
+  scale?: Scale; learningRate?: number; patchSize?: number; batchSize?: number; valEvery?: number; seed: number; id?: string; resume?: string;
+  workers: number; backend: BackendName; threads?: number;
 }
 
 const BACKEND_NAMES = ['auto', 'onnx', 'wasm', 'cpu'] as const;
@@ -105,7 +108,7 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('train')
     .description('train a model from scratch on HR image folders (Y channel), or resume a checkpoint')
-    .option('--hr <dirs...>', 'HR image folders (recursive: png, jpg, tiff, webp; 8 or 16-bit)')
+    .option('--hr, --hr-folders <dirs...>', 'HR image folders (recursive: png, jpg, tiff, webp; 8 or 16-bit)')
     .option('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
     .option('--arch <name>', `architecture: ${ARCH_NAMES.join(' | ')}`, oneOf('--arch', ARCH_NAMES), 'efficient')
     .option('--skip <kind>', `residual skip of 'efficient': ${SKIP_KINDS.join(' | ')}`, oneOf('--skip', SKIP_KINDS), 'nearest')
@@ -113,10 +116,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--steps <n>', 'training steps (with --resume: the new total)', intOption('--steps'))
     .option('--resume <checkpoint>', 'checkpoint folder to continue from (its settings are reused)')
     .option('--out <dir>', 'model folder to write (default: <user models folder>/<arch>-x<scale>-<time>)')
-    .option('--val <dir>', 'validation HR folder (default: 10 % of the images held out)')
-    .option('--patch <n>', 'LR patch size', intOption('--patch'), DEFAULT_CONFIG.patchSize)
-    .option('--batch <n>', 'batch size', intOption('--batch'), DEFAULT_CONFIG.batchSize)
-    .option('--lr <x>', 'peak learning rate (cosine schedule)', positiveNumber('--lr'), DEFAULT_CONFIG.schedule.lr)
+    .option('--val, --val-folder <dir>', 'validation HR folder (default: 10 % of the images held out)')
+    .option('--patch, --patch-size <n>', 'LR patch size', intOption('--patch-size'), DEFAULT_CONFIG.patchSize)
+    .option('--batch, --batch-size <n>', 'batch size', intOption('--batch-size'), DEFAULT_CONFIG.batchSize)
+    .option('--lr, --learning-rate <x>', 'peak learning rate (cosine schedule)', positiveNumber('--learning-rate'), DEFAULT_CONFIG.schedule.lr)
     .option('--loss <name>', `loss: ${LOSS_NAMES.join(' | ')}`, oneOf('--loss', LOSS_NAMES), 'l1')
     .option('--degradation <preset>', `LR degradation: ${DEGRADATION_PRESETS.join(' | ')}`, oneOf('--degradation', DEGRADATION_PRESETS), 'bicubic')
     .option('--ema <decay>', 'EMA decay of the weights (0 = off)', Number, DEFAULT_CONFIG.ema)
@@ -133,13 +136,13 @@ export function registerTrainCommands(program: Command): void {
       if (resume) {
         config = { ...resume.config, steps: o.steps ?? resume.config.steps };
       } else {
-        if (!o.hr?.length) throw new Error('--hr <dir…> is required (or --resume <checkpoint>)');
+        if (!o.hrFolders?.length) throw new Error('--hr-folders <dir…> is required (or --resume <checkpoint>)');
         if (!o.scale) throw new Error('-s, --scale is required');
         const spec = architectureFor(o.arch, o.scale, 1, o.widths, o.arch === 'efficient' ? o.skip : undefined);
         config = {
-          ...DEFAULT_CONFIG, spec, kind: usesReparam(spec) ? 'reparam' : 'plain', hrFolders: o.hr.map((d) => resolve(d)),
-          ...(o.val ? { valFolder: resolve(o.val) } : {}), steps: o.steps ?? DEFAULT_CONFIG.steps, patchSize: o.patch, batchSize: o.batch,
-          loss: o.loss, schedule: { ...DEFAULT_CONFIG.schedule, lr: o.lr, lrMin: o.lr / 100 }, ema: o.ema, seed: o.seed,
+          ...DEFAULT_CONFIG, spec, kind: usesReparam(spec) ? 'reparam' : 'plain', hrFolders: o.hrFolders.map((d) => resolve(d)),
+          ...(o.valFolder ? { valFolder: resolve(o.valFolder) } : {}), steps: o.steps ?? DEFAULT_CONFIG.steps, patchSize: o.patchSize, batchSize: o.batchSize,
+          loss: o.loss, schedule: { ...DEFAULT_CONFIG.schedule, lr: o.learningRate, lrMin: o.learningRate / 100 }, ema: o.ema, seed: o.seed,
           checkpointEvery: o.checkpointEvery, valEvery: o.valEvery, degradation: { preset: o.degradation },
         };
       }
@@ -185,17 +188,18 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('finetune')
     .description('fine-tune an existing model on your HR folders; writes a new model to the user models folder')
-    .requiredOption('--base <model>', 'base model id or folder')
-    .requiredOption('--hr <dirs...>', 'HR image folders (recursive)')
-    .option('--val <dir>', 'validation HR folder (default: 10 % of the images held out)')
-    .option('--degradation <preset>', `LR degradation: ${DEGRADATION_PRESETS.join(' | ')}`, oneOf('--degradation', DEGRADATION_PRESETS), 'bicubic')
-    .option('--steps <n>', 'training steps', intOption('--steps'), 1000)
-    .option('--out <dir>', 'model folder to write (default: <user models folder>/<base>-ft-<preset>-<time>)')
+    .requiredOption('--base, --base-model <model>', 'base model id or folder')
+    .requiredOption('--hr, --hr-folders <dirs...>', 'HR image folders (recursive)')
+    .option('--val, --val-folder <dir>', 'validation HR folder (default: 10 % of the images held out)')
+    .option('--degradation <preset>', `LR degradation: ${DEGRADATION_PRESETS.join(' | ')}`, oneOf('--degradation', DEGRADATION_PRESETS), FINE_TUNE_DEFAULTS.degradation)
+    .option('--steps <n>', 'training steps', intOption('--steps'), FINE_TUNE_DEFAULTS.steps)
+    .option('--out, --out-dir <dir>', 'model folder to write (default: <user models folder>/<base>-ft-<preset>-<time>)')
     .option('-s, --scale <n>', 'expected scale of the base model', intOption('--scale', [2, 3, 4]))
-    .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
-    .option('--patch <n>', 'LR patch size', intOption('--patch'))
-    .option('--batch <n>', 'batch size', intOption('--batch'))
-    .option('--seed <n>', 'random seed', intOption('--seed'), 1)
+    .option('--lr, --learning-rate <x>', `peak learning rate (default ${FINE_TUNE_DEFAULTS.learningRate})`, positiveNumber('--learning-rate'))
+    .option('--patch, --patch-size <n>', `LR patch size (default ${FINE_TUNE_DEFAULTS.patchSize})`, intOption('--patch-size'))
+    .option('--batch, --batch-size <n>', `batch size (default ${FINE_TUNE_DEFAULTS.batchSize})`, intOption('--batch-size'))
+    .option('--val-every <n>', 'steps between validations (default: five times over the run)', intOption('--val-every'))
+    .option('--seed <n>', 'random seed', intOption('--seed'), FINE_TUNE_DEFAULTS.seed)
     .option('--id <id>', 'id of the new model')
     .option('--resume <checkpoint>', 'continue a cancelled fine-tune from its checkpoint folder')
     .option('--backend <name>', 'gradients: auto (tfjs-node if installed, else onnxruntime) | onnx | wasm | cpu', oneOf('--backend', BACKEND_NAMES), 'auto')
@@ -206,12 +210,11 @@ export function registerTrainCommands(program: Command): void {
       const progress = progressReporter(Boolean(o.json));
       const interrupt = interruptSignal();
       try {
+        const { json: _json, backend: _backend, threads: _threads, hrFolders, valFolder, outDir, resume, ...params } = o;
         const result = await fineTune({
-          baseModel: o.base, hrFolders: o.hr.map((d) => resolve(d)), ...(o.val ? { valFolder: resolve(o.val) } : {}),
-          degradation: o.degradation, steps: o.steps, seed: o.seed, workers: o.workers, backend: backendOptions(o),
-          ...(o.out ? { outDir: resolve(o.out) } : {}), ...(o.scale ? { scale: o.scale } : {}), ...(o.lr ? { lr: o.lr } : {}),
-          ...(o.patch ? { patchSize: o.patch } : {}), ...(o.batch ? { batchSize: o.batch } : {}), ...(o.id ? { id: o.id } : {}),
-          ...(o.resume ? { resume: resolve(o.resume) } : {}),
+          ...params, hrFolders: hrFolders.map((d) => resolve(d)), backend: backendOptions(o),
+          ...(valFolder ? { valFolder: resolve(valFolder) } : {}), ...(outDir ? { outDir: resolve(outDir) } : {}),
+          ...(resume ? { resume: resolve(resume) } : {}),
           onWarning: (m) => { if (!o.json) process.stderr.write(`warning: ${m}\n`); },
         }, progress.update, interrupt.signal);
         progress.stop();
@@ -220,7 +223,7 @@ export function registerTrainCommands(program: Command): void {
         else if (result.status === 'completed') {
           const f = (s?: { psnr: number }): string => (s ? `${s.psnr.toFixed(2)} dB` : '?');
           process.stderr.write(`model ${result.id} written to ${result.dir}; validation ${f(result.before)} → ${f(result.after)}\n`);
-        } else process.stderr.write(`stopped at step ${result.steps}; resume with: subpixel finetune --base ${o.base} --hr ${o.hr.join(' ')} --resume ${result.checkpointDir}\n`);
+        } else process.stderr.write(`stopped at step ${result.steps}; resume with: subpixel finetune --base-model ${o.baseModel} --hr-folders ${o.hrFolders.join(' ')} --resume ${result.checkpointDir}\n`);
         if (result.status === 'cancelled') process.exitCode = 130;
       } finally {
         progress.stop();

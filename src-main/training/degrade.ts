@@ -8,12 +8,12 @@
  * - film:    mild blur + grain + mild JPEG, like scanned film.
  */
 import sharp, { type Sharp } from 'sharp';
+import { DEGRADATION_PRESETS, type DegradationPreset } from '../../src-common/fine-tune.js';
 import type { Raster } from '../engine/raster.js';
 import { imresizeRaster } from '../engine/resize.js';
 import type { Rng } from './rng.js';
 
-export type DegradationPreset = 'bicubic' | 'jpeg' | 'blur' | 'noise' | 'film';
-export const DEGRADATION_PRESETS: DegradationPreset[] = ['bicubic', 'jpeg', 'blur', 'noise', 'film'];
+export { DEGRADATION_PRESETS, type DegradationPreset };
 
 export interface DegradationOptions {
   preset: DegradationPreset;

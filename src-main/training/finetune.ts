@@ -4,6 +4,7 @@
  * records the base model, the data and the validation scores before and after.
  */
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { defaultValEvery, FINE_TUNE_DEFAULTS } from '../../src-common/fine-tune.js';
 import { macsPerPixel, parameterCount, type ModelWeights, type Scale } from '../engine/models/spec.js';
 import { upsertManifestEntry, type ManifestEntry } from '../engine/models/manifest.js';
 import { resolveModel, saveModel, userModelsDir, type ModelSearchOptions } from '../engine/models/store.js';
@@ -16,6 +17,10 @@ import type { LossName } from './losses.js';
 import { DEFAULT_CONFIG, dataOptionsOf, train, type TrainConfig, type TrainProgress } from './trainer.js';
 import { scoreModel, type ValScore } from './validate.js';
 
+/**
+ * The parameters are named as in the API's FineTuneParams (src-common/training.ts) and the CLI's flags; absent ones
+ * take FINE_TUNE_DEFAULTS.
+ */
 export interface FineTuneOptions {
   /** Model id or folder. */
   baseModel: string;
@@ -28,7 +33,8 @@ export interface FineTuneOptions {
   /** Where the new model folder goes (default: <user models folder>/<id>). */
   outDir?: string;
   id?: string;
-  lr?: number;
+  /** Peak learning rate of the cosine schedule (TrainConfig.schedule.lr). */
+  learningRate?: number;
   batchSize?: number;
   patchSize?: number;
   loss?: LossName;
@@ -62,7 +68,7 @@ export interface FineTuneResult {
 }
 
 function degradationOf(d: FineTuneOptions['degradation']): DegradationOptions {
-  if (d === undefined) return { preset: 'bicubic' };
+  if (d === undefined) return { preset: FINE_TUNE_DEFAULTS.degradation };
   return typeof d === 'string' ? { preset: d } : d;
 }
 
@@ -84,14 +90,15 @@ export async function fineTune(
   const id = o.id ?? (resumedDir ? basename(resumedDir) : `${base.id}-ft-${degradation.preset}-${stamp}`);
   const dir = o.outDir ?? resumedDir ?? join(userModelsDir(), id);
   const checkpointDir = o.resume ?? join(dir, 'checkpoint');
-  const steps = o.steps ?? 1000;
+  const steps = o.steps ?? FINE_TUNE_DEFAULTS.steps;
+  const learningRate = o.learningRate ?? FINE_TUNE_DEFAULTS.learningRate;
   const config: TrainConfig = resumeState?.config ?? {
     ...DEFAULT_CONFIG,
     spec, kind: 'plain', hrFolders: o.hrFolders, ...(o.valFolder ? { valFolder: o.valFolder } : {}),
-    steps, batchSize: o.batchSize ?? 16, patchSize: o.patchSize ?? 32, loss: o.loss ?? 'l1',
-    schedule: { schedule: 'cosine', lr: o.lr ?? 1e-3, lrMin: (o.lr ?? 1e-3) / 20, warmupSteps: 0 },
-    ema: 0, valEvery: o.valEvery ?? Math.max(50, Math.round(steps / 5)), checkpointEvery: o.checkpointEvery ?? 200,
-    degradation, degradeEvery: 50, seed: o.seed ?? 1, baseModel: base.dir,
+    steps, batchSize: o.batchSize ?? FINE_TUNE_DEFAULTS.batchSize, patchSize: o.patchSize ?? FINE_TUNE_DEFAULTS.patchSize, loss: o.loss ?? 'l1',
+    schedule: { schedule: 'cosine', lr: learningRate, lrMin: learningRate / 20, warmupSteps: 0 },
+    ema: 0, valEvery: o.valEvery ?? defaultValEvery(steps), checkpointEvery: o.checkpointEvery ?? 200,
+    degradation, degradeEvery: 50, seed: o.seed ?? FINE_TUNE_DEFAULTS.seed, baseModel: base.dir,
   };
   const data = await loadTrainingData(dataOptionsOf(config, o.onWarning));
   const before = await scoreModel(base.weights, data.val, o.backend?.threads);

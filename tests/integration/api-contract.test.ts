@@ -195,7 +195,7 @@ for (const { name, start } of transports) {
     });
 
     test('train: a short real fine-tune reports progress and adds a model', async () => {
-      const job = await ok('train.start', { name: `Tiny ${name}`, hrDirs: [fx.inputs], baseModel: TEST_MODEL, preset: 'bicubic', steps: 3, batchSize: 2, patchSize: 16, valEvery: 3 });
+      const job = await ok('train.start', { name: `Tiny ${name}`, hrFolders: [fx.inputs], baseModel: TEST_MODEL, degradation: 'bicubic', steps: 3, batchSize: 2, patchSize: 16, valEvery: 3 });
       assert.ok(['queued', 'running'].includes(job.status));
       assert.ok((await ok('train.list', {})).jobs.some((j: { id: string }) => j.id === job.id));
       const end = await api.waitForEvent((e) => e.event === 'train.changed' && e.payload.job.id === job.id && ['done', 'failed', 'canceled'].includes(e.payload.job.status), 50_000);
@@ -215,7 +215,7 @@ for (const { name, start } of transports) {
       await api.waitForEvent((e) => e.event === 'train.removed' && e.payload.id === job.id);
       assert.ok(!(await ok('train.list', {})).jobs.some((j: { id: string }) => j.id === job.id));
       assert.ok((await ok('models.list', {})).models.some((m: { id: string }) => m.id === job.id), 'the model stays');
-      await err('train.start', { name: 'x', hrDirs: [fx.inputs], baseModel: 'no-such-model', preset: 'bicubic', steps: 1 }, 'not_found');
+      await err('train.start', { name: 'x', hrFolders: [fx.inputs], baseModel: 'no-such-model', degradation: 'bicubic', steps: 1 }, 'not_found');
     });
 
     test('dialog.open is refused without a native dialog', async () => {
@@ -276,7 +276,7 @@ for (const { name, start } of transports) {
         await err('settings.set', { patch: { jobDefaults: { outputDir: join(fx.allowed, 'escape') } } }, 'forbidden_path');
         await err('models.import', { path: fx.outside }, 'forbidden_path');
         await err('models.export', { id: 'any', folder: '/' }, 'forbidden_path');
-        await err('train.start', { name: 'm', hrDirs: [fx.outside], baseModel: 'b', preset: 'bicubic', steps: 1 }, 'forbidden_path');
+        await err('train.start', { name: 'm', hrFolders: [fx.outside], baseModel: 'b', degradation: 'bicubic', steps: 1 }, 'forbidden_path');
         await err('watch.add', { folder: fx.allowed, afterSuccess: { action: 'move', folder: fx.outside } }, 'forbidden_path');
       });
 

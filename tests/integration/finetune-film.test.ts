@@ -42,7 +42,7 @@ test('fine-tuning a shipped model under the film degradation raises validation P
   const events: TrainProgress[] = [];
   const result = await fineTune({
     baseModel: BASE, hrFolders: [join(dir, 'hr')], valFolder: join(dir, 'val'), degradation: 'film',
-    steps: 300, batchSize: 8, patchSize: 24, lr: 1e-3, id: 'film-test', valEvery: 100,
+    steps: 300, batchSize: 8, patchSize: 24, learningRate: 1e-3, id: 'film-test', valEvery: 100,
   }, (p) => events.push(p));
   assert.equal(result.status, 'completed');
   assert.ok(result.before && result.after);

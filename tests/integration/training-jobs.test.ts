@@ -47,7 +47,7 @@ describe('fine-tune jobs survive restarts', () => {
   const home = join(dir, 'home');
   const hr = join(dir, 'hr');
   const input = (name: string, steps: number): TrainStartInput => ({
-    name, hrDirs: [hr], baseModel: 'base-x2', preset: 'bicubic', steps, batchSize: 4, patchSize: 16, valEvery: 1000,
+    name, hrFolders: [hr], baseModel: 'base-x2', degradation: 'bicubic', steps, batchSize: 4, patchSize: 16, valEvery: 1000,
   });
   before(async () => {
     await saveModel(join(home, 'models', 'base-x2'), randomWeights({ ...classicEspcn(2), widths: [16, 8] }, 3), { id: 'base-x2' });
@@ -131,6 +131,25 @@ describe('fine-tune jobs survive restarts', () => {
     } finally {
       await services.close();
     }
+  });
+
+  it('a jobs file written before the parameters were renamed (version 1) is read with the new names', async () => {
+    const oldHome = join(dir, 'old-home');
+    mkdirSync(oldHome);
+    const job: TrainJob = {
+      id: 'old-style', name: 'Old style', baseModel: 'base-x2', status: 'canceled', step: 2, steps: 3, history: [], modelId: null,
+      before: null, after: null, error: null, startedAt: 1, finishedAt: 2, canResume: false,
+    };
+    const oldInput = { name: 'Old style', hrDirs: [hr], validationDir: hr, baseModel: 'base-x2', preset: 'jpeg', steps: 3, learningRate: 0.002 };
+    writeFileSync(join(oldHome, 'training-jobs.json'), JSON.stringify({ version: 1, jobs: [{ job, input: oldInput }] }));
+    const services = await openAppServices({ home: oldHome, allowHome: false });
+    await services.close();
+    assert.deepEqual(services.training.list(), [job]);
+    const saved = JSON.parse(readFileSync(join(oldHome, 'training-jobs.json'), 'utf8')) as { version: number; jobs: Array<{ input: unknown }> };
+    assert.equal(saved.version, 2);
+    assert.deepEqual(saved.jobs[0]!.input, {
+      name: 'Old style', hrFolders: [hr], valFolder: hr, baseModel: 'base-x2', degradation: 'jpeg', steps: 3, learningRate: 0.002,
+    });
   });
 
   it('an unreadable jobs file is set aside with a warning, not fatal', async () => {

@@ -37,7 +37,7 @@ describe('contract', () => {
   test('commands that take paths declare them for the roots check', () => {
     const input = { paths: ['/a'], settings: { outputDir: '/out' } };
     assert.deepEqual(commands['queue.add'].paths?.(commands['queue.add'].input.parse(input)), ['/a', '/out']);
-    const train = commands['train.start'].input.parse({ name: 'm', hrDirs: ['/hr'], baseModel: 'b', preset: 'bicubic', steps: 10, validationDir: '/val' });
+    const train = commands['train.start'].input.parse({ name: 'm', hrFolders: ['/hr'], baseModel: 'b', degradation: 'bicubic', steps: 10, valFolder: '/val' });
     assert.deepEqual(commands['train.start'].paths?.(train), ['/hr', '/val']);
   });
 

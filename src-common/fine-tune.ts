@@ -1,0 +1,26 @@
+/**
+ * Fine-tuning's vocabulary and defaults, zod-free (the renderer's form imports them as values). One name per
+ * parameter everywhere: the API's train.start, the training service, `subpixel finetune --<kebab-case name>` and
+ * fineTune() all say baseModel, hrFolders, valFolder, degradation, steps, batchSize, patchSize, learningRate, valEvery.
+ */
+
+export const DEGRADATION_PRESETS = ['bicubic', 'jpeg', 'blur', 'noise', 'film'] as const;
+export type DegradationPreset = (typeof DEGRADATION_PRESETS)[number];
+
+/** What a fine-tune uses where a parameter is not given. */
+export const FINE_TUNE_DEFAULTS = {
+  degradation: 'bicubic',
+  steps: 1000,
+  batchSize: 16,
+  patchSize: 32,
+  /** Peak of the cosine schedule; it decays to a twentieth. */
+  learningRate: 1e-3,
+  seed: 1,
+} as const satisfies {
+  degradation: DegradationPreset; steps: number; batchSize: number; patchSize: number; learningRate: number; seed: number;
+};
+
+/** Validation runs five times over a fine-tune, but not more often than every 50 steps. */
+export function defaultValEvery(steps: number): number {
+  return Math.max(50, Math.round(steps / 5));
+}
