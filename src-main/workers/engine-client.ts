@@ -1,23 +1,44 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../common/worker.js';
 import type { UpscaleResult } from '../engine/upscale.js';
-import type { EngineReply, EngineRequest, WorkerUpscaleOptions } from './engine-protocol.js';
+import type { VideoProgress, VideoUpscaleResult } from '../video/upscale-video.js';
+import type { VideoInfo } from '../video/probe.js';
+import type { EngineReply, EngineRequest, WorkerUpscaleOptions, WorkerVideoOptions } from './engine-protocol.js';
 
 export interface UpscaleHooks {
   signal?: AbortSignal;
   onProgress?: (p: { tilesDone: number; tilesTotal: number }) => void;
 }
 
+export interface VideoHooks {
+  signal?: AbortSignal;
+  onProgress?: (p: VideoProgress) => void;
+  onInfo?: (info: VideoInfo) => void;
+}
+
 export interface EngineClient {
   upscaleFile(input: string, output: string, options: WorkerUpscaleOptions, hooks?: UpscaleHooks): Promise<UpscaleResult>;
+  /** A video file or frame sequence, in the same worker (see video/upscale-video.ts). */
+  upscaleVideo(input: string, output: string, options: WorkerVideoOptions, hooks?: VideoHooks): Promise<VideoUpscaleResult>;
   close(): Promise<void>;
 }
 
 interface Pending {
-  resolve: (r: UpscaleResult) => void;
+  resolve: (r: UpscaleResult | VideoUpscaleResult) => void;
   reject: (e: Error) => void;
   onProgress?: UpscaleHooks['onProgress'];
+  video?: VideoHooks;
   worker: Worker;
+}
+
+/** An error from the worker, with the kind it had there (e.g. a VideoError's 'corrupt'). */
+export class EngineError extends Error {
+  readonly kind?: string;
+  constructor(message: string, kind?: string) {
+    super(message);
+    this.name = 'EngineError';
+    this.kind = kind;
+  }
 }
 
 /** Thrown when a request was canceled through its AbortSignal. */
@@ -50,10 +71,12 @@ export function createEngineClient(): EngineClient {
       const p = pending.get(reply.id);
       if (!p) return;
       if (reply.type === 'progress') p.onProgress?.({ tilesDone: reply.tilesDone, tilesTotal: reply.tilesTotal });
+      else if (reply.type === 'video-progress') p.video?.onProgress?.(reply.progress);
+      else if (reply.type === 'video-info') p.video?.onInfo?.(reply.info);
       else {
         pending.delete(reply.id);
-        if (reply.type === 'done') p.resolve(reply.result);
-        else p.reject(reply.aborted ? Object.assign(new Error(reply.message), { name: 'AbortError' }) : new Error(reply.message));
+        if (reply.type === 'done' || reply.type === 'video-done') p.resolve(reply.result);
+        else p.reject(reply.aborted ? Object.assign(new Error(reply.message), { name: 'AbortError' }) : new EngineError(reply.message, reply.kind));
       }
     });
     w.on('error', (error) => failWorker(w, error instanceof Error ? error : new Error(String(error))));
@@ -62,24 +85,31 @@ export function createEngineClient(): EngineClient {
     return w;
   };
 
+  /** Sends one request; its listener on the (often batch-wide) signal goes again when it settles. */
+  const request = <R>(input: string, signal: AbortSignal | undefined, message: (id: number) => EngineRequest, hooks: Pick<Pending, 'onProgress' | 'video'>): Promise<R> => {
+    if (signal?.aborted) return Promise.reject(new UpscaleAbortedError(input));
+    const w = ensureWorker();
+    const id = nextId++;
+    const cancel = (): void => w.postMessage({ type: 'cancel', id } satisfies EngineRequest);
+    const settle = (): void => signal?.removeEventListener('abort', cancel);
+    return new Promise<R>((resolve, reject) => {
+      pending.set(id, {
+        resolve: (r) => { settle(); resolve(r as R); },
+        reject: (e) => { settle(); reject(e); },
+        ...hooks,
+        worker: w,
+      });
+      signal?.addEventListener('abort', cancel, { once: true });
+      w.postMessage(message(id));
+    });
+  };
+
   return {
     upscaleFile(input, output, options, hooks = {}) {
-      if (hooks.signal?.aborted) return Promise.reject(new UpscaleAbortedError(input));
-      const w = ensureWorker();
-      const id = nextId++;
-      const cancel = (): void => w.postMessage({ type: 'cancel', id } satisfies EngineRequest);
-      // One signal often covers a whole batch: each request takes its listener off again when it settles.
-      const settle = (): void => hooks.signal?.removeEventListener('abort', cancel);
-      return new Promise<UpscaleResult>((resolve, reject) => {
-        pending.set(id, {
-          resolve: (r) => { settle(); resolve(r); },
-          reject: (e) => { settle(); reject(e); },
-          onProgress: hooks.onProgress,
-          worker: w,
-        });
-        hooks.signal?.addEventListener('abort', cancel, { once: true });
-        w.postMessage({ type: 'upscale', id, input, output, options } satisfies EngineRequest);
-      });
+      return request<UpscaleResult>(input, hooks.signal, (id) => ({ type: 'upscale', id, input, output, options }), { onProgress: hooks.onProgress });
+    },
+    upscaleVideo(input, output, options, hooks = {}) {
+      return request<VideoUpscaleResult>(input, hooks.signal, (id) => ({ type: 'video', id, input, output, options }), { video: hooks });
     },
     async close() {
       const w = worker;

@@ -2,6 +2,7 @@
 // Several requests may be in flight: decode and encode of neighbours overlap while one holds the inference lock.
 import { parentPort } from 'node:worker_threads';
 import { upscaleFile } from '../engine/upscale.js';
+import { upscaleVideo } from '../video/upscale-video.js';
 import { createMutex } from '../common/mutex.js';
 import type { EngineReply, EngineRequest } from './engine-protocol.js';
 
@@ -9,6 +10,11 @@ if (!parentPort) throw new Error('engine-worker must run in a worker thread');
 const port = parentPort;
 const inferenceLock = createMutex();
 const running = new Map<number, AbortController>();
+/** The kind of an error that has one (VideoError, ImageReadError), to cross the thread boundary with it. */
+const kindOf = (error: unknown): string | undefined => {
+  const kind = (error as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' ? kind : undefined;
+};
 const send = (reply: EngineReply): void => port.postMessage(reply);
 
 port.on('message', (request: EngineRequest) => {
@@ -18,18 +24,30 @@ port.on('message', (request: EngineRequest) => {
   }
   const controller = new AbortController();
   running.set(request.id, controller);
-  upscaleFile(request.input, request.output, {
-    ...request.options,
-    inferenceLock,
-    signal: controller.signal,
-    onProgress: (p) => send({ type: 'progress', id: request.id, ...p }),
-  })
-    .then((result) => send({ type: 'done', id: request.id, result }))
+  const { id } = request;
+  // Video runs here too: ffmpeg decodes and encodes in child processes, frames are inferred on this thread's
+  // sessions (sharing the inference lock with stills), and only progress crosses back.
+  const work: Promise<void> = request.type === 'video'
+    ? upscaleVideo(request.input, request.output, {
+      ...request.options,
+      inferenceLock,
+      signal: controller.signal,
+      onInfo: (info) => send({ type: 'video-info', id, info }),
+      onProgress: (progress) => send({ type: 'video-progress', id, progress }),
+    }).then((result) => send({ type: 'video-done', id, result }))
+    : upscaleFile(request.input, request.output, {
+      ...request.options,
+      inferenceLock,
+      signal: controller.signal,
+      onProgress: (p) => send({ type: 'progress', id, ...p }),
+    }).then((result) => send({ type: 'done', id, result }));
+  work
     .catch((error: unknown) => send({
       type: 'error',
       id: request.id,
       message: error instanceof Error ? error.message : String(error),
       aborted: controller.signal.aborted,
+      ...(kindOf(error) && { kind: kindOf(error) }),
     }))
     .finally(() => running.delete(request.id));
 });
