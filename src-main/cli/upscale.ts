@@ -9,6 +9,11 @@ import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
 import { resolveShard, selectShard } from '../cluster/shard.js';
 import { errorText, formatDuration, intOption, printJson } from './output.js';
+import { DEFAULT_CRF, VIDEO_CODECS, VideoCodec } from '../../src-common/video.js';
+import { findFfmpeg } from '../video/ffmpeg.js';
+import { openSource } from '../video/source.js';
+import { videoOutputComplete } from '../video/upscale-video.js';
+import { describeVideo, splitInputs, videoOutputPath } from './video-inputs.js';
 
 interface UpscaleCliOptions {
   output: string;
@@ -22,9 +27,15 @@ interface UpscaleCliOptions {
   backend: 'auto' | 'onnx' | 'tfjs';
   json?: boolean;
   shard?: string;
+  videoCodec: string;
+  crf?: number;
+  deflicker?: boolean;
+  allowGaps?: boolean;
+  sequence?: boolean;
+  frameRate?: string;
 }
 
-interface Done { input: string; output: string; width: number; height: number; ms: number }
+interface Done { input: string; output: string; width: number; height: number; ms: number; frames?: number; fps?: number; codec?: VideoCodec }
 interface Failed { input: string; error: string }
 interface Skipped { input: string; output: string; reason: string }
 
@@ -54,23 +65,32 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   // Parsed before any work: a bad --shard or a missing scheduler variable is a usage error, not a failed batch.
   const shard = options.shard === undefined ? undefined : resolveShard(options.shard);
   const outDir = resolve(options.output);
-  const expansion = await expandInputs(inputs);
+  const codecChoice = VideoCodec.safeParse(options.videoCodec);
+  if (!codecChoice.success) throw new Error(`--video-codec must be one of ${VIDEO_CODECS.join(', ')} (got '${options.videoCodec}')`);
+  const videoCodec = codecChoice.data;
+  const split = await splitInputs(inputs, { sequenceFolders: options.sequence, recursive: options.recursive });
+  const expansion = await expandInputs(split.stills);
   const failed: Failed[] = expansion.problems.map((p) => {
     const at = p.lastIndexOf(': ');
     return { input: at > 0 ? p.slice(0, at) : p, error: at > 0 ? p.slice(at + 2) : p };
   });
   const skipped: Skipped[] = [];
   const done: Done[] = [];
-  const all = expansion.files.filter((f) => options.recursive || f.relDir === '');
+  const all = [
+    ...expansion.files.filter((f) => options.recursive || f.relDir === '').map((f) => ({ ...f, video: false })),
+    ...split.videos.map((v) => ({ ...v, video: true })),
+  ];
   const files = shard ? selectShard(all, shard) : all;
   if (shard) log(`${shard.source}: ${files.length} of ${all.length} input(s)`);
   // A shard is re-run after a node failure or a preemption: what it wrote before is complete (outputs are
   // written atomically), so it is skipped rather than redone.
   const skipExisting = options.skipExisting || shard !== undefined;
   const taken = new Set<string>();
-  const work: Array<{ input: string; output: string; pixels: number }> = [];
+  const work: Array<{ input: string; output: string; pixels: number; video: boolean; frames: number }> = [];
   for (const file of files) {
-    const output = outputPathFor(file.input, file.relDir, outDir, outputFormatFor(file.input, options.format));
+    const output = file.video
+      ? videoOutputPath(file, outDir, videoCodec)
+      : outputPathFor(file.input, file.relDir, outDir, outputFormatFor(file.input, options.format));
     if (taken.has(output)) {
       failed.push({ input: file.input, error: `another input already writes ${output}` });
       continue;
@@ -80,14 +100,23 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
       failed.push({ input: file.input, error: 'output would replace the input: choose another -o folder or --format' });
       continue;
     }
-    if (skipExisting && (await exists(output))) {
+    if (skipExisting && (file.video ? await videoOutputComplete(output) : await exists(output))) {
       skipped.push({ input: file.input, output, reason: 'output exists' });
       continue;
     }
-    work.push({ input: file.input, output, pixels: 1 });
+    work.push({ input: file.input, output, pixels: 1, video: file.video, frames: 1 });
   }
-  // Header reads only, a few at a time: the progress bar and ETA count pixels, not files.
-  await mapLimit(work, 8, async (w) => { w.pixels = (await probePixels(w.input)) ?? 1; });
+  // Header reads only, a few at a time: the progress bar and ETA count pixels (of every frame), not files.
+  // A video that cannot be probed (or no FFmpeg) is left to fail with its reason when its turn comes.
+  await mapLimit(work, 8, async (w) => {
+    if (!w.video) { w.pixels = (await probePixels(w.input)) ?? 1; return; }
+    try {
+      const { info } = await openSource(await findFfmpeg(), w.input, { allowGaps: options.allowGaps, sequenceRate: options.frameRate });
+      w.frames = info.frames;
+      w.pixels = info.width * info.height * info.frames;
+      log(`${w.input}: ${describeVideo(info)}`);
+    } catch { /* reported by the run */ }
+  });
 
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);
   const showBar = !options.json && process.stderr.isTTY === true && work.length > 0;
@@ -102,13 +131,13 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   let pixelsDone = 0;
   let filesDone = 0;
   const inFlight = new Map<string, number>();
-  const update = (file: string): void => {
+  const update = (label: string): void => {
     if (!bar) return;
     const partial = [...inFlight.values()].reduce((a, b) => a + b, 0);
     const value = pixelsDone + partial;
     const elapsed = (Date.now() - started) / 1000;
     const eta = value > 0 ? (elapsed * (totalPixels - value)) / value : Number.NaN;
-    bar.update(value, { files: `${filesDone}/${work.length} files`, etaText: formatDuration(eta), file: basename(file) });
+    bar.update(value, { files: `${filesDone}/${work.length} files`, etaText: formatDuration(eta), file: label });
   };
   bar?.start(totalPixels, 0, { files: `0/${work.length} files`, etaText: '?', file: '' });
 
@@ -122,6 +151,30 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
       if (abort.signal.aborted) { failed.push({ input: item.input, error: 'canceled' }); return; }
       inFlight.set(item.input, 0);
       try {
+        if (item.video) {
+          const result = await engine.upscaleVideo(item.input, item.output, {
+            model: options.model,
+            scale: options.scale,
+            backend: options.backend,
+            tile: options.tile,
+            codec: videoCodec,
+            crf: options.crf,
+            deflicker: options.deflicker,
+            allowGaps: options.allowGaps,
+            sequenceRate: options.frameRate,
+          }, {
+            signal: abort.signal,
+            onProgress: ({ framesDone, framesTotal, fps }) => {
+              inFlight.set(item.input, (item.pixels * framesDone) / Math.max(1, framesTotal));
+              update(`${basename(item.input)} frame ${framesDone}/${framesTotal} ${fps.toFixed(1)} fps`);
+            },
+          });
+          const { output, width, height, ms, frames, fps, codec } = result;
+          done.push({ input: item.input, output, width, height, ms, frames, fps, codec });
+          for (const warning of result.warnings) log(`warning ${item.input}: ${warning}`);
+          if (!bar) log(`done ${item.input} → ${output} (${width}x${height}, ${frames} frames${result.resumedFrames ? `, ${result.resumedFrames} resumed` : ''}, ${fps} fps, ${codec}, ${ms} ms)`);
+          return;
+        }
         const result = await engine.upscaleFile(item.input, item.output, {
           model: options.model,
           scale: options.scale,
@@ -133,7 +186,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
           signal: abort.signal,
           onProgress: ({ tilesDone, tilesTotal }) => {
             inFlight.set(item.input, (item.pixels * tilesDone) / tilesTotal);
-            update(item.input);
+            update(basename(item.input));
           },
         });
         done.push({ input: item.input, output: result.output, width: result.width, height: result.height, ms: result.ms });
@@ -145,7 +198,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
         inFlight.delete(item.input);
         pixelsDone += item.pixels;
         filesDone++;
-        update(item.input);
+        update(basename(item.input));
       }
     });
   } finally {
@@ -166,8 +219,8 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
 export function registerUpscaleCommand(program: Command): void {
   program
     .command('upscale')
-    .description('upscale image files and folders')
-    .argument('<inputs...>', 'image files or folders')
+    .description('upscale image files, videos, frame sequences and folders')
+    .argument('<inputs...>', 'image or video files, folders, frame patterns (scan_%06d.dpx)')
     .requiredOption('-o, --output <dir>', 'output folder (sub-folders of input folders are kept)')
     .requiredOption('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
     .option('-m, --model <id or folder>', 'model id or model folder (default: the installed model for the scale)')
@@ -178,6 +231,12 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--tile <n>', 'LR tile edge in pixels (default: from a memory budget)', intOption('--tile'))
     .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
     .option('--json', 'print one JSON document with the results')
+    .option('--video-codec <codec>', `video output: ${VIDEO_CODECS.join(' | ')}`, 'ffv1')
+    .option('--crf <n>', `h264/h265 quality, 0 (best) to 51 (default ${DEFAULT_CRF})`, intOption('--crf'))
+    .option('--deflicker', 'even out frame-to-frame brightness flicker (old film) before upscaling')
+    .option('--allow-gaps', 'go on over missing frames of a numbered sequence (outputs keep the input numbers)')
+    .option('--sequence', 'folder inputs are numbered frame sequences (one video each), not folders of stills')
+    .option('--frame-rate <rate>', 'frame rate of frame sequences encoded as video (e.g. 24, 24000/1001)', '24')
     .option('--shard <k/n|auto>', 'process only part k of n of the inputs (by sorted relative path; implies --skip-existing); ' +
       'auto: from a Kubernetes Indexed Job or a Slurm array')
     .action(async (inputs: string[], options: UpscaleCliOptions) => {

@@ -8,10 +8,9 @@ import { run, type FfmpegTools } from './ffmpeg.js';
 import { VideoError } from './errors.js';
 import { pixelFormatFacts, type PixelFormatFacts } from './pixel-format.js';
 
-export const VIDEO_CODECS = ['ffv1', 'h264', 'h265', 'prores', 'png-sequence', 'tiff-sequence'] as const;
-export type VideoCodec = (typeof VIDEO_CODECS)[number];
-export const DEFAULT_VIDEO_CODEC: VideoCodec = 'ffv1';
-export const DEFAULT_CRF = 18;
+import { DEFAULT_CRF, type VideoCodec } from '../../src-common/video.js';
+
+export { DEFAULT_VIDEO_CODEC, VIDEO_CODECS, type VideoCodec } from '../../src-common/video.js';
 
 export function isSequenceCodec(codec: VideoCodec): boolean {
   return codec === 'png-sequence' || codec === 'tiff-sequence';

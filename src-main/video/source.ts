@@ -3,18 +3,12 @@
  * (VideoInfo) and decoded by the same ffmpeg command; only the input arguments differ.
  */
 import { stat, writeFile } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FfmpegTools } from './ffmpeg.js';
 import { VideoError } from './errors.js';
 import { probeVideo, type VideoInfo } from './probe.js';
 import { describeGaps, framePaths, isSequencePattern, sequenceFromPattern, sequenceInFolder, type FrameSequence } from './sequence.js';
 
-/** Container extensions taken as video (FFmpeg reads many more; these are the ones a folder scan picks up). */
-export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'mkv', 'avi', 'webm', 'm4v', 'mxf', 'mpg', 'mpeg', 'ts', 'm2ts', 'wmv', 'flv', 'ogv'] as const;
-
-export function isVideoPath(path: string): boolean {
-  return (VIDEO_EXTENSIONS as readonly string[]).includes(extname(path).slice(1).toLowerCase());
-}
 
 export interface VideoSource {
   kind: 'video' | 'sequence';

@@ -10,6 +10,7 @@
  * segments are joined losslessly (concat demuxer, stream copy) with the source's audio, subtitle and data
  * streams copied bit-exact, and the frame timestamps are the source's own (variable frame rate kept).
  */
+import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,8 +27,9 @@ import { readFrames, spawnFfmpeg, writeTo, type FfmpegProcess } from './process.
 import { openSource, type VideoSource } from './source.js';
 import { frameName } from './sequence.js';
 import type { ColourTags } from './probe.js';
+import type { VideoProgress } from '../../src-common/video.js';
 
-export interface VideoProgress { framesDone: number; framesTotal: number; fps: number }
+export type { VideoProgress };
 
 export interface VideoUpscaleOptions extends Pick<UpscaleOptions, 'model' | 'scale' | 'backend' | 'tile' | 'modelSearchPaths' | 'threads' | 'inferenceLock' | 'signal'> {
   codec?: VideoCodec;
@@ -130,6 +132,8 @@ interface Job {
   raw: RawFormat;
   /** Source time base as [num, den]. */
   timeBase: [number, number];
+  /** Container of the segments: Matroska for Matroska outputs (MOV drops FFV1's colour range), else MOV (exact timescale). */
+  segmentContainer: 'mkv' | 'mov';
 }
 
 const segName = (k: number, ext: string): string => `seg-${String(k).padStart(6, '0')}.${ext}`;
@@ -166,7 +170,7 @@ interface SegmentWriter {
 
 function startSegment(job: Job, index: number, firstPts: bigint): SegmentWriter {
   const { plan, source, partsDir, tools } = job;
-  const tmp = join(partsDir, plan.sequence ? `seg-${String(index).padStart(6, '0')}.tmp` : `${segName(index, 'tmp')}.mov`);
+  const tmp = join(partsDir, plan.sequence ? `seg-${String(index).padStart(6, '0')}.tmp` : `${segName(index, 'tmp')}.${job.segmentContainer}`);
   const [num, den] = job.timeBase;
   const args = [
     '-nostdin', '-hide_banner', '-loglevel', 'error',
@@ -176,10 +180,12 @@ function startSegment(job: Job, index: number, firstPts: bigint): SegmentWriter 
     '-vsync', 'passthrough',
   ];
   if (plan.sequence) {
+    mkdirSync(tmp, { recursive: true });
     args.push('-f', 'image2', '-start_number', String(index * job.segmentFrames), join(tmp, `%09d.${plan.container}`));
   } else {
-    args.push('-copyts', '-enc_time_base', `${num}/${den}`, ...colourArgs(plan, source.info.colour),
-      '-video_track_timescale', String(den), '-movie_timescale', String(den), '-f', 'mov', tmp);
+    args.push('-copyts', '-enc_time_base', `${num}/${den}`, ...colourArgs(plan, source.info.colour));
+    if (job.segmentContainer === 'mov') args.push('-video_track_timescale', String(den), '-movie_timescale', String(den), '-f', 'mov', tmp);
+    else args.push('-f', 'matroska', tmp);
   }
   const proc = spawnFfmpeg(tools.ffmpeg, args, `encoding segment ${index}`);
   const writer: SegmentWriter = { index, frames: 0, firstPts, proc, pending: Promise.resolve(), tmp };
@@ -210,7 +216,7 @@ async function commitSegment(job: Job, writer: SegmentWriter): Promise<void> {
     }
     await rm(writer.tmp, { recursive: true, force: true });
   } else {
-    await rename(writer.tmp, join(job.partsDir, segName(writer.index, 'mov')));
+    await rename(writer.tmp, join(job.partsDir, segName(writer.index, job.segmentContainer)));
   }
   await writeFileAtomic(join(job.partsDir, segName(writer.index, 'json')), JSON.stringify(meta));
 }
@@ -230,13 +236,15 @@ async function joinSegments(job: Job, segments: number, warnings: string[]): Pro
   const metas: SegmentMeta[] = [];
   for (let k = 0; k < segments; k++) metas.push(JSON.parse(await readFile(join(partsDir, segName(k, 'json')), 'utf8')) as SegmentMeta);
   // Each segment keeps absolute timestamps: inpoint = its first timestamp and duration up to the next one make the
-  // concat demuxer add exactly zero to every packet (both in whole microseconds, rounded down the same way).
-  const micros = (pts: string): bigint => (BigInt(pts) * BigInt(num) * 1_000_000n) / BigInt(den);
+  // concat demuxer add exactly zero to every packet (both in whole microseconds, rounded down the same way, to the
+  // segment container's tick so no packet lies before its inpoint).
+  const tickUs = job.segmentContainer === 'mkv' ? 1000n : 1n;
+  const micros = (pts: string): bigint => ((BigInt(pts) * BigInt(num) * 1_000_000n) / BigInt(den) / tickUs) * tickUs;
   const seconds = (us: bigint): string => `${us / 1_000_000n}.${String(us % 1_000_000n).padStart(6, '0')}`;
   const starts = metas.map((m, k) => (k === 0 ? 0n : micros(m.firstPts)));
   let list = 'ffconcat version 1.0\n';
   for (let k = 0; k < segments; k++) {
-    list += `file '${segName(k, 'mov')}'\ninpoint ${seconds(starts[k])}\n`;
+    list += `file '${segName(k, job.segmentContainer)}'\ninpoint ${seconds(starts[k])}\n`;
     if (k + 1 < segments) list += `duration ${seconds(starts[k + 1] - starts[k])}\n`;
   }
   const listPath = join(partsDir, 'segments.ffconcat');
@@ -292,6 +300,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
     tools, source, plan, output, partsDir, segmentFrames, raw,
     outWidth: info.width * scale, outHeight: info.height * scale,
     timeBase: [tbNum || 1, tbDen || 1000],
+    segmentContainer: plan.container === 'mkv' ? 'mkv' : 'mov',
   };
   await mkdir(dirname(output), { recursive: true });
   const key = JSON.stringify({
