@@ -4,14 +4,17 @@ import { defaultModelDirs, listModels } from '../engine/models/store.js';
 import { macsPerPixel } from '../engine/models/spec.js';
 import { packageVersion } from '../common/version.js';
 import { printJson } from './output.js';
+import { ffmpegInfo } from '../video/ffmpeg.js';
 
 export async function systemInfo() {
-  const [backends, { models, problems }] = await Promise.all([probeBackends(), listModels(defaultModelDirs())]);
+  const [backends, { models, problems }, ffmpeg] = await Promise.all([probeBackends(), listModels(defaultModelDirs()), ffmpegInfo()]);
   return {
     version: packageVersion(),
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
     backends,
+    /** FFmpeg for video and frame sequences (stills work without it). */
+    ffmpeg,
     models: models.map((m) => ({
       id: m.id,
       scale: m.scale,
@@ -38,6 +41,9 @@ export function registerInfoCommand(program: Command): void {
       out(`subpixel ${info.version} (node ${info.node}, ${info.platform})`);
       out('backends:');
       for (const b of info.backends) out(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(14)} ${b.available ? b.devices.join(', ') : b.reason ?? ''}`);
+      out(info.ffmpeg.available
+        ? `ffmpeg: ${info.ffmpeg.version} (${info.ffmpeg.path}, ${info.ffmpeg.source})`
+        : `ffmpeg: not found: video and frame sequences are unavailable, stills work (${info.ffmpeg.reason})`);
       out(`models (${info.modelFolders.join(', ')}):`);
       if (!info.models.length) out('  none installed');
       for (const m of info.models) {

@@ -33,9 +33,14 @@ interface UpscaleCliOptions {
   allowGaps?: boolean;
   sequence?: boolean;
   frameRate?: string;
+  segmentFrames?: number;
 }
 
-interface Done { input: string; output: string; width: number; height: number; ms: number; frames?: number; fps?: number; codec?: VideoCodec }
+interface Done {
+  input: string; output: string; width: number; height: number; ms: number;
+  /** Videos: frames written, frames per second of this run, the codec, frames kept from an interrupted run. */
+  frames?: number; fps?: number; codec?: VideoCodec; resumedFrames?: number;
+}
 interface Failed { input: string; error: string }
 interface Skipped { input: string; output: string; reason: string }
 
@@ -162,6 +167,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
             deflicker: options.deflicker,
             allowGaps: options.allowGaps,
             sequenceRate: options.frameRate,
+            segmentFrames: options.segmentFrames,
           }, {
             signal: abort.signal,
             onProgress: ({ framesDone, framesTotal, fps }) => {
@@ -170,7 +176,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
             },
           });
           const { output, width, height, ms, frames, fps, codec } = result;
-          done.push({ input: item.input, output, width, height, ms, frames, fps, codec });
+          done.push({ input: item.input, output, width, height, ms, frames, fps, codec, resumedFrames: result.resumedFrames });
           for (const warning of result.warnings) log(`warning ${item.input}: ${warning}`);
           if (!bar) log(`done ${item.input} → ${output} (${width}x${height}, ${frames} frames${result.resumedFrames ? `, ${result.resumedFrames} resumed` : ''}, ${fps} fps, ${codec}, ${ms} ms)`);
           return;
@@ -237,6 +243,7 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--allow-gaps', 'go on over missing frames of a numbered sequence (outputs keep the input numbers)')
     .option('--sequence', 'folder inputs are numbered frame sequences (one video each), not folders of stills')
     .option('--frame-rate <rate>', 'frame rate of frame sequences encoded as video (e.g. 24, 24000/1001)', '24')
+    .option('--segment-frames <n>', 'frames per resumable video segment (a crash redoes at most one; default 120)', intOption('--segment-frames'))
     .option('--shard <k/n|auto>', 'process only part k of n of the inputs (by sorted relative path; implies --skip-existing); ' +
       'auto: from a Kubernetes Indexed Job or a Slurm array')
     .action(async (inputs: string[], options: UpscaleCliOptions) => {

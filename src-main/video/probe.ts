@@ -95,12 +95,16 @@ function rotationOf(stream: z.infer<typeof streamSchema>): number {
 /** Probes a video file; counts packets so `frames` is exact. Errors are VideoErrors with a clear reason. */
 export async function probeVideo(tools: FfmpegTools, path: string): Promise<VideoInfo> {
   let stdout: string;
+  let stderr: string;
   try {
-    ({ stdout } = await run(tools.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-count_packets', path]));
+    ({ stdout, stderr } = await run(tools.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-count_packets', path]));
   } catch (error) {
     const detail = stderrTail((error as { stderr?: string }).stderr ?? '') || (error as Error).message;
     throw new VideoError('corrupt', `not a readable video (truncated or corrupt): ${detail}`, { cause: error });
   }
+  // Counting packets reads the whole file: a file cut short says so here even when its header is intact.
+  const cut = /ended prematurely|truncat|invalid data found|error while decoding|moov atom not found/i.exec(stderr);
+  if (cut) throw new VideoError('corrupt', `truncated or corrupt: ${stderrTail(stderr)}`);
   const parsed = probeSchema.parse(JSON.parse(stdout));
   const video = parsed.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) throw new VideoError('no-video', 'has no video stream');
@@ -130,6 +134,7 @@ export async function probeVideo(tools: FfmpegTools, path: string): Promise<Vide
     }
   }
   const duration = Number(video.duration ?? parsed.format?.duration);
+
   const range = tag(video.color_range);
   return {
     path,

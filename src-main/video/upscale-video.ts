@@ -397,7 +397,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
     await commits;
     const segments = Math.ceil(index / segmentFrames);
     if (!plan.sequence) await joinSegments(job, segments, warnings);
-    if (!process.env.KEEP) await rm(partsDir, { recursive: true, force: true });
+    await rm(partsDir, { recursive: true, force: true });
     const inferSeconds = inferStarted ? (performance.now() - inferStarted) / 1000 : 0;
     return {
       input: source.path, output, width: job.outWidth, height: job.outHeight, frames: index,
