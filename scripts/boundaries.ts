@@ -25,7 +25,7 @@ import { parseAst } from 'rolldown/parseAst';
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['common'],
   ['engine'],
-  ['training'],
+  ['training', 'video'],
   ['workers'],
   ['jobs'],
   ['watch', 'settings', 'cluster'],
