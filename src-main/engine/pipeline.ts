@@ -34,11 +34,15 @@ function abortError(): Error {
   return Object.assign(new Error('canceled'), { name: 'AbortError' });
 }
 
-/** Copies a rectangle of a raster (all channels). */
+/** A rectangle of a raster (all channels): a view when it spans whole rows, else a copy. */
 function cropRaster(raster: Raster, x: number, y: number, width: number, height: number): Raster {
   const { channels } = raster;
-  const data = raster.bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
   const rowLength = width * channels;
+  if (x === 0 && width === raster.width) {
+    const data = raster.data.subarray(y * rowLength, (y + height) * rowLength);
+    return { data, width, height, channels: raster.channels, bitDepth: raster.bitDepth };
+  }
+  const data = raster.bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
   for (let row = 0; row < height; row++) {
     const from = ((y + row) * raster.width + x) * channels;
     data.set(raster.data.subarray(from, from + rowLength), row * rowLength);
@@ -150,10 +154,9 @@ type Samples = Float32Array | Uint8Array | Uint16Array;
 
 /**
  * Copies the inner part of a tile's upscaled output (interleaved, `channels` per pixel) into a full-size output
- * `outWidth` pixels wide. Typed-array `set` converts float to integer natively: callers pass samples that are
- * already clipped and rounded when the target is an integer raster.
+ * `outWidth` pixels wide, of the same sample type.
  */
-function placeTile(sr: Float32Array, tile: Tile, scale: number, channels: number, target: Samples, outWidth: number): void {
+function placeTile(sr: Samples, tile: Tile, scale: number, channels: number, target: Samples, outWidth: number): void {
   const srWidth = tile.inWidth * scale;
   const offX = (tile.x - tile.inX) * scale;
   const offY = (tile.y - tile.inY) * scale;
@@ -168,8 +171,12 @@ async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSe
   const { scale } = spec;
   const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
   if (sessions.pixels) {
-    const samples = await sessions.pixels.run(new Float32Array(crop.data), tile.inHeight, tile.inWidth, maxValue(raster.bitDepth));
-    placeTile(samples, tile, scale, out.channels, out.data, out.width);
+    if (tile.inWidth === raster.width && tile.inHeight === raster.height) {
+      // One tile is the whole image: the graph writes the output raster itself.
+      await sessions.pixels.run(crop.data, tile.inHeight, tile.inWidth, out.data);
+      return;
+    }
+    placeTile(await sessions.pixels.run(crop.data, tile.inHeight, tile.inWidth), tile, scale, out.channels, out.data, out.width);
     return;
   }
   const sr = await sessions.model.run(modelInput(crop, spec.channels), tile.inHeight, tile.inWidth);

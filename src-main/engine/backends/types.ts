@@ -33,14 +33,16 @@ export interface SessionOptions {
 }
 
 /**
- * The whole per-tile pipeline fused into one backend call: raw raster samples (0..maxValue, the raster's own
- * channels) in, upscaled samples out, already clipped and rounded. Backends that can fuse colour conversion and
- * resampling into their graph offer it; the pipeline falls back to model-only sessions plus JavaScript otherwise.
+ * The whole per-tile pipeline fused into one backend call: raw raster samples (uint8 or uint16, the raster's own
+ * channels, interleaved) in, upscaled samples of the same type and layout out, already clipped and rounded. Backends
+ * that can fuse colour conversion and resampling into their graph offer it; the pipeline falls back to model-only
+ * sessions plus JavaScript otherwise.
  */
 export interface PixelSession {
   readonly backend: string;
   readonly device: string;
-  run(samples: Float32Array, height: number, width: number, maxValue: number): Promise<Float32Array>;
+  /** `into`, when given, receives the output (height·s × width·s × channels samples of the input's type) and is returned. */
+  run<T extends Uint8Array | Uint16Array>(samples: T, height: number, width: number, into?: T): Promise<T>;
   dispose(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
  * so ORT's CPU provider can apply its NCHWc convolution layout.
  */
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { encodeModel, floatTensor, hwioToOihw, int, int64Tensor, ints, str, tensorType } from './proto.js';
+import { encodeModel, FLOAT, floatTensor, hwioToOihw, int, int64Tensor, ints, sampleTensor, str, tensorType, UINT16, UINT8 } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
 import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ModelWeights } from '../../models/spec.js';
 import { bicubicPhaseKernel, bicubicSkipKernel } from '../../models/bicubic-skip.js';
@@ -15,22 +15,37 @@ export const ONNX_OPSET = 13;
 export const ONNX_INPUT = 'lr';
 export const ONNX_OUTPUT = 'sr';
 
-/**
- * Appends the network (convs, activations, skip and, unless `phasesOnly`, depth-to-space) reading NCHW tensor
- * `input`; returns the name of its NCHW output. With `phasesOnly` the output stays at LR size with s²·C maps in
- * DCR order (map (py·s + px)·C + c is output pixel (y·s + py, x·s + px) of channel c).
- */
-function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[], phasesOnly = false): string {
+export interface NetworkOptions {
+  /** Stop before depth-to-space: s²·C maps at LR size in DCR order (map (py·s + px)·C + c is output pixel (y·s + py, x·s + px) of channel c). */
+  phasesOnly?: boolean;
+  /** Added to every output map (in the last conv's bias: the skip is added after it and is not shifted). */
+  outputShift?: number;
+  /**
+   * Pad the phase maps with zero maps to a multiple of this count, and make the skip a convolution: ORT's blocked
+   * (NCHWc) layout then covers the last conv, the skip sum (fused into the conv) and what follows. ORT pads its
+   * blocked conv outputs to 8 or 16 channels anyway, so the zero maps cost nothing there.
+   */
+  alignPhases?: number;
+}
+
+/** Appends the network (convs, activations, skip, then depth-to-space unless `phasesOnly`) reading NCHW tensor `input`; returns its NCHW output. */
+function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[], options: NetworkOptions = {}): string {
   const { spec } = weights;
   const s = spec.scale;
+  const c = spec.channels;
+  const phaseMaps = s * s * c;
+  const maps = options.alignPhases ? Math.ceil(phaseMaps / options.alignPhases) * options.alignPhases : phaseMaps;
+  const last = weights.convs.length - 1;
   let x = input;
   weights.convs.forEach((conv, i) => {
     const w = `conv_${i}.weight`;
     const b = `conv_${i}.bias`;
-    initializers.push(
-      floatTensor(w, [conv.outChannels, conv.inChannels, conv.kh, conv.kw], hwioToOihw(conv.kernel, conv.kh, conv.kw, conv.inChannels, conv.outChannels)),
-      floatTensor(b, [conv.outChannels], conv.bias),
-    );
+    const out = i === last ? maps : conv.outChannels;
+    const kernel = new Float32Array(out * conv.inChannels * conv.kh * conv.kw);
+    kernel.set(hwioToOihw(conv.kernel, conv.kh, conv.kw, conv.inChannels, conv.outChannels));
+    const bias = new Float32Array(out);
+    bias.set(i === last && options.outputShift ? conv.bias.map((v) => v + options.outputShift!) : conv.bias);
+    initializers.push(floatTensor(w, [out, conv.inChannels, conv.kh, conv.kw], kernel), floatTensor(b, [out], bias));
     const ph = Math.floor(conv.kh / 2);
     const pw = Math.floor(conv.kw / 2);
     const y = `conv_${i}`;
@@ -52,23 +67,30 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
     }
   });
   const skipKind = skipOf(spec);
-  if (skipKind === 'nearest') {
+  if (skipKind === 'nearest' && !options.alignPhases) {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
     nodes.push({ opType: 'Tile', input: [input, 'skip.repeats'], output: ['skip'], name: 'skip' });
+  } else if (skipKind === 'nearest') {
+    // The same as a 1x1 conv: map phase·C + ch reads input channel ch.
+    const w = new Float32Array(maps * c);
+    for (let m = 0; m < phaseMaps; m++) w[m * c + (m % c)] = 1;
+    initializers.push(floatTensor('skip.weight', [maps, c, 1, 1], w));
+    nodes.push({ opType: 'Conv', input: [input, 'skip.weight'], output: ['skip'], name: 'skip', attribute: [ints('kernel_shape', [1, 1])] });
   } else if (skipKind === 'bicubic') {
-    const c = spec.channels;
     const r = BICUBIC_SKIP_RADIUS;
     initializers.push(int64Tensor('skip.pads', [0, 0, r, r, 0, 0, r, r]));
     nodes.push({ opType: 'Pad', input: [input, 'skip.pads'], output: ['skip_padded'], name: 'skip_padded', attribute: [str('mode', 'edge')] });
-    initializers.push(floatTensor('skip.weight', [s * s * c, c, 5, 5], hwioToOihw(bicubicSkipKernel(s, c), 5, 5, c, s * s * c)));
+    const w = new Float32Array(maps * c * 25);
+    w.set(hwioToOihw(bicubicSkipKernel(s, c), 5, 5, c, phaseMaps));
+    initializers.push(floatTensor('skip.weight', [maps, c, 5, 5], w));
     nodes.push({ opType: 'Conv', input: ['skip_padded', 'skip.weight'], output: ['skip'], name: 'skip', attribute: [ints('kernel_shape', [5, 5])] });
   }
   if (skipKind !== 'none') {
     nodes.push({ opType: 'Add', input: [x, 'skip'], output: ['with_skip'], name: 'add_skip' });
     x = 'with_skip';
   }
-  if (phasesOnly) return x;
+  if (options.phasesOnly) return x;
   nodes.push({ opType: 'DepthToSpace', input: [x], output: ['sr_nchw'], name: 'depth_to_space', attribute: [int('blocksize', s), str('mode', 'DCR')] });
   return 'sr_nchw';
 }
@@ -88,14 +110,24 @@ export function buildOnnxModel(weights: ModelWeights): Uint8Array {
     [{ name: ONNX_OUTPUT, type: tensorType(['N', 'SH', 'SW', spec.channels]) }]);
 }
 
+/** Phase maps are padded to multiples of this (ORT's NCHWc block: 8 with AVX2, 16 with AVX-512). */
+const PHASE_ALIGN = 16;
+const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
 export const PIXELS_INPUT = 'pixels';
-export const PIXELS_MAX = 'max_value';
 export const PIXELS_OUTPUT = 'upscaled';
+/**
+ * The pixel graph's opset: 21 is the first where QuantizeLinear writes uint16, so both bit depths quantise in one
+ * vectorised op (round half to even and saturate, what Clip + Round + Cast did in three passes over the output).
+ */
+export const PIXELS_OPSET = 21;
 
 /**
  * The whole per-tile pipeline as one graph, so that colour conversion, chroma and alpha resampling and quantisation
- * run in ORT's threads instead of JavaScript loops: raw samples [1, H, W, C] (0..max, C = the raster's channels:
- * grey, grey+alpha, RGB, RGBA) → upscaled samples [1, H·s, W·s, C], clipped and rounded (half to even).
+ * run in ORT's threads instead of JavaScript loops: raw samples [1, H, W, C] (uint8 or uint16 as the raster holds
+ * them, C = the raster's channels: grey, grey+alpha, RGB, RGBA) → upscaled samples [1, H·s, W·s, C] of the same
+ * type, rounded half to even and clipped, in the raster's interleaved layout. No float tensor at output size leaves
+ * the graph, and one tile's output is the output raster itself.
  *
  * Y models run on BT.601 studio-range Y (grey g maps to Y = 16 + 219·g); chroma and alpha are upscaled with bicubic
  * (Keys a = −0.5, half-pixel centres, edge samples repeated). RGB models see grey replicated to three channels and
@@ -103,14 +135,17 @@ export const PIXELS_OUTPUT = 'upscaled';
  *
  * Everything stays at LR size as s² phase maps until the very end: bicubic upscaling is a 5x5 conv per phase,
  * colour conversion is pointwise and so commutes with depth-to-space, and one 1x1 conv maps all phase maps to the
- * output samples. Only the final depth-to-space and transpose touch full-size tensors.
+ * output samples (the sample scale 255 or 65535 folded into its weights, and into the first pointwise step's).
+ * Only the quantisation and the final transpose touch full-size tensors, the transpose on integers.
  */
-export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4): Uint8Array {
+export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, bitDepth: 8 | 16 = 8): Uint8Array {
   const { spec } = weights;
   validateSpec(spec);
   checkWeightShapes(weights);
   const s = spec.scale;
   const phases = s * s;
+  const max = bitDepth === 16 ? 65535 : 255;
+  const sampleType = bitDepth === 16 ? UINT16 : UINT8;
   const colour = rasterChannels >= 3;
   const colourChannels = colour ? 3 : 1;
   const hasAlpha = rasterChannels === 2 || rasterChannels === 4;
@@ -134,9 +169,11 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     return node('Slice', [input, `${name}.starts`, `${name}.ends`, `${name}.axes`], name);
   };
 
-  const unitNhwc = node('Div', [PIXELS_INPUT, PIXELS_MAX], 'unit_nhwc');
-  const unit = node('Transpose', [unitNhwc], 'unit', [ints('perm', [0, 3, 1, 2])]);
-  const colourIn = hasAlpha ? slice('colour_in', unit, 0, colourChannels) : unit;
+  // Samples stay on their own scale (0..max) until a step needs [0, 1]: the pointwise colour steps take 1/max in
+  // their weights, alpha is resampled on its own scale and passes straight through to the output.
+  const rawNhwc = node('Cast', [PIXELS_INPUT], 'raw_nhwc', [int('to', FLOAT)]);
+  const raw = node('Transpose', [rawNhwc], 'raw', [ints('perm', [0, 3, 1, 2])]);
+  const colourIn = hasAlpha ? slice('colour_in', raw, 0, colourChannels) : raw;
   const forward = BT601.forward.map((r) => [...r]);
   const offset = BT601.offset.map((o) => o / 255);
 
@@ -145,15 +182,18 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
   const resampled: string[] = [];
   if (spec.channels === 1) {
     const ycc = colour
-      ? pointwise('to_ycc', colourIn, forward.map((r) => r.map((v) => v / 255)), offset)
-      : pointwise('grey_to_y', colourIn, [[219 / 255]], [16 / 255]);
-    main = appendNetwork(weights, colour ? slice('y', ycc, 0, 1) : ycc, nodes, initializers, true);
+      ? pointwise('to_ycc', colourIn, forward.map((r) => r.map((v) => v / 255 / max)), offset)
+      : pointwise('grey_to_y', colourIn, [[219 / 255 / max]], [16 / 255]);
+    // Y and chroma leave their stages centred (Y − 16, Cb − 128, Cr − 128, on the 0..1 scale), so the map to output
+    // samples is linear with no bias: one batched MatMul.
+    main = appendNetwork(weights, colour ? slice('y', ycc, 0, 1) : ycc, nodes, initializers, { phasesOnly: true, outputShift: -offset[0], alignPhases: PHASE_ALIGN });
     if (colour) resampled.push(slice('chroma', ycc, 1, 3));
   } else {
-    const rgb = colour ? colourIn : node('Concat', [colourIn, colourIn, colourIn], 'grey_as_rgb', [int('axis', 1)]);
-    main = appendNetwork(weights, rgb, nodes, initializers, true);
+    const unit = node('Mul', [colourIn, constant('unit_scale', [], [1 / max])], 'colour_unit');
+    const rgb = colour ? unit : node('Concat', [unit, unit, unit], 'grey_as_rgb', [int('axis', 1)]);
+    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true, alignPhases: PHASE_ALIGN });
   }
-  if (hasAlpha) resampled.push(slice('alpha', unit, rasterChannels - 1, rasterChannels));
+  if (hasAlpha) resampled.push(slice('alpha', raw, rasterChannels - 1, rasterChannels));
 
   let sources = main;
   const groups = resampled.length === 0 ? 0 : spec.channels === 1 && colour ? 2 + (hasAlpha ? 1 : 0) : 1;
@@ -161,63 +201,64 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     const stacked = resampled.length > 1 ? node('Concat', resampled, 'to_resample', [int('axis', 1)]) : resampled[0];
     initializers.push(int64Tensor('edge.pads', [0, 0, 2, 2, 0, 0, 2, 2]));
     const padded = node('Pad', [stacked, 'edge.pads'], 'resample_padded', [str('mode', 'edge')]);
+    // One dense conv (each output map reads one input channel) rather than a grouped one: ORT runs it in its
+    // blocked layout, and the concat, the NCHW → NHWC transpose below and this conv then share that layout.
     const kernel = bicubicPhaseKernel(s);
-    const w = new Float32Array(groups * kernel.length);
-    for (let g = 0; g < groups; g++) w.set(kernel, g * kernel.length);
-    const up = node('Conv', [padded, constant('bicubic.weight', [groups * phases, 1, 5, 5], w)], 'bicubic_phases', [
-      ints('kernel_shape', [5, 5]), int('group', groups),
+    const upMaps = alignUp(groups * phases, PHASE_ALIGN);
+    const w = new Float32Array(upMaps * groups * 25);
+    for (let g = 0; g < groups; g++) for (let p = 0; p < phases; p++) w.set(kernel.subarray(p * 25, p * 25 + 25), ((g * phases + p) * groups + g) * 25);
+    // Bicubic weights sum to 1, so a bias shifts the upscaled chroma exactly as shifting its input would.
+    const chromaShift = Array.from({ length: upMaps }, (_, i) => (spec.channels === 1 && colour && i < 2 * phases ? -offset[1 + Math.floor(i / phases)] : 0));
+    const up = node('Conv', [padded, constant('bicubic.weight', [upMaps, groups, 5, 5], w), constant('bicubic.bias', [upMaps], chromaShift)], 'bicubic_phases', [
+      ints('kernel_shape', [5, 5]),
     ]);
     sources = node('Concat', [main, up], 'phase_maps', [int('axis', 1)]);
   }
 
   // Source map indices: main maps are DCR (phase·C + c); resampled maps are grouped (group·s² + phase).
-  const mainChannels = spec.channels;
-  const sourceCount = phases * mainChannels + groups * phases;
-  const resampledIndex = (group: number, phase: number): number => phases * mainChannels + group * phases + phase;
-  const matrix: number[][] = [];
-  const bias: number[] = [];
+  // Output sample c of phase (py, px), on the sample scale, is Σ_k weight[py][k][px·C + c] · source k.
+  const mainMaps = alignUp(phases * spec.channels, PHASE_ALIGN);
+  const sourceCount = mainMaps + (groups ? alignUp(groups * phases, PHASE_ALIGN) : 0);
+  const resampledIndex = (group: number, phase: number): number => mainMaps + group * phases + phase;
+  const rowLength = s * rasterChannels;
+  const toSamples = new Float32Array(s * sourceCount * rowLength);
   const inverse = BT601.inverse.map((r) => r.map((v) => v * 255));
-  for (let phase = 0; phase < phases; phase++) {
-    for (let c = 0; c < rasterChannels; c++) {
-      const row = new Array<number>(sourceCount).fill(0);
-      let b = 0;
-      const isAlpha = hasAlpha && c === rasterChannels - 1;
-      if (isAlpha) {
-        row[resampledIndex(groups - 1, phase)] = 1;
-      } else if (spec.channels === 1 && colour) {
-        // RGB from (Y, Cb, Cr)/255: inverse matrix, offsets folded into the bias.
-        row[phase] = inverse[c][0];
-        row[resampledIndex(0, phase)] = inverse[c][1];
-        row[resampledIndex(1, phase)] = inverse[c][2];
-        b = -inverse[c].reduce((sum, v, j) => sum + v * offset[j], 0);
-      } else if (spec.channels === 1) {
-        row[phase] = 255 / 219;
-        b = -16 / 219;
-      } else if (colour) {
-        row[phase * 3 + c] = 1;
-      } else {
-        [0.299, 0.587, 0.114].forEach((wgt, k) => { row[phase * 3 + k] = wgt; });
+  for (let py = 0; py < s; py++) {
+    for (let px = 0; px < s; px++) {
+      const phase = py * s + px;
+      for (let c = 0; c < rasterChannels; c++) {
+        const set = (source: number, value: number): void => { toSamples[(py * sourceCount + source) * rowLength + px * rasterChannels + c] = value; };
+        if (hasAlpha && c === rasterChannels - 1) {
+          set(resampledIndex(groups - 1, phase), 1); // alpha is resampled on the sample scale already
+        } else if (spec.channels === 1 && colour) {
+          set(phase, inverse[c][0] * max);
+          set(resampledIndex(0, phase), inverse[c][1] * max);
+          set(resampledIndex(1, phase), inverse[c][2] * max);
+        } else if (spec.channels === 1) {
+          set(phase, (255 / 219) * max);
+        } else if (colour) {
+          set(phase * 3 + c, max);
+        } else {
+          [0.299, 0.587, 0.114].forEach((wgt, k) => set(phase * 3 + k, wgt * max));
+        }
       }
-      matrix.push(row);
-      bias.push(b);
     }
   }
-  const combined = pointwise('to_samples_unit', sources, matrix, bias);
-  const samples = node('Mul', [combined, PIXELS_MAX], 'samples');
-  const clipped = node('Clip', [samples, constant('zero', [], [0]), PIXELS_MAX], 'clipped');
-  const rounded = node('Round', [clipped], 'rounded');
-  // Depth-to-space (DCR) and NCHW → NHWC as one transpose: [1, s·s·C, H, W] viewed as [1, s, s, C, H, W] becomes
-  // [1, H, s, W, s, C], which is [1, H·s, W·s, C] in memory. One pass over the full-size samples instead of two.
-  const size = node('Shape', [rounded], 'lr_shape');
-  initializers.push(int64Tensor('hw.starts', [2]), int64Tensor('hw.ends', [4]), int64Tensor('phase_dims', [1, s, s, rasterChannels]),
-    int64Tensor('scale_hw', [s, s]), int64Tensor('batch_dim', [1]), int64Tensor('channel_dim', [rasterChannels]));
-  const hw = node('Slice', [size, 'hw.starts', 'hw.ends'], 'lr_hw');
-  const phaseShape = node('Concat', ['phase_dims', hw], 'phase_shape', [int('axis', 0)]);
-  const outShape = node('Concat', ['batch_dim', node('Mul', [hw, 'scale_hw'], 'sr_hw'), 'channel_dim'], 'sr_shape', [int('axis', 0)]);
-  const phased = node('Reshape', [rounded, phaseShape], 'phased');
-  const interleaved = node('Transpose', [phased], 'interleaved', [ints('perm', [0, 4, 1, 5, 2, 3])]);
-  node('Reshape', [interleaved, outShape], PIXELS_OUTPUT);
-  return encodeModel(`${spec.name}-pixels`, `${spec.name} x${s}, ${rasterChannels}-channel pixels`, nodes, initializers,
-    [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels]) }, { name: PIXELS_MAX, type: tensorType([]) }],
-    [{ name: PIXELS_OUTPUT, type: tensorType([1, 'SH', 'SW', rasterChannels]) }]);
+  // [1, K, H, W] → [H, 1, W, K] (NHWC, one row of LR pixels per batch) times [s, K, s·C] is [H, s, W, s·C]: output
+  // row y·s + py as s·C samples per LR pixel, which is the interleaved raster [H·s, W·s, C] in memory. Quantising
+  // that needs no transpose of the full-size output.
+  const sourcesNhwc = node('Transpose', [sources], 'sources_nhwc', [ints('perm', [0, 2, 3, 1])]);
+  initializers.push(int64Tensor('rows_shape', [-1, 1, 0, 0]));
+  const rows = node('Reshape', [sourcesNhwc, 'rows_shape'], 'source_rows');
+  const samples = node('MatMul', [rows, constant('to_samples.weight', [s, sourceCount, rowLength], toSamples)], 'samples');
+  initializers.push(floatTensor('quant.scale', [], Float32Array.of(1)), sampleTensor('quant.zero', sampleType, []));
+  const quantised = node('QuantizeLinear', [samples, 'quant.scale', 'quant.zero'], 'quantised');
+  // [H, s, W, s·C] → [1, H·s, W·s, C]: the same memory, the shape from the tile's width.
+  initializers.push(int64Tensor('w.starts', [2]), int64Tensor('w.ends', [3]), int64Tensor('scale_vec', [s]), int64Tensor('out_head', [1, -1]), int64Tensor('channel_vec', [rasterChannels]));
+  const lrW = node('Slice', [node('Shape', [quantised], 'quantised_shape'), 'w.starts', 'w.ends'], 'lr_w');
+  const outShape = node('Concat', ['out_head', node('Mul', [lrW, 'scale_vec'], 'sr_w'), 'channel_vec'], 'sr_shape', [int('axis', 0)]);
+  node('Reshape', [quantised, outShape], PIXELS_OUTPUT);
+  return encodeModel(`${spec.name}-pixels`, `${spec.name} x${s}, ${rasterChannels}-channel ${bitDepth}-bit pixels`, nodes, initializers,
+    [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels], sampleType) }],
+    [{ name: PIXELS_OUTPUT, type: tensorType([1, 'SH', 'SW', rasterChannels], sampleType) }], PIXELS_OPSET);
 }

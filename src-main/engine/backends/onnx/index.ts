@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelWeights } from '../../models/spec.js';
 import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
-import { buildOnnxModel, buildPixelsOnnxModel, ONNX_INPUT, ONNX_OUTPUT, PIXELS_INPUT, PIXELS_MAX, PIXELS_OUTPUT } from './graph.js';
+import { buildOnnxModel, buildPixelsOnnxModel, ONNX_INPUT, ONNX_OUTPUT, PIXELS_INPUT, PIXELS_OUTPUT } from './graph.js';
 
 type OrtModule = typeof Ort;
 
@@ -118,29 +118,57 @@ export async function createOnnxSession(weights: ModelWeights, options: SessionO
   return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, device, fallbackReason);
 }
 
+/**
+ * The fused pixel graph for rasters with `rasterChannels` channels. One ORT session per bit depth (its sample type
+ * and scale are built into the graph), each made on first use.
+ */
 export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
   const ort = await loadOrt();
-  const { session, device } = await createOrtSession(ort, buildPixelsOnnxModel(weights, rasterChannels), options);
   const scale = weights.spec.scale;
+  const bySampleType = new Map<8 | 16, Promise<{ session: Ort.InferenceSession; device: string }>>();
+  const sessionFor = (bitDepth: 8 | 16): Promise<{ session: Ort.InferenceSession; device: string }> => {
+    let made = bySampleType.get(bitDepth);
+    if (!made) {
+      made = createOrtSession(ort, buildPixelsOnnxModel(weights, rasterChannels, bitDepth), options);
+      made.catch(() => bySampleType.delete(bitDepth));
+      bySampleType.set(bitDepth, made);
+    }
+    return made;
+  };
+  // The first session is made now, so that a model ORT rejects fails here and the device is known.
+  const { device } = await sessionFor(8);
   return {
     backend: 'onnx',
     device,
-    async run(samples, height, width, maxValue) {
+    async run<T extends Uint8Array | Uint16Array>(samples: T, height: number, width: number, into?: T): Promise<T> {
       if (samples.length !== height * width * rasterChannels) {
         throw new Error(`input has ${samples.length} samples, ${height}x${width}x${rasterChannels} needs ${height * width * rasterChannels}`);
       }
-      const input = new ort.Tensor('float32', samples, [1, height, width, rasterChannels]);
-      const max = new ort.Tensor('float32', Float32Array.of(maxValue), []);
+      const wide = samples instanceof Uint16Array;
+      const type = wide ? 'uint16' : 'uint8';
+      const outLength = samples.length * scale * scale;
+      if (into && (into.length !== outLength || (into instanceof Uint16Array) !== wide)) {
+        throw new Error(`output buffer holds ${into.length} ${into.constructor.name} samples, needs ${outLength} ${type}`);
+      }
+      const { session } = await sessionFor(wide ? 16 : 8);
+      const input = new ort.Tensor(type, samples, [1, height, width, rasterChannels]);
+      // A pre-allocated output: ORT writes the samples straight into the caller's raster, no copy.
+      const output = into && new ort.Tensor(type, into, [1, height * scale, width * scale, rasterChannels]);
       try {
-        const data = (await session.run({ [PIXELS_INPUT]: input, [PIXELS_MAX]: max }))[PIXELS_OUTPUT].data;
-        if (!(data instanceof Float32Array) || data.length !== samples.length * scale * scale) throw new Error('ORT returned an output of the wrong size');
-        return data;
+        const result = await session.run({ [PIXELS_INPUT]: input }, output ? { [PIXELS_OUTPUT]: output } : [PIXELS_OUTPUT]);
+        if (into) return into;
+        const data = result[PIXELS_OUTPUT].data;
+        if (!(wide ? data instanceof Uint16Array : data instanceof Uint8Array) || data.length !== outLength) throw new Error('ORT returned an output of the wrong size or type');
+        return data as T;
       } finally {
         input.dispose();
-        max.dispose();
+        output?.dispose();
       }
     },
-    dispose: () => session.release(),
+    async dispose() {
+      const made = await Promise.allSettled(bySampleType.values());
+      for (const m of made) if (m.status === 'fulfilled') await m.value.session.release();
+    },
   };
 }
 

@@ -6,6 +6,8 @@ const { onnx } = onnxProto;
 
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
+export const UINT8 = onnx.TensorProto.DataType.UINT8;
+export const UINT16 = onnx.TensorProto.DataType.UINT16;
 
 export function floatTensor(name: string, dims: number[], values: Float32Array): OnnxTypes.ITensorProto {
   return { name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
@@ -14,6 +16,12 @@ export function floatTensor(name: string, dims: number[], values: Float32Array):
 export function int64Tensor(name: string, values: number[]): OnnxTypes.ITensorProto {
   const data = new BigInt64Array(values.map((v) => BigInt(v)));
   return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+/** A uint8 or uint16 tensor of zeros (e.g. a quantisation zero point). */
+export function sampleTensor(name: string, dataType: typeof UINT8 | typeof UINT16, dims: number[]): OnnxTypes.ITensorProto {
+  const count = dims.reduce((a, b) => a * b, 1);
+  return { name, dims, dataType, rawData: new Uint8Array(count * (dataType === UINT16 ? 2 : 1)) };
 }
 
 export function ints(name: string, values: number[]): OnnxTypes.IAttributeProto {
@@ -43,10 +51,10 @@ export function hwioToOihw(kernel: Float32Array, kh: number, kw: number, cin: nu
   return out;
 }
 
-export function tensorType(dims: Array<number | string>): OnnxTypes.ITypeProto {
+export function tensorType(dims: Array<number | string>, elemType: number = FLOAT): OnnxTypes.ITypeProto {
   return {
     tensorType: {
-      elemType: FLOAT,
+      elemType,
       shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
     },
   };
@@ -55,7 +63,8 @@ export function tensorType(dims: Array<number | string>): OnnxTypes.ITypeProto {
 export function encodeModel(name: string, doc: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[],
   inputs: OnnxTypes.IValueInfoProto[], outputs: OnnxTypes.IValueInfoProto[], opset = 13): Uint8Array {
   return onnx.ModelProto.encode({
-    irVersion: 7, // ORT accepts 3..10; 7 is the IR of opset 13
+    // The IR version that introduced each opset (7: opset 13, 10: opsets 21 to 22); ORT 1.30 reads up to 11.
+    irVersion: opset >= 21 ? 10 : 7,
     producerName: 'subpixel',
     producerVersion: '1',
     modelVersion: 1,
