@@ -4,12 +4,13 @@
  * fineTune() all say baseModel, hrFolders, valFolder, degradation, steps, batchSize, patchSize, learningRate, valEvery.
  */
 
-export const DEGRADATION_PRESETS = ['bicubic', 'jpeg', 'blur', 'noise', 'film'] as const;
+/** Training degradation presets (src-main/training/degrade-presets.ts defines each); 'bicubic' is clean's older name. */
+export const DEGRADATION_PRESETS = ['clean', 'photo', 'film', 'jpeg', 'blur', 'noise', 'bicubic'] as const;
 export type DegradationPreset = (typeof DEGRADATION_PRESETS)[number];
 
 /** What a fine-tune uses where a parameter is not given. */
 export const FINE_TUNE_DEFAULTS = {
-  degradation: 'bicubic',
+  degradation: 'clean',
   steps: 1000,
   batchSize: 16,
   patchSize: 32,

@@ -18,7 +18,14 @@ import { maxValue } from './raster.js';
 export interface ResizeOptions {
   /** 8 or 16: round and clip to that bit depth after each 1-D pass (MATLAB on uint8/uint16); false: pure float. */
   quantize?: 8 | 16 | false;
+  /**
+   * MATLAB's kernel: 'cubic' (Keys, a = −0.5; the default and the benchmark protocol), 'linear' (triangle, 2 taps)
+   * or 'box' (1 tap: area averaging when shrinking). All are stretched when shrinking (antialiasing).
+   */
+  kernel?: ResizeKernel;
 }
+
+export type ResizeKernel = 'cubic' | 'linear' | 'box';
 
 /** Taps of a 1-D resampling: output sample i reads `indices[i·taps + k]` with weight `weights[i·taps + k]`. */
 interface Contributions {
@@ -36,10 +43,26 @@ function cubic(x: number): number {
   return 0;
 }
 
-function contributions(inLength: number, outLength: number, scale: number): Contributions {
+function linear(x: number): number {
+  const ax = Math.abs(x);
+  return ax <= 1 ? 1 - ax : 0;
+}
+
+function box(x: number): number {
+  return x >= -0.5 && x < 0.5 ? 1 : 0;
+}
+
+const KERNELS: Record<ResizeKernel, { fn: (x: number) => number; width: number }> = {
+  cubic: { fn: cubic, width: 4 },
+  linear: { fn: linear, width: 2 },
+  box: { fn: box, width: 1 },
+};
+
+function contributions(inLength: number, outLength: number, scale: number, kernelName: ResizeKernel = 'cubic'): Contributions {
   const shrinking = scale < 1;
-  const kernelWidth = shrinking ? 4 / scale : 4;
-  const kernel = shrinking ? (x: number): number => scale * cubic(scale * x) : cubic;
+  const { fn, width } = KERNELS[kernelName];
+  const kernelWidth = shrinking ? width / scale : width;
+  const kernel = shrinking ? (x: number): number => scale * fn(scale * x) : fn;
   const span = Math.ceil(kernelWidth) + 2;
   const rawIndices = new Int32Array(outLength * span);
   const rawWeights = new Float64Array(outLength * span);
@@ -113,20 +136,25 @@ function resizeVertical(
   return out;
 }
 
-/** Resizes along columns (horizontal): src is inWidth × height, result outWidth × height. */
+/**
+ * Resizes along columns (horizontal): src is inWidth × height with `channels` interleaved samples per pixel, result
+ * outWidth × height. (The vertical pass needs no channel count: interleaved rows are just wider rows.)
+ */
 function resizeHorizontal(
-  src: ArrayLike<number>, inWidth: number, height: number, c: Contributions, outWidth: number, q: Quantizer,
+  src: ArrayLike<number>, inWidth: number, height: number, c: Contributions, outWidth: number, q: Quantizer, channels = 1,
 ): Float64Array {
-  const out = new Float64Array(outWidth * height);
+  const out = new Float64Array(outWidth * height * channels);
   const { taps, indices, weights } = c;
   for (let y = 0; y < height; y++) {
-    const rowIn = y * inWidth;
-    const rowOut = y * outWidth;
+    const rowIn = y * inWidth * channels;
+    const rowOut = y * outWidth * channels;
     for (let x = 0; x < outWidth; x++) {
-      let sum = 0;
       const base = x * taps;
-      for (let k = 0; k < taps; k++) sum += weights[base + k] * src[rowIn + indices[base + k]];
-      out[rowOut + x] = q ? q(sum) : sum;
+      for (let ch = 0; ch < channels; ch++) {
+        let sum = 0;
+        for (let k = 0; k < taps; k++) sum += weights[base + k] * src[rowIn + indices[base + k] * channels + ch];
+        out[rowOut + x * channels + ch] = q ? q(sum) : sum;
+      }
     }
   }
   return out;
@@ -145,28 +173,39 @@ function checkPlane(plane: Plane): void {
 }
 
 /**
- * Core of both entry points. Scales are passed separately from sizes because MATLAB uses the
- * requested scale (e.g. 1/3) when one is given, and out/in when a size is given.
+ * Core of every entry point, on `channels` interleaved samples per pixel (each resampled on its own, with exactly the
+ * arithmetic of a single plane). Scales are passed separately from sizes because MATLAB uses the requested scale
+ * (e.g. 1/3) when one is given, and out/in when a size is given.
  */
-function resizeWithScales(
-  plane: Plane, outWidth: number, outHeight: number, scaleX: number, scaleY: number, quantize: 8 | 16 | false,
-): Plane {
-  checkPlane(plane);
+function resizeInterleaved(
+  src: ArrayLike<number>, width: number, height: number, channels: number, outWidth: number, outHeight: number,
+  scaleX: number, scaleY: number, quantize: 8 | 16 | false, kernel: ResizeKernel = 'cubic',
+): ArrayLike<number> {
   checkSize('output width', outWidth);
   checkSize('output height', outHeight);
   const q = quantizer(quantize);
-  const { width, height } = plane;
-  let data: ArrayLike<number> = plane.data;
+  let data: ArrayLike<number> = src;
   // A dimension kept at its size with scale 1 gets weights (0, 1, 0, …): an identity pass, so it is skipped.
   const changesRows = outHeight !== height || scaleY !== 1;
   const changesColumns = outWidth !== width || scaleX !== 1;
+  const rows = (w: number): void => { data = resizeVertical(data, w * channels, contributions(height, outHeight, scaleY, kernel), outHeight, q); };
+  const columns = (h: number): void => { data = resizeHorizontal(data, width, h, contributions(width, outWidth, scaleX, kernel), outWidth, q, channels); };
   if (scaleY <= scaleX) {
-    if (changesRows) data = resizeVertical(data, width, contributions(height, outHeight, scaleY), outHeight, q);
-    if (changesColumns) data = resizeHorizontal(data, width, outHeight, contributions(width, outWidth, scaleX), outWidth, q);
+    if (changesRows) rows(width);
+    if (changesColumns) columns(outHeight);
   } else {
-    if (changesColumns) data = resizeHorizontal(data, width, height, contributions(width, outWidth, scaleX), outWidth, q);
-    if (changesRows) data = resizeVertical(data, outWidth, contributions(height, outHeight, scaleY), outHeight, q);
+    if (changesColumns) columns(height);
+    if (changesRows) rows(outWidth);
   }
+  return data;
+}
+
+function resizeWithScales(
+  plane: Plane, outWidth: number, outHeight: number, scaleX: number, scaleY: number, quantize: 8 | 16 | false,
+  kernel: ResizeKernel = 'cubic',
+): Plane {
+  checkPlane(plane);
+  const data = resizeInterleaved(plane.data, plane.width, plane.height, 1, outWidth, outHeight, scaleX, scaleY, quantize, kernel);
   return { data: Float32Array.from(data), width: outWidth, height: outHeight };
 }
 
@@ -177,7 +216,7 @@ function resizeWithScales(
 export function imresize(plane: Plane, outWidth: number, outHeight: number, options: ResizeOptions = {}): Plane {
   checkPlane(plane);
   return resizeWithScales(
-    plane, outWidth, outHeight, outWidth / plane.width, outHeight / plane.height, options.quantize ?? false,
+    plane, outWidth, outHeight, outWidth / plane.width, outHeight / plane.height, options.quantize ?? false, options.kernel,
   );
 }
 
@@ -197,27 +236,6 @@ export function imresizeScale(plane: Plane, scale: number, options: ResizeOption
   );
 }
 
-function splitChannels(raster: Raster): Plane[] {
-  const { width, height, channels, data } = raster;
-  const planes: Plane[] = [];
-  for (let c = 0; c < channels; c++) {
-    const p = new Float32Array(width * height);
-    for (let i = 0, j = c; i < p.length; i++, j += channels) p[i] = data[j];
-    planes.push({ data: p, width, height });
-  }
-  return planes;
-}
-
-function mergeChannels(planes: Plane[], bitDepth: 8 | 16): Raster {
-  const { width, height } = planes[0];
-  const channels = planes.length as Raster['channels'];
-  const data = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
-  planes.forEach((plane, c) => {
-    for (let i = 0, j = c; i < plane.data.length; i++, j += channels) data[j] = plane.data[i];
-  });
-  return { data, width, height, channels, bitDepth };
-}
-
 function checkRaster(raster: Raster): void {
   checkSize('raster width', raster.width);
   checkSize('raster height', raster.height);
@@ -228,18 +246,23 @@ function checkRaster(raster: Raster): void {
   }
 }
 
-/** Resizes every channel of an interleaved raster independently, rounding to its bit depth after each pass. */
-export function imresizeRaster(raster: Raster, outWidth: number, outHeight: number): Raster {
+function resizeRaster(raster: Raster, outWidth: number, outHeight: number, scaleX: number, scaleY: number, kernel: ResizeKernel): Raster {
   checkRaster(raster);
-  const planes = splitChannels(raster).map((p) => imresize(p, outWidth, outHeight, { quantize: raster.bitDepth }));
-  return mergeChannels(planes, raster.bitDepth);
+  const { width, height, channels, bitDepth } = raster;
+  const out = resizeInterleaved(raster.data, width, height, channels, outWidth, outHeight, scaleX, scaleY, bitDepth, kernel);
+  const data = bitDepth === 16 ? Uint16Array.from(out) : Uint8Array.from(out);
+  return { data, width: outWidth, height: outHeight, channels, bitDepth };
+}
+
+/** Resizes every channel of an interleaved raster independently, rounding to its bit depth after each pass. */
+export function imresizeRaster(raster: Raster, outWidth: number, outHeight: number, kernel: ResizeKernel = 'cubic'): Raster {
+  return resizeRaster(raster, outWidth, outHeight, outWidth / raster.width, outHeight / raster.height, kernel);
 }
 
 /** Like imresizeRaster, by a scale factor with MATLAB's output size rule (what benchmark LR images are made with). */
 export function imresizeRasterScale(raster: Raster, scale: number): Raster {
-  checkRaster(raster);
-  const planes = splitChannels(raster).map((p) => imresizeScale(p, scale, { quantize: raster.bitDepth }));
-  return mergeChannels(planes, raster.bitDepth);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`scale must be a positive number, got ${scale}`);
+  return resizeRaster(raster, scaledLength(raster.width, scale), scaledLength(raster.height, scale), scale, scale, 'cubic');
 }
 
 /** Crops the bottom/right so both sides are multiples of `scale` (the benchmarks' HR preparation). */

@@ -13,7 +13,7 @@ import { imresizeRasterScale, modcrop } from '../engine/resize.js';
 import { formatFromPath } from '../engine/image-io/formats.js';
 import { bicubicSkipPlane } from '../engine/models/bicubic-skip.js';
 import type { SkipKind } from '../engine/models/spec.js';
-import { degrade, type DegradationOptions } from './degrade.js';
+import { applyPlan, degrade, drawPlan, isRandomDegradation, type DegradationOptions } from './degrade.js';
 import { createRng, hashSeed, type Rng } from './rng.js';
 
 /** Training takes every still-image format the engine reads (a GIF's palette makes poor ground truth). */
@@ -213,7 +213,9 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
     trainSet = loaded.filter((_, i) => !valIdx.has(i));
   }
 
-  const keepHr = o.degradation.preset !== 'bicubic';
+  // random degradations are drawn per patch from the HR image; the stored LR is the clean one (for patch geometry)
+  const keepHr = isRandomDegradation(o.degradation);
+  const loadDegradation: DegradationOptions = keepHr ? { preset: 'clean' } : o.degradation;
   const images: TrainImage[] = [];
   for (const f of o.augmentScales ?? []) {
     if (!(f > 0 && f < 1)) throw new TrainingDataError(`augmentation scales must be between 0 and 1, got ${f}`);
@@ -222,7 +224,7 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
     path: `${path}@${f}`, hr: modcrop(imresizeRasterScale(hr, f), o.scale),
   })));
   for (const [i, { path, hr }] of [...trainSet, ...scaled].entries()) {
-    const lr = await degrade(hr, o.scale, o.degradation, degradationRng(o.seed, 0, i));
+    const lr = await degrade(hr, o.scale, loadDegradation, degradationRng(o.seed, 0, i));
     images.push({ path, ...(keepHr ? { hr } : {}), hrY: lumaY(hr), lrY: trainingLrY(lr, o) });
   }
   const val = await validationPairs(valSet, o);
@@ -243,15 +245,6 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
   return data;
 }
 
-/** Re-makes every training image's LR for `epoch` (random presets only; bicubic LR never changes). */
-export async function redegrade(data: TrainingData, o: Pick<DataOptions, 'degradation' | 'seed' | 'scale' | 'roundLrY'>, epoch: number): Promise<void> {
-  if (o.degradation.preset === 'bicubic') return;
-  for (const [i, img] of data.images.entries()) {
-    if (!img.hr) continue;
-    img.lrY = trainingLrY(await degrade(img.hr, o.scale, o.degradation, degradationRng(o.seed, epoch, i)), o);
-    delete img.skipY;
-  }
-}
 
 export interface Batch {
   /** [n, p, p, 1] LR Y / 255. */
@@ -283,40 +276,111 @@ function readWindow(plane: Plane, x0: number, y0: number, size: number, t: numbe
  * bicubic upscale); consumes the RNG in a fixed pattern (4 draws per patch).
  */
 export function sampleBatch(data: TrainingData, rng: Rng, n: number, patch: number, skip: SkipKind | 'none'): Batch {
-  const s = data.scale;
-  const hp = patch * s;
-  const input = new Float32Array(n * patch * patch);
-  const target = new Float32Array(n * patch * patch * s * s);
-  const hrWindow = new Float32Array(hp * hp);
-  const skipWindow = skip === 'bicubic' ? new Float32Array(hp * hp) : undefined;
-  const total = data.cumulative[data.cumulative.length - 1];
+  const batch = emptyBatch(data.scale, n, patch, skip);
   for (let b = 0; b < n; b++) {
-    const r = rng.next() * total;
-    let lo = 0;
-    let hi = data.cumulative.length - 1;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (data.cumulative[mid] > r) hi = mid; else lo = mid + 1; }
-    const img = data.images[lo];
-    const x0 = rng.int(img.lrY.width - patch + 1);
-    const y0 = rng.int(img.lrY.height - patch + 1);
-    const t = rng.int(8);
-    const base = b * patch * patch;
-    readWindow(img.lrY, x0, y0, patch, t, input, base, 1 / 255);
-    readWindow(img.hrY, x0 * s, y0 * s, hp, t, hrWindow, 0, 1 / 255);
-    // the bicubic skip commutes with the 8 transforms (symmetric taps, edges repeated on every side)
-    if (skipWindow) readWindow(img.skipY ??= bicubicSkipPlane(img.lrY, s), x0 * s, y0 * s, hp, t, skipWindow, 0, 1 / 255);
-    const tb = base * s * s;
-    for (let y = 0; y < patch; y++) {
-      for (let x = 0; x < patch; x++) {
-        const nearest = skip === 'nearest' ? input[base + y * patch + x] : 0;
-        const o = tb + (y * patch + x) * s * s;
-        for (let dy = 0; dy < s; dy++) {
-          for (let dx = 0; dx < s; dx++) {
-            const at = (y * s + dy) * hp + x * s + dx;
-            target[o + dy * s + dx] = hrWindow[at] - (skipWindow ? skipWindow[at] : nearest);
-          }
+    const { img, x0, y0, t } = drawPatch(data, rng, patch);
+    fillPatch(batch, b, skip, img.lrY, x0, y0, img.hrY, x0, y0, t, () => (img.skipY ??= bicubicSkipPlane(img.lrY, data.scale)));
+  }
+  return batch.batch;
+}
+
+interface BatchBuffers {
+  batch: Batch;
+  scale: number;
+  hrWindow: Float32Array;
+  skipWindow?: Float32Array;
+}
+
+function emptyBatch(s: number, n: number, patch: number, skip: SkipKind | 'none'): BatchBuffers {
+  const hp = patch * s;
+  return {
+    batch: { input: new Float32Array(n * patch * patch), target: new Float32Array(n * patch * patch * s * s), n, patch },
+    scale: s,
+    hrWindow: new Float32Array(hp * hp),
+    ...(skip === 'bicubic' ? { skipWindow: new Float32Array(hp * hp) } : {}),
+  };
+}
+
+/** One patch position, area-weighted over the images (4 draws). */
+function drawPatch(data: TrainingData, rng: Rng, patch: number): { img: TrainImage; x0: number; y0: number; t: number } {
+  const total = data.cumulative[data.cumulative.length - 1];
+  const r = rng.next() * total;
+  let lo = 0;
+  let hi = data.cumulative.length - 1;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (data.cumulative[mid] > r) hi = mid; else lo = mid + 1; }
+  const img = data.images[lo];
+  const x0 = rng.int(img.lrY.width - patch + 1);
+  const y0 = rng.int(img.lrY.height - patch + 1);
+  return { img, x0, y0, t: rng.int(8) };
+}
+
+/**
+ * Writes patch b of the batch: LR window at (lx, ly) of `lrY`, HR window at (hx, hy)·s of `hrY`, both transformed
+ * by t, the target minus the network's skip (`skipY` is the LR plane's bicubic upscale, made on demand).
+ */
+function fillPatch(
+  buffers: BatchBuffers, b: number, skip: SkipKind | 'none', lrY: Plane, lx: number, ly: number, hrY: Plane, hx: number, hy: number, t: number,
+  skipY: () => Plane,
+): void {
+  const { batch: { input, target, patch }, scale: s, hrWindow, skipWindow } = buffers;
+  const hp = patch * s;
+  const base = b * patch * patch;
+  readWindow(lrY, lx, ly, patch, t, input, base, 1 / 255);
+  readWindow(hrY, hx * s, hy * s, hp, t, hrWindow, 0, 1 / 255);
+  // the bicubic skip commutes with the 8 transforms (symmetric taps, edges repeated on every side)
+  if (skipWindow) readWindow(skipY(), lx * s, ly * s, hp, t, skipWindow, 0, 1 / 255);
+  const tb = base * s * s;
+  for (let y = 0; y < patch; y++) {
+    for (let x = 0; x < patch; x++) {
+      const nearest = skip === 'nearest' ? input[base + y * patch + x] : 0;
+      const o = tb + (y * patch + x) * s * s;
+      for (let dy = 0; dy < s; dy++) {
+        for (let dx = 0; dx < s; dx++) {
+          const at = (y * s + dy) * hp + x * s + dx;
+          target[o + dy * s + dx] = hrWindow[at] - (skipWindow ? skipWindow[at] : nearest);
         }
       }
     }
   }
-  return { input, target, n, patch };
+}
+
+/** LR pixels degraded around each patch, so blur, resampling, grain and the bicubic skip see real neighbours. */
+const PATCH_MARGIN = 5;
+
+function cropRaster(r: Raster, x0: number, y0: number, w: number, h: number): Raster {
+  const c = r.channels;
+  const data = new Uint8Array(w * h * c);
+  for (let y = 0; y < h; y++) data.set(r.data.subarray(((y0 + y) * r.width + x0) * c, ((y0 + y) * r.width + x0 + w) * c), y * w * c);
+  return { data, width: w, height: h, channels: c, bitDepth: 8 };
+}
+
+/**
+ * A batch whose every patch gets its own random degradation (drawn from the preset): the HR window plus a margin is
+ * degraded (blur and JPEG in sharp, all patches at once, so libvips works them in parallel off this thread), and the
+ * patch is cut from the middle. Same positions as `sampleBatch` for the same RNG state, then one plan per patch.
+ */
+export async function sampleDegradedBatch(
+  data: TrainingData, rng: Rng, n: number, patch: number, skip: SkipKind | 'none',
+  o: Pick<DataOptions, 'degradation' | 'roundLrY'>,
+): Promise<Batch> {
+  const s = data.scale;
+  const picks = Array.from({ length: n }, () => {
+    const p = drawPatch(data, rng, patch);
+    return { ...p, plan: drawPlan(o.degradation, s, rng) };
+  });
+  const degraded = await Promise.all(picks.map(async ({ img, x0, y0, plan }) => {
+    if (!img.hr) throw new Error('per-patch degradation needs the HR images (load the data with a random preset)');
+    const cx = Math.max(0, x0 - PATCH_MARGIN);
+    const cy = Math.max(0, y0 - PATCH_MARGIN);
+    const cw = Math.min(img.lrY.width, x0 + patch + PATCH_MARGIN) - cx;
+    const ch = Math.min(img.lrY.height, y0 + patch + PATCH_MARGIN) - cy;
+    const lr = await applyPlan(cropRaster(img.hr, cx * s, cy * s, cw * s, ch * s), s, plan);
+    return { cx, cy, lrY: trainingLrY(lr, o) };
+  }));
+  const buffers = emptyBatch(s, n, patch, skip);
+  picks.forEach(({ img, x0, y0, t }, b) => {
+    const { cx, cy, lrY } = degraded[b];
+    fillPatch(buffers, b, skip, lrY, x0 - cx, y0 - cy, img.hrY, x0, y0, t, () => bicubicSkipPlane(lrY, s));
+  });
+  return buffers.batch;
 }

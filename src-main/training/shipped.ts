@@ -8,6 +8,9 @@
  * `--patch` / `--batch` / `--checkpoint-every` are given.
  * `--id pilot-… --models-root models/pilots` keeps an experiment's model, checkpoints and manifest apart
  * from the shipped models (installers leave models/pilots/ out; the app lists only models/<id>/).
+ * `--degradation <preset>` (degrade-presets.ts: clean, photo, film, jpeg, …) trains on randomly degraded LR patches;
+ * the manifest records the preset and the family (`robust` for any preset but clean), which is how the app finds
+ * "the robust model of scale s"; scores stay the clean benchmark protocol, the loop validates on degraded Set5.
  * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { initTrainingBackend } from './backend.js';
 import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
 import { loadValidationImages } from './data.js';
 import type { LossName } from './losses.js';
+import { DEGRADATION_PRESETS, familyOfPreset, isCleanPreset, type DegradationPreset } from './degrade-presets.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
 import { scoreModel } from './validate.js';
 
@@ -46,10 +50,15 @@ const program = new Command()
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
+  .option('--degradation <preset>', `LR degradation preset: ${DEGRADATION_PRESETS.join(', ')} (default clean; a stage keeps its main run's)`)
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string }>();
+if (opts.degradation !== undefined && !(DEGRADATION_PRESETS as readonly string[]).includes(opts.degradation)) {
+  throw new Error(`--degradation must be one of ${DEGRADATION_PRESETS.join(', ')}, got "${opts.degradation}"`);
+}
+const requestedPreset = opts.degradation as DegradationPreset | undefined;
 
-const id = opts.id ?? `${opts.arch}-x${opts.scale}`;
+const id = opts.id ?? (requestedPreset && !isCleanPreset(requestedPreset) ? `${opts.arch}-${requestedPreset}-x${opts.scale}` : `${opts.arch}-x${opts.scale}`);
 const modelsRoot = opts.modelsRoot ? resolve(opts.modelsRoot) : shippedModelsDir();
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
@@ -69,6 +78,7 @@ const config: TrainConfig = mainRun
     ...(program.getOptionValueSource('checkpointEvery') === 'cli' ? { checkpointEvery: opts.checkpointEvery, valEvery: opts.checkpointEvery } : {}),
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     ...(opts.roundLr ? { roundLrY: true } : {}),
+    ...(requestedPreset ? { degradation: { preset: requestedPreset } } : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
   }
   : {
@@ -79,9 +89,12 @@ const config: TrainConfig = mainRun
     steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed, loss: opts.loss,
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
     valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
+    degradation: { preset: requestedPreset ?? 'clean' },
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     ...(opts.roundLr ? { roundLrY: true } : {}),
   };
+const preset = config.degradation.preset;
+const robust = !isCleanPreset(preset);
 const resume: CheckpointState | undefined = existsSync(join(checkpointDir, CHECKPOINT_JSON)) ? await loadCheckpoint(checkpointDir) : undefined;
 const command = `nice -n 5 node --import tsx src-main/training/shipped.ts ${process.argv.slice(2).join(' ')}`;
 const controller = new AbortController();
@@ -89,6 +102,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { consol
 
 const backend = await initTrainingBackend({ threads: opts.threads });
 const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`);
+if (resume && requestedPreset && resume.config.degradation.preset !== requestedPreset) {
+  throw new Error(`${checkpointDir} is a run under the "${resume.config.degradation.preset}" degradation, not "${requestedPreset}"`);
+}
 log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
 
 // Every published checkpoint is scored on Set5 and Set14 as `subpixel eval` scores them (Set5 is also the
@@ -100,14 +116,15 @@ const set14 = await benchmark('Set14');
 function describeRun(state: CheckpointState): string {
   const c = state.config;
   return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${Number((c.schedule.lrMin ?? 0).toPrecision(6))} over ${c.steps} steps, EMA ${c.ema}, `
-    + `bicubic (MATLAB-exact) LR${c.roundLrY ? ' (Y rounded)' : ''}, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
+    + `${isCleanPreset(c.degradation.preset) ? 'bicubic (MATLAB-exact) LR' : `LR degraded per patch by the "${c.degradation.preset}" preset`}${c.roundLrY ? ' (Y rounded)' : ''}, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
     + `commands: ${state.commands.join(' | ')}`;
 }
 
 async function publish(state: CheckpointState, weights: Parameters<typeof saveModel>[1]): Promise<void> {
-  // the loop has just validated on Set5 at this step, unless a resumed run's history ends earlier
+  // the loop has just validated on Set5 at this step, unless a resumed run's history ends earlier; a robust run
+  // validates on degraded Set5, so its clean-protocol score is measured here
   const recorded = state.history[state.history.length - 1];
-  const last = recorded?.step === state.step ? recorded : await scoreModel(weights, set5, opts.threads);
+  const last = recorded?.step === state.step && !robust ? recorded : await scoreModel(weights, set5, opts.threads);
   const s14 = await scoreModel(weights, set14, opts.threads);
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
@@ -120,12 +137,13 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
       + (mainRun ? `${describeRun(mainRun)}; then stage "${opts.stage}": ` : '') + describeRun(state),
   };
   await saveModel(modelDir, weights, {
-    id, description: `${spec.name} x${spec.scale} (Y), trained on T91 + BSD200`, training,
+    id, description: `${spec.name} x${spec.scale} (Y), trained on T91 + BSD200${robust ? ` under the "${preset}" degradation` : ''}`, training,
   });
   const entry: ManifestEntry & { wallTimeSec: number; commands: string[]; totalSteps: number } = {
-    id, scale: spec.scale, channels: spec.channels, architecture: weights.spec, params: parameterCount(weights.spec),
+    id, family: familyOfPreset(preset), degradation: preset, scale: spec.scale, channels: spec.channels, architecture: weights.spec, params: parameterCount(weights.spec),
     macsPerPixel: macsPerPixel(weights.spec), training, path: relative(modelsRoot, modelDir),
     scores: { ...(last ? { Set5: { [key]: round(last) } } : {}), ...(s14 ? { Set14: { [key]: round(s14) } } : {}) },
+    ...(robust && recorded?.step === state.step ? { degradedValidation: { Set5: { [key]: round(recorded) }, preset } } : {}),
     wallTimeSec: Math.round(state.elapsedSec + (mainRun?.elapsedSec ?? 0)),
     commands: [...(mainRun?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (mainRun?.step ?? 0),
   };

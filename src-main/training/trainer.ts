@@ -7,13 +7,13 @@ import { skipOf, type ArchitectureSpec, type ModelWeights } from '../engine/mode
 import { adamStep, createAdam } from './adam.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
-import { loadTrainingData, redegrade, sampleBatch, type DataOptions, type DataStats, type TrainingData } from './data.js';
-import { checkDegradation, type DegradationOptions } from './degrade.js';
+import { loadTrainingData, sampleBatch, sampleDegradedBatch, type Batch, type DataOptions, type DataStats, type TrainingData } from './data.js';
+import { checkDegradation, isRandomDegradation, type DegradationOptions } from './degrade.js';
 import { collapse, deployedConvs } from './collapse.js';
 import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind, type TrainWeights } from './nets.js';
 import { createGradientSource } from './gradients.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
-import { createRng } from './rng.js';
+import { createRng, hashSeed } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
 import { scoreModel, type ValScore } from './validate.js';
 
@@ -35,8 +35,9 @@ export interface TrainConfig {
   ema: number;
   valEvery: number;
   checkpointEvery: number;
+  /** How LR inputs are made: clean bicubic once per image, or a random preset drawn anew for every patch. */
   degradation: DegradationOptions;
-  /** Random degradations are re-drawn for every image each this many steps. */
+  /** Unused since degradations are drawn per patch (kept so older checkpoints still load). */
   degradeEvery: number;
   /** Extra training copies of every HR image downscaled by these factors (see DataOptions.augmentScales). */
   augmentScales?: number[];
@@ -162,10 +163,17 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     }
   }
 
-  const degradeOptions = dataOptionsOf(config);
-  const epochOf = (s: number): number => Math.floor(s / Math.max(1, config.degradeEvery));
-  let epoch = epochOf(step);
-  if (epoch > 0) await redegrade(data, degradeOptions, epoch);
+  // Clean data: patches from the run's RNG (its state is checkpointed). Random degradations: each step's patches
+  // and plans come from an RNG seeded by the step, so the next batch can be made while this one trains (sharp
+  // works off the thread) and a resumed run still draws what the uninterrupted one would have.
+  const perPatch = isRandomDegradation(config.degradation);
+  const skip = skipOf(config.spec);
+  const degradedBatch = (s: number): Promise<Batch> => {
+    const made = sampleDegradedBatch(data, createRng(hashSeed(config.seed, s, 0xdec)), config.batchSize, config.patchSize, skip, config);
+    made.catch(() => {}); // awaited later; a failure surfaces there
+    return made;
+  };
+  let prefetched = perPatch && step < config.steps ? degradedBatch(step) : undefined;
 
   const deployedWeights = (): ModelWeights => (ema
     ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
@@ -206,12 +214,14 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     while (step < config.steps) {
       if (o.signal?.aborted) { status = 'cancelled'; break; }
       const t0 = performance.now();
-      if (epochOf(step) !== epoch) {
-        epoch = epochOf(step);
-        await redegrade(data, degradeOptions, epoch);
-      }
       const lr = learningRate(config.schedule, step, config.steps);
-      const batch = sampleBatch(data, rng, config.batchSize, config.patchSize, skipOf(config.spec));
+      let batch: Batch;
+      if (prefetched) {
+        batch = await prefetched;
+        prefetched = step + 1 < config.steps ? degradedBatch(step + 1) : undefined;
+      } else {
+        batch = sampleBatch(data, rng, config.batchSize, config.patchSize, skip);
+      }
       const { grads, loss: lossNow } = await gradients.compute(weights, batch);
       if (!Number.isFinite(lossNow)) throw new Error(`training diverged at step ${step} (loss ${lossNow}); lower the learning rate`);
       adamStep(adam, weights.tensors, grads, lr);

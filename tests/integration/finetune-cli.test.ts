@@ -112,7 +112,7 @@ test('bad input gives clear errors', async () => {
   assert.match(missing.stderr, /does not exist/);
   const badPreset = await run(['finetune', '--base', 'whatever', '--hr', join(dir, 'hr'), '--degradation', 'sepia']);
   assert.notEqual(badPreset.code, 0);
-  assert.match(badPreset.stderr, /--degradation must be one of bicubic, jpeg, blur, noise, film/);
+  assert.match(badPreset.stderr, /--degradation must be one of clean, photo, film, jpeg, blur, noise, bicubic/);
   const badBackend = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--backend', 'cuda']);
   assert.notEqual(badBackend.code, 0);
   assert.match(badBackend.stderr, /--backend must be one of auto, onnx, wasm, cpu/);

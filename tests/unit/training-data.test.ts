@@ -162,7 +162,7 @@ test('degradation presets are reproducible from the seed and change the LR image
   const hr = await rgbCrop();
   const clean = await degrade(hr, 2, { preset: 'bicubic' }, createRng(1));
   assert.equal(clean.width, 60);
-  for (const preset of ['jpeg', 'blur', 'noise', 'film'] as DegradationPreset[]) {
+  for (const preset of ['jpeg', 'blur', 'noise', 'film', 'photo'] as DegradationPreset[]) {
     const a = await degrade(hr, 2, { preset }, createRng(42));
     const b = await degrade(hr, 2, { preset }, createRng(42));
     const c = await degrade(hr, 2, { preset }, createRng(43));

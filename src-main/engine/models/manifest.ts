@@ -21,8 +21,15 @@ export interface QualityScore {
 /** Scores per eval set then per scale key ('x2' | 'x3' | 'x4'), e.g. scores.Set5.x4. */
 export type ModelScores = Record<string, Partial<Record<`x${Scale}`, QualityScore>>>;
 
+/** Clean models learned from bicubic downscales; robust ones from degraded inputs (JPEG, noise, blur, grain). */
+export type ModelFamily = 'clean' | 'robust';
+
 export interface ManifestEntry {
   id: string;
+  /** Absent on older entries: clean. */
+  family?: ModelFamily;
+  /** The training degradation preset (degrade-presets.ts), e.g. 'photo'. */
+  degradation?: string | { preset: string };
   scale: Scale;
   channels: 1 | 3;
   architecture: ArchitectureSpec;
