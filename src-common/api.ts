@@ -35,6 +35,7 @@ export const ErrorCode = z.enum([
   'conflict', // the target exists or is in a state that forbids the change
   'unsupported', // the command needs something this transport or machine lacks (e.g. a native dialog over WebSocket)
   'unavailable', // the service behind the command is not running
+  'canceled', // the work was canceled before it finished
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

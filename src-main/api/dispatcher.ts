@@ -4,6 +4,7 @@ import {
   type AnyEvent, type ApiError, type CommandName, type CommandOutput, type ErrorCode, type EventName,
   type EventPayload, type ParsedInput, type Result,
 } from '../../src-common/api.js';
+import { errorCodeOf, errorMessageOf, type ErrorCode as InternalCode } from '../common/errors.js';
 import type { AllowedRoots } from './roots.js';
 
 /** Which transport a call came through: native dialogs exist only in Electron. */
@@ -113,22 +114,22 @@ function fail(code: ErrorCode, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
 
-const ERRNO_CODES: Record<string, ErrorCode> = {
-  ENOENT: 'not_found',
-  ENOTDIR: 'not_found',
-  EEXIST: 'conflict',
-  ENOTEMPTY: 'conflict',
-  EACCES: 'forbidden_path',
-  EPERM: 'forbidden_path',
+/** The one mapping from the kinds errors carry inside the app (common/errors.ts) to the API's codes. */
+const API_CODES: Record<Exclude<InternalCode, 'internal'>, ErrorCode> = {
+  canceled: 'canceled',
+  not_found: 'not_found',
+  invalid_input: 'bad_request',
+  unsupported: 'unsupported',
+  conflict: 'conflict',
+  permission: 'forbidden_path',
 };
 
-/** Maps what a service threw to the error the caller sees; unexpected errors keep their message. */
+/** Maps what a service threw to the error the caller sees; unexpected errors keep their message and are reported. */
 export function toApiError(command: string, error: unknown, report: (message: string, error?: unknown) => void): ApiError {
   if (error instanceof ApiFailure) return { code: error.code, message: error.message };
-  const err = error instanceof Error ? error : new Error(String(error));
-  const errno = (err as NodeJS.ErrnoException).code;
-  const code = errno ? ERRNO_CODES[errno] : undefined;
-  if (code) return { code, message: err.message };
-  report(`${command} failed`, err);
-  return { code: 'internal', message: `${command} failed: ${err.message}` };
+  const kind = errorCodeOf(error);
+  const message = errorMessageOf(error);
+  if (kind !== 'internal') return { code: API_CODES[kind], message };
+  report(`${command} failed`, error);
+  return { code: 'internal', message: `${command} failed: ${message}` };
 }

@@ -8,13 +8,11 @@ import { probeBackends } from '../engine/backends/select.js';
 import { listModels } from '../engine/models/store.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
 import type { WatchActivity, WatchView } from '../watch/types.js';
-import { SettingsValidationError } from '../settings/store.js';
 import { API_VERSION, type EventPayload, type ItemStatus, type QueueItem, type TrainJob } from '../../src-common/api.js';
 import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher.js';
 import { compareItem, previewCrop, thumbnail } from './images.js';
 import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';
 import type { AppServices } from './services.js';
-import { TrainingJobStateError } from './training-jobs.js';
 import { pruneUploads, saveUploads } from './uploads.js';
 
 const APP_VERSION = '0.1.0';
@@ -143,12 +141,12 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       return job;
     },
     async 'train.resume'({ id }) {
-      const job = await asConflict(async () => services.training.resume(id));
+      const job = services.training.resume(id);
       if (!job) throw new ApiFailure('not_found', `no training job ${id}`);
       return job;
     },
     async 'train.remove'({ id }) {
-      if (!(await asConflict(() => services.training.remove(id)))) throw new ApiFailure('not_found', `no training job ${id}`);
+      if (!(await services.training.remove(id))) throw new ApiFailure('not_found', `no training job ${id}`);
       return { removed: true as const };
     },
     async 'train.list'() {
@@ -159,12 +157,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       return settings.get();
     },
     async 'settings.set'({ patch }) {
-      try {
-        return await settings.update(patch);
-      } catch (error) {
-        if (error instanceof SettingsValidationError) throw new ApiFailure('bad_request', error.message);
-        throw error;
-      }
+      return settings.update(patch);
     },
 
     async 'system.info'(_input, ctx) {
@@ -232,16 +225,6 @@ export function forwardServiceEvents(services: AppServices, dispatcher: Dispatch
   on(services.training, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
   on(services.training, 'modelAdded', () => { void announceModels(services, dispatcher); });
   return () => { for (const d of detach) d(); };
-}
-
-/** A training job's state forbidding a request is the caller's conflict, not our failure. */
-async function asConflict<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof TrainingJobStateError) throw new ApiFailure('conflict', error.message);
-    throw error;
-  }
 }
 
 async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise<string> {

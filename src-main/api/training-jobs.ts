@@ -5,6 +5,7 @@ import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../common/atomic-write.js';
+import { CodedError } from '../common/errors.js';
 import { createMutex } from '../common/mutex.js';
 import { CHECKPOINT_JSON } from '../training/checkpoint.js';
 import type { LogEntry } from '../jobs/types.js';
@@ -16,7 +17,7 @@ import { TrainJob, TrainStartInput } from '../../src-common/training.js';
 export type FineTuneProgress = Omit<TrainProgress, 'lr'>;
 
 export interface FineTuneOutcome {
-  status: 'completed' | 'cancelled';
+  status: 'completed' | 'canceled';
   id: string;
   before?: { psnr: number; ssim: number };
   after?: { psnr: number; ssim: number };
@@ -72,8 +73,11 @@ export function upgradeSavedJobs(raw: unknown): unknown {
 }
 
 /** A request that the job's state forbids (resume a running job, remove a queued one…). */
-export class TrainingJobStateError extends Error {
+export class TrainingJobStateError extends CodedError {
   override readonly name = 'TrainingJobStateError';
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
 /** How often a running job's progress (its loss history) is saved; status changes are saved at once. */

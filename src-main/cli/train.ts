@@ -178,7 +178,7 @@ export function registerTrainCommands(program: Command): void {
         else if (outcome.status === 'completed') {
           process.stderr.write(`model written to ${out}${outcome.val ? ` (validation ${outcome.val.psnr.toFixed(2)} dB, SSIM ${outcome.val.ssim.toFixed(4)})` : ''}\n`);
         } else process.stderr.write(`stopped at step ${outcome.step}; resume with: ${summary.resumeCommand}\n`);
-        if (outcome.status === 'cancelled') process.exitCode = 130;
+        if (outcome.status === 'canceled') process.exitCode = 130;
       } finally {
         progress.stop();
         interrupt.dispose();
@@ -201,7 +201,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--val-every <n>', 'steps between validations (default: five times over the run)', intOption('--val-every'))
     .option('--seed <n>', 'random seed', intOption('--seed'), FINE_TUNE_DEFAULTS.seed)
     .option('--id <id>', 'id of the new model')
-    .option('--resume <checkpoint>', 'continue a cancelled fine-tune from its checkpoint folder')
+    .option('--resume <checkpoint>', 'continue a canceled fine-tune from its checkpoint folder')
     .option('--backend <name>', 'gradients: auto (tfjs-node if installed, else onnxruntime) | onnx | wasm | cpu', oneOf('--backend', BACKEND_NAMES), 'auto')
     .option('--threads <n>', 'gradient threads (default: all cores for onnxruntime)', intOption('--threads'))
     .option('--workers <n>', 'data-parallel gradient worker threads for TF.js backends (batch must divide evenly; 1 = none)', intOption('--workers'), 1)
@@ -224,7 +224,7 @@ export function registerTrainCommands(program: Command): void {
           const f = (s?: { psnr: number }): string => (s ? `${s.psnr.toFixed(2)} dB` : '?');
           process.stderr.write(`model ${result.id} written to ${result.dir}; validation ${f(result.before)} → ${f(result.after)}\n`);
         } else process.stderr.write(`stopped at step ${result.steps}; resume with: subpixel finetune --base-model ${o.baseModel} --hr-folders ${o.hrFolders.join(' ')} --resume ${result.checkpointDir}\n`);
-        if (result.status === 'cancelled') process.exitCode = 130;
+        if (result.status === 'canceled') process.exitCode = 130;
       } finally {
         progress.stop();
         interrupt.dispose();

@@ -9,6 +9,7 @@
  * Two ways to run a tile: a fused pixel session (the backend does colour, resampling and quantisation in its own
  * threads: ORT) or a model-only session with those steps in JavaScript (TF.js backends).
  */
+import { throwIfAborted } from '../common/errors.js';
 import type { ArchitectureSpec } from './models/spec.js';
 import { receptiveRadius } from './models/spec.js';
 import type { InferenceSession, PixelSession } from './backends/types.js';
@@ -29,10 +30,6 @@ export interface RasterUpscaleOptions {
 const BICUBIC_RADIUS = 2;
 /** Below this edge an out-of-memory failure is reported instead of split further. */
 const SMALLEST_TILE = 16;
-
-function abortError(): Error {
-  return Object.assign(new Error('canceled'), { name: 'AbortError' });
-}
 
 /** A rectangle of a raster (all channels): a view when it spans whole rows, else a copy. */
 function cropRaster(raster: Raster, x: number, y: number, width: number, height: number): Raster {
@@ -215,7 +212,7 @@ export async function upscaleRaster(
   let tilesDone = 0;
 
   while (queue.length) {
-    if (options.signal?.aborted) throw abortError();
+    throwIfAborted(options.signal);
     const tile = queue.shift()!;
     const edge = Math.max(tile.width, tile.height);
     if (edge > limit) {

@@ -3,6 +3,7 @@
  * decode (sharp) → tiles × backend → encode (sharp), written atomically, never over the input.
  * Loaded models and backend sessions are cached for the life of the process (a worker thread in the app).
  */
+import { throwIfAborted } from '../common/errors.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -109,7 +110,7 @@ export async function upscaleFile(input: string, output: string, options: Upscal
   const started = performance.now();
   const engine = await loadEngineModel(options);
   const { model } = engine;
-  if (options.signal?.aborted) throw Object.assign(new Error('canceled'), { name: 'AbortError' });
+  throwIfAborted(options.signal);
   const decoded = await readImage(input, { maxPixels: options.maxPixels });
   const tileSessions = await tileSessionsFor(engine, decoded.raster.channels);
   const run = () => upscaleRaster(decoded.raster, tileSessions, model.weights.spec, {

@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../common/errors.js';
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -431,7 +432,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.meter.begin();
     try {
       await mkdir(dirname(job.output), { recursive: true });
-      if (run.controller.signal.aborted) throw abortError();
+      throwIfAborted(run.controller.signal);
       const result = await this.runner(job, {
         signal: run.controller.signal,
         onProgress: (p) => this.onTiles(id, p),
@@ -522,8 +523,4 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
 function log(level: LogEntry['level'], message: string): LogEntry {
   return { level, source: 'queue', message, time: Date.now() };
-}
-
-function abortError(): Error {
-  return Object.assign(new Error('canceled'), { name: 'AbortError' });
 }

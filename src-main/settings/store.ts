@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { CodedError } from '../common/errors.js';
 import { createMutex } from '../common/mutex.js';
 import type { LogEntry } from '../jobs/types.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
@@ -13,9 +14,9 @@ export interface SettingsEvents {
 }
 
 /** A settings change that does not validate; nothing was changed. */
-export class SettingsValidationError extends Error {
+export class SettingsValidationError extends CodedError {
   constructor(message: string) {
-    super(message);
+    super('invalid_input', message);
     this.name = 'SettingsValidationError';
   }
 }

@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CodedError } from '../common/errors.js';
 import type { RngState } from './rng.js';
 import type { TrainWeights } from './nets.js';
 import type { TrainConfig, ValPoint } from './trainer.js';
@@ -75,9 +76,9 @@ export async function saveCheckpoint(dir: string, s: CheckpointState): Promise<v
   await rename(join(dir, `${CHECKPOINT_JSON}.tmp`), join(dir, CHECKPOINT_JSON));
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends CodedError {
   constructor(message: string) {
-    super(message);
+    super('invalid_input', message);
     this.name = 'CheckpointError';
   }
 }

@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { CodedError } from '../common/errors.js';
 import { lumaY } from '../engine/color.js';
 import { quantizeY } from '../engine/metrics.js';
 import { readImage } from '../engine/image-io/read.js';
@@ -74,9 +75,9 @@ export interface DataOptions {
   onWarning?: (message: string) => void;
 }
 
-export class TrainingDataError extends Error {
+export class TrainingDataError extends CodedError {
   constructor(message: string) {
-    super(message);
+    super('invalid_input', message);
     this.name = 'TrainingDataError';
   }
 }

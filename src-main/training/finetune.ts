@@ -41,7 +41,7 @@ export interface FineTuneOptions {
   seed?: number;
   checkpointEvery?: number;
   valEvery?: number;
-  /** Continue a cancelled fine-tune from its checkpoint folder. */
+  /** Continue a canceled fine-tune from its checkpoint folder. */
   resume?: string;
   /** Data-parallel gradient worker threads (see TrainRunOptions.workers). */
   workers?: number;
@@ -53,7 +53,7 @@ export interface FineTuneOptions {
 }
 
 export interface FineTuneResult {
-  status: 'completed' | 'cancelled';
+  status: 'completed' | 'canceled';
   id: string;
   /** The new model folder (written when completed) — its checkpoint/ subfolder allows resuming. */
   dir: string;

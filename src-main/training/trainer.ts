@@ -96,7 +96,7 @@ export interface TrainRunOptions {
 }
 
 export interface TrainOutcome {
-  status: 'completed' | 'cancelled';
+  status: 'completed' | 'canceled';
   step: number;
   /** Deployable weights (EMA when enabled). */
   weights: ModelWeights;
@@ -212,7 +212,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   const gradients = await createGradientSource(config.spec, weights.kind, config.loss, backend, { workers, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) });
   try {
     while (step < config.steps) {
-      if (o.signal?.aborted) { status = 'cancelled'; break; }
+      if (o.signal?.aborted) { status = 'canceled'; break; }
       const t0 = performance.now();
       const lr = learningRate(config.schedule, step, config.steps);
       let batch: Batch;

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { AbortError, CodedError, deserializeError } from '../common/errors.js';
 import { startWorker } from '../common/worker.js';
 import type { UpscaleResult } from '../engine/upscale.js';
 import type { VideoProgress, VideoUpscaleResult } from '../video/upscale-video.js';
@@ -31,24 +32,6 @@ interface Pending {
   worker: Worker;
 }
 
-/** An error from the worker, with the kind it had there (e.g. a VideoError's 'corrupt'). */
-export class EngineError extends Error {
-  readonly kind?: string;
-  constructor(message: string, kind?: string) {
-    super(message);
-    this.name = 'EngineError';
-    this.kind = kind;
-  }
-}
-
-/** Thrown when a request was canceled through its AbortSignal. */
-export class UpscaleAbortedError extends Error {
-  constructor(input: string) {
-    super(`canceled: ${input}`);
-    this.name = 'AbortError';
-  }
-}
-
 /**
  * The engine in a worker thread. One worker holds the loaded models and backend sessions; requests may be
  * sent concurrently and the worker serialises inference while overlapping decode and encode.
@@ -76,18 +59,18 @@ export function createEngineClient(): EngineClient {
       else {
         pending.delete(reply.id);
         if (reply.type === 'done' || reply.type === 'video-done') p.resolve(reply.result);
-        else p.reject(reply.aborted ? Object.assign(new Error(reply.message), { name: 'AbortError' }) : new EngineError(reply.message, reply.kind));
+        else p.reject(deserializeError(reply.error));
       }
     });
-    w.on('error', (error) => failWorker(w, error instanceof Error ? error : new Error(String(error))));
-    w.on('exit', (code) => failWorker(w, new Error(`engine worker exited with code ${code}`)));
+    w.on('error', (error) => failWorker(w, error instanceof Error ? error : new CodedError('internal', String(error))));
+    w.on('exit', (code) => failWorker(w, new CodedError('internal', `engine worker exited with code ${code}`)));
     worker = w;
     return w;
   };
 
   /** Sends one request; its listener on the (often batch-wide) signal goes again when it settles. */
   const request = <R>(input: string, signal: AbortSignal | undefined, message: (id: number) => EngineRequest, hooks: Pick<Pending, 'onProgress' | 'video'>): Promise<R> => {
-    if (signal?.aborted) return Promise.reject(new UpscaleAbortedError(input));
+    if (signal?.aborted) return Promise.reject(new AbortError(`canceled: ${input}`));
     const w = ensureWorker();
     const id = nextId++;
     const cancel = (): void => w.postMessage({ type: 'cancel', id } satisfies EngineRequest);

@@ -1,3 +1,4 @@
+import type { SerializedError } from '../common/errors.js';
 import type { UpscaleOptions, UpscaleResult } from '../engine/upscale.js';
 import type { VideoProgress, VideoUpscaleOptions, VideoUpscaleResult } from '../video/upscale-video.js';
 import type { VideoInfo } from '../video/probe.js';
@@ -19,5 +20,5 @@ export type EngineReply =
   | { type: 'video-info'; id: number; info: VideoInfo }
   | { type: 'done'; id: number; result: UpscaleResult }
   | { type: 'video-done'; id: number; result: VideoUpscaleResult }
-  /** `kind`: the error's kind where it has one (VideoError), so callers can tell bad input from failures. */
-  | { type: 'error'; id: number; message: string; aborted: boolean; kind?: string };
+  /** The failure with its kind ('canceled' when the request was canceled; `detail` e.g. a VideoError's 'gap'). */
+  | { type: 'error'; id: number; error: SerializedError };

@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { upscaleFile } from '../engine/upscale.js';
 import { upscaleVideo } from '../video/upscale-video.js';
+import { AbortError, serializeError } from '../common/errors.js';
 import { createMutex } from '../common/mutex.js';
 import type { EngineReply, EngineRequest } from './engine-protocol.js';
 
@@ -10,11 +11,6 @@ if (!parentPort) throw new Error('engine-worker must run in a worker thread');
 const port = parentPort;
 const inferenceLock = createMutex();
 const running = new Map<number, AbortController>();
-/** The kind of an error that has one (VideoError, ImageReadError), to cross the thread boundary with it. */
-const kindOf = (error: unknown): string | undefined => {
-  const kind = (error as { kind?: unknown } | null)?.kind;
-  return typeof kind === 'string' ? kind : undefined;
-};
 const send = (reply: EngineReply): void => port.postMessage(reply);
 
 port.on('message', (request: EngineRequest) => {
@@ -45,9 +41,8 @@ port.on('message', (request: EngineRequest) => {
     .catch((error: unknown) => send({
       type: 'error',
       id: request.id,
-      message: error instanceof Error ? error.message : String(error),
-      aborted: controller.signal.aborted,
-      ...(kindOf(error) && { kind: kindOf(error) }),
+      // A cancel that lands while the engine is inside a step it cannot interrupt still reads as a cancel.
+      error: serializeError(controller.signal.aborted ? new AbortError(`canceled: ${request.input}`, { cause: error }) : error),
     }))
     .finally(() => running.delete(request.id));
 });

@@ -1,3 +1,4 @@
+import { CodedError, deserializeError } from '../common/errors.js';
 import { startWorker } from '../common/worker.js';
 import type { FineTuneResult } from '../training/finetune.js';
 import type { TrainProgress } from '../training/trainer.js';
@@ -5,7 +6,7 @@ import type { TrainingReply, TrainingRequest, TrainingWorkerData, WorkerFineTune
 
 /**
  * `fineTune` with the same contract as training/finetune.ts, run in its own worker thread: progress and warnings
- * come back as messages; aborting the signal asks the worker to checkpoint and stop (the result says 'cancelled').
+ * come back as messages; aborting the signal asks the worker to checkpoint and stop (the result says 'canceled').
  */
 export function fineTuneInWorker(
   options: WorkerFineTuneOptions,
@@ -30,9 +31,9 @@ export function fineTuneInWorker(
       if (reply.type === 'progress') onProgress?.(reply.progress);
       else if (reply.type === 'warning') onWarning?.(reply.message);
       else if (reply.type === 'done') finish(() => resolve(reply.result));
-      else finish(() => reject(new Error(reply.message)));
+      else finish(() => reject(deserializeError(reply.error)));
     });
-    worker.on('error', (error) => finish(() => reject(error instanceof Error ? error : new Error(String(error)))));
-    worker.on('exit', (code) => finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))));
+    worker.on('error', (error) => finish(() => reject(error instanceof Error ? error : new CodedError('internal', String(error)))));
+    worker.on('exit', (code) => finish(() => reject(new CodedError('internal', `training worker exited with code ${code} before finishing`))));
   });
 }

@@ -1,3 +1,4 @@
+import type { SerializedError } from '../common/errors.js';
 import type { FineTuneOptions, FineTuneResult } from '../training/finetune.js';
 import type { TrainProgress } from '../training/trainer.js';
 
@@ -14,4 +15,4 @@ export type TrainingReply =
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'warning'; message: string }
   | { type: 'done'; result: FineTuneResult }
-  | { type: 'error'; message: string };
+  | { type: 'error'; error: SerializedError };

@@ -1,6 +1,7 @@
 // Worker-thread entry for fine-tuning: training steps are seconds of CPU each, so they never run on the thread
 // that serves IPC, the WebSocket or the window. One worker per fine-tune; it exits when the run ends.
 import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../common/errors.js';
 import { throttleLatest } from '../common/throttle.js';
 import { fineTune } from '../training/finetune.js';
 import type { TrainProgress } from '../training/trainer.js';
@@ -24,5 +25,5 @@ const progress = throttleLatest<TrainProgress>((p) => send({ type: 'progress', p
 const { options } = workerData as TrainingWorkerData;
 fineTune({ ...options, onWarning: (message) => send({ type: 'warning', message }) }, (p) => progress.push(p), controller.signal)
   .then((result) => { progress.flush(); send({ type: 'done', result }); })
-  .catch((error: unknown) => { progress.flush(); send({ type: 'error', message: error instanceof Error ? error.message : String(error) }); })
+  .catch((error: unknown) => { progress.flush(); send({ type: 'error', error: serializeError(error) }); })
   .finally(() => port.close());

@@ -168,7 +168,8 @@ for (const { name, start } of transports) {
         assert.deepEqual([image.width, image.height], [80, 60]);
       }
       assert.notEqual(preview.before.dataUrl, preview.after.dataUrl);
-      await err('preview', { path: join(fx.inputs, 'chelsea.png'), model: 'no-such-model', scale: 2 }, 'internal');
+      // The engine's ModelLoadError keeps its kind across the worker and the API: a missing model is not_found.
+      await err('preview', { path: join(fx.inputs, 'chelsea.png'), model: 'no-such-model', scale: 2 }, 'not_found');
     });
 
     test('a finished item can be compared; an item that fails carries its error in words', async () => {

@@ -69,13 +69,13 @@ test('fine-tuning a shipped model under the film degradation raises validation P
   assert.equal(validation.before.psnr, result.before.psnr);
 });
 
-test('a cancelled fine-tune keeps a checkpoint and resumes to completion', async () => {
+test('a canceled fine-tune keeps a checkpoint and resumes to completion', async () => {
   const controller = new AbortController();
   const first = await fineTune({
     baseModel: BASE, hrFolders: [join(dir, 'hr')], valFolder: join(dir, 'val'), degradation: 'noise',
     steps: 40, batchSize: 4, patchSize: 16, id: 'noise-test', checkpointEvery: 1000,
   }, (p) => { if (p.step === 15) controller.abort(); }, controller.signal);
-  assert.equal(first.status, 'cancelled');
+  assert.equal(first.status, 'canceled');
   assert.equal(first.steps, 15);
   assert.ok(existsSync(join(first.checkpointDir, 'checkpoint.json')));
   assert.ok(!existsSync(join(first.dir, 'model.json')), 'no model until the fine-tune completes');

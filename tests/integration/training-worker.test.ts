@@ -57,11 +57,11 @@ describe('fine-tuning in a worker thread', () => {
   it('cancel checkpoints and stops; a bad base model is a clear error', async () => {
     const controller = new AbortController();
     const result = await fineTuneInWorker(
-      { baseModel: base, hrFolders: [join(dir, 'hr')], steps: 5000, batchSize: 4, patchSize: 16, outDir: join(dir, 'cancelled'), id: 'cancelled' },
+      { baseModel: base, hrFolders: [join(dir, 'hr')], steps: 5000, batchSize: 4, patchSize: 16, outDir: join(dir, 'canceled'), id: 'canceled' },
       (p) => { if (p.step >= 3) controller.abort(); },
       controller.signal,
     );
-    assert.equal(result.status, 'cancelled');
+    assert.equal(result.status, 'canceled');
     assert.ok(result.steps < 5000);
     assert.ok(existsSync(result.checkpointDir));
     await assert.rejects(fineTuneInWorker({ baseModel: join(dir, 'missing'), hrFolders: [join(dir, 'hr')], steps: 2 }), /missing/);

@@ -44,7 +44,7 @@ before(async () => {
 after(async () => { await rm(dir, { recursive: true, force: true }); });
 
 for (const prefer of ['wasm', 'onnx'] as const) {
-  test(`a cancelled run resumed from its checkpoint ends bit-identical to an uninterrupted run (${prefer})`, async () => {
+  test(`a canceled run resumed from its checkpoint ends bit-identical to an uninterrupted run (${prefer})`, async () => {
     const straightLoss: number[] = [];
     const straight = await train({ config, data, checkpointDir: join(dir, `ckpt-a-${prefer}`), backend: { prefer }, onProgress: (p) => straightLoss.push(p.loss) });
     assert.equal(straight.status, 'completed');
@@ -55,7 +55,7 @@ for (const prefer of ['wasm', 'onnx'] as const) {
       config, checkpointDir: join(dir, `ckpt-b-${prefer}`), signal: controller.signal, backend: { prefer },
       onProgress: (p) => { if (p.step === 5) controller.abort(); },
     });
-    assert.equal(interrupted.status, 'cancelled');
+    assert.equal(interrupted.status, 'canceled');
     assert.equal(interrupted.step, 5);
     const saved = await loadCheckpoint(join(dir, `ckpt-b-${prefer}`));
     assert.equal(saved.step, 5);

@@ -352,7 +352,8 @@ export async function resolveModel(idOrPath: string | undefined, options: ModelS
       const what = idOrPath ? `unknown model id` : `no model for x${scale ?? '?'}`;
       throw new ModelLoadError(idOrPath ?? `(default x${scale ?? '?'})`,
         `${what}; known${scale ? ` x${scale}` : ''} models: ${known.length ? known.join(', ') : 'none'} (searched ${(options.searchPaths ?? defaultModelDirs()).join(', ')})`
-        + (problems.length ? `; unreadable: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` and ${problems.length - 3} more` : ''}` : ''));
+        + (problems.length ? `; unreadable: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` and ${problems.length - 3} more` : ''}` : ''),
+        { code: 'not_found' });
     }
     loaded = await loadModelDir(found.dir, found.id);
   }
