@@ -2,7 +2,8 @@
  * Scores bicubic and a model on an SR benchmark folder by the standard protocol (see metrics.ts):
  * `<dataset>/HR/*` ground truth, LR from `<dataset>/LR_bicubic/X<s>/<name>x<s>.<ext>` when present, else made with
  * our MATLAB-exact imresize. Y models run on the LR image's rounded Y; RGB models on its RGB, scored on the Y of
- * their 8-bit output.
+ * their 8-bit output. Degraded-input evaluation passes `makeLr` (the CLI's `--degrade`): bicubic and every model then
+ * see the same degraded LR.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -20,15 +21,30 @@ import type { EngineModel } from './upscale.js';
 export interface ImageScores {
   name: string;
   bicubic: PairScore;
+  /** The first model's score (the only one in a single-model run). */
   model?: PairScore;
+  /** Every model's score by id. */
+  models?: Record<string, PairScore>;
 }
 
 export interface DatasetScores {
   dataset: string;
   scale: Scale;
+  /** The first model's id. */
   model?: string;
+  /** The degradation applied to the LR inputs, when any (e.g. 'blur:1.2+jpeg:60'). */
+  degrade?: string;
   mean: { bicubic: PairScore; model?: PairScore };
+  /** Every model's mean score, in the order asked for. */
+  models?: Array<{ id: string; mean: PairScore }>;
   images: ImageScores[];
+}
+
+export interface EvaluateOptions {
+  /** Makes the LR input from the modcropped HR image (the index-th of the sorted dataset) instead of the protocol's bicubic. */
+  makeLr?: (hr: Raster, index: number) => Promise<Raster>;
+  /** Names the degradation in the result. */
+  degrade?: string;
 }
 
 async function lrFor(datasetDir: string, hrPath: string, hr: Raster, scale: Scale): Promise<Raster> {
@@ -78,35 +94,46 @@ function mean(scores: PairScore[]): PairScore {
   };
 }
 
-export async function evaluateDataset(datasetDir: string, scale: Scale, engine?: EngineModel): Promise<DatasetScores> {
+export async function evaluateDataset(
+  datasetDir: string, scale: Scale, engineOrEngines?: EngineModel | EngineModel[], options: EvaluateOptions = {},
+): Promise<DatasetScores> {
   const hrDir = join(datasetDir, 'HR');
   if (!existsSync(hrDir)) throw new Error(`${datasetDir} has no HR/ folder of ground-truth images`);
-  if (engine && engine.model.weights.spec.scale !== scale) {
-    throw new Error(`model ${engine.model.id} is x${engine.model.weights.spec.scale}, the evaluation is x${scale}`);
+  const engines = engineOrEngines === undefined ? [] : Array.isArray(engineOrEngines) ? engineOrEngines : [engineOrEngines];
+  for (const engine of engines) {
+    if (engine.model.weights.spec.scale !== scale) {
+      throw new Error(`model ${engine.model.id} is x${engine.model.weights.spec.scale}, the evaluation is x${scale}`);
+    }
   }
   const names = (await readdir(hrDir)).filter((f) => formatFromPath(f) && !f.startsWith('.')).sort();
   if (!names.length) throw new Error(`${hrDir} holds no images`);
   const images: ImageScores[] = [];
-  for (const file of names) {
+  for (const [index, file] of names.entries()) {
     const hrPath = join(hrDir, file);
     const hr = modcrop((await readImage(hrPath)).raster, scale);
-    const lr = await lrFor(datasetDir, hrPath, hr, scale);
+    const lr = options.makeLr ? await options.makeLr(hr, index) : await lrFor(datasetDir, hrPath, hr, scale);
     const hrY = quantizeY(lumaY(hr));
     const lrY = quantizeY(lumaY(lr));
     const bicubicY = imresize(lrY, hr.width, hr.height, { quantize: 8 });
     const entry: ImageScores = { name: basename(file, extname(file)), bicubic: evaluatePair(hrY, bicubicY, scale) };
-    if (engine) entry.model = evaluatePair(hrY, await superResolveY(engine, lr), scale);
+    if (engines.length) {
+      entry.models = {};
+      for (const engine of engines) entry.models[engine.model.id] = evaluatePair(hrY, await superResolveY(engine, lr), scale);
+      entry.model = entry.models[engines[0].model.id];
+    }
     images.push(entry);
   }
   const result: DatasetScores = {
     dataset: basename(datasetDir),
     scale,
+    ...(options.degrade ? { degrade: options.degrade } : {}),
     mean: { bicubic: mean(images.map((i) => i.bicubic)) },
     images,
   };
-  if (engine) {
-    result.model = engine.model.id;
-    result.mean.model = mean(images.map((i) => i.model!));
+  if (engines.length) {
+    result.models = engines.map((e) => ({ id: e.model.id, mean: mean(images.map((i) => i.models![e.model.id])) }));
+    result.model = engines[0].model.id;
+    result.mean.model = result.models[0].mean;
   }
   return result;
 }
