@@ -13,6 +13,8 @@ const modules: Record<string, () => Promise<Register>> = {
   train: async () => (await import('./train.js')).registerTrainCommands,
   watch: async () => (await import('./watch.js')).registerWatchCommand,
   serve: async () => (await import('./serve.js')).registerServeCommand,
+  worker: async () => (await import('./worker.js')).registerWorkerCommand,
+  batch: async () => (await import('./cluster.js')).registerBatchCommand,
 };
 const aliases: Record<string, string> = { finetune: 'train' };
 

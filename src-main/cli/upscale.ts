@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { access } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Scale } from '../engine/models/spec.js';
 import { resolveModel } from '../engine/models/store.js';
 import { extensionFor, isWritableFormat, outputFormatFor, type OutputFormat } from '../engine/image-io/formats.js';
 import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
 import { resolveShard, selectShard } from '../cluster/shard.js';
+import { runOnCluster } from './cluster.js';
+import { pixelBar } from './progress-bar.js';
 import { errorText, formatDuration, intOption, printJson } from './output.js';
 import { DEFAULT_CRF, VIDEO_CODECS, VideoCodec } from '../../src-common/video.js';
 import { findFfmpeg } from '../video/ffmpeg.js';
@@ -34,6 +35,8 @@ interface UpscaleCliOptions {
   sequence?: boolean;
   frameRate?: string;
   segmentFrames?: number;
+  redis?: string | true;
+  detach?: boolean;
 }
 
 interface Done {
@@ -91,7 +94,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   // written atomically), so it is skipped rather than redone.
   const skipExisting = options.skipExisting || shard !== undefined;
   const taken = new Set<string>();
-  const work: Array<{ input: string; output: string; pixels: number; video: boolean; frames: number }> = [];
+  const work: Array<{ input: string; relDir: string; output: string; pixels: number; video: boolean; frames: number }> = [];
   for (const file of files) {
     const output = file.video
       ? videoOutputPath(file, outDir, videoCodec)
@@ -109,7 +112,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
       skipped.push({ input: file.input, output, reason: 'output exists' });
       continue;
     }
-    work.push({ input: file.input, output, pixels: 1, video: file.video, frames: 1 });
+    work.push({ input: file.input, relDir: file.relDir, output, pixels: 1, video: file.video, frames: 1 });
   }
   // Header reads only, a few at a time: the progress bar and ETA count pixels (of every frame), not files.
   // A video that cannot be probed (or no FFmpeg) is left to fail with its reason when its turn comes.
@@ -123,15 +126,17 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
     } catch { /* reported by the run */ }
   });
 
+  if (options.redis !== undefined) {
+    // Videos run locally or in shards for now; the pool takes stills.
+    for (const v of work.filter((w) => w.video)) failed.push({ input: v.input, error: 'videos are not sent to the worker pool: upscale them without --redis (or with --shard)' });
+    return runOnCluster(options.redis, work.filter((w) => !w.video), {
+      model: options.model ?? null, scale: options.scale, format: options.format, quality: options.quality ?? 90,
+      outputDir: outDir, naming: '{name}.{ext}', overwrite: skipExisting ? 'skip' : 'overwrite', keepMetadata: true,
+    }, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
+  }
+
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);
-  const showBar = !options.json && process.stderr.isTTY === true && work.length > 0;
-  const bar = showBar
-    ? new cliProgress.SingleBar({
-      format: '{bar} {percentage}% | {files} | ETA {etaText} | {file}',
-      hideCursor: true,
-      clearOnComplete: false,
-    }, cliProgress.Presets.shades_classic)
-    : undefined;
+  const bar = pixelBar(totalPixels, work.length, !options.json);
   const started = Date.now();
   let pixelsDone = 0;
   let filesDone = 0;
@@ -139,12 +144,8 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   const update = (label: string): void => {
     if (!bar) return;
     const partial = [...inFlight.values()].reduce((a, b) => a + b, 0);
-    const value = pixelsDone + partial;
-    const elapsed = (Date.now() - started) / 1000;
-    const eta = value > 0 ? (elapsed * (totalPixels - value)) / value : Number.NaN;
-    bar.update(value, { files: `${filesDone}/${work.length} files`, etaText: formatDuration(eta), file: label });
+    bar.update(pixelsDone + partial, filesDone, label);
   };
-  bar?.start(totalPixels, 0, { files: `0/${work.length} files`, etaText: '?', file: '' });
 
   const engine = createEngineClient();
   const abort = new AbortController();
@@ -246,6 +247,8 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--segment-frames <n>', 'frames per resumable video segment (a crash redoes at most one; default 120)', intOption('--segment-frames'))
     .option('--shard <k/n|auto>', 'process only part k of n of the inputs (by sorted relative path; implies --skip-existing); ' +
       'auto: from a Kubernetes Indexed Job or a Slurm array')
+    .option('--redis [url]', 'submit to the worker pool on this Redis (redis:// or rediss://; without a value: $SUBPIXEL_REDIS_URL) and follow the batch')
+    .option('--detach', 'with --redis: submit, print the batch id and return (follow it later with `subpixel batch <id>`)')
     .action(async (inputs: string[], options: UpscaleCliOptions) => {
       process.exitCode = await runUpscale(inputs, options);
     });

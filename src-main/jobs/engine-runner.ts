@@ -1,5 +1,6 @@
 import type { EngineClient } from '../workers/engine-client.js';
-import type { Runner } from './types.js';
+import { outputFileTypeFor } from './naming.js';
+import type { JobSettings, RunJob, Runner } from './types.js';
 
 export interface EngineRunnerOptions {
   /** Extra model folders searched before the defaults (user models under the state folder). */
@@ -19,5 +20,19 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
       ...(options.tile ? { tile: options.tile } : {}),
     }, hooks);
     return { output: result.output, width: result.width, height: result.height, ms: result.ms };
+  };
+}
+
+/** The concrete engine job for one input whose output path is decided (local queue and cluster workers alike). */
+export function runJobFor(id: string, input: string, settings: JobSettings, output: string): RunJob {
+  const { format } = outputFileTypeFor(input, settings.format);
+  return {
+    id,
+    input,
+    output,
+    options: {
+      ...(settings.model ? { model: settings.model } : {}),
+      scale: settings.scale, format, quality: settings.quality, keepMetadata: settings.keepMetadata,
+    },
   };
 }

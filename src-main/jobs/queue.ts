@@ -6,14 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { openJournal, readJournal, type Journal } from './journal.js';
 import { expandInputs, mapLimit, probePixels, type InputFile } from './expand.js';
-import { intendedOutput, outputFileTypeFor, planCompleted, planOutput, removeStaleTemps } from './naming.js';
+import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from './naming.js';
 import { ThroughputMeter } from './throughput.js';
+import { runJobFor } from './engine-runner.js';
 import { createMutex } from '../common/mutex.js';
 import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
 import {
   FINISHED_STATES, ITEM_STATES, jobSettingsSchema, queueItemSchema,
   type ItemOrigin, type ItemState, type JobSettingsInput, type LogEntry, type QueueItem, type QueueItemView,
-  type QueueProgress, type RunJob, type Runner, type TileProgress,
+  type QueueProgress, type Runner, type TileProgress,
 } from './types.js';
 
 const recordSchema = z.discriminatedUnion('t', [
@@ -418,16 +419,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     });
     if (decision === 'aborted') return this.settleAborted(id, run);
     if (decision === null) return;
-    const { format } = outputFileTypeFor(item.input, item.settings.format);
-    const job: RunJob = {
-      id,
-      input: item.input,
-      output: decision.plan.path,
-      options: {
-        ...(item.settings.model ? { model: item.settings.model } : {}),
-        scale: item.settings.scale, format, quality: item.settings.quality, keepMetadata: item.settings.keepMetadata,
-      },
-    };
+    const job = runJobFor(id, item.input, item.settings, decision.plan.path);
     const t0 = performance.now();
     this.meter.begin();
     try {

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { runJobFor } from '../jobs/engine-runner.js';
+import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from '../jobs/naming.js';
+import type { OutputPlan, Runner, TileProgress } from '../jobs/types.js';
+import { assertAllowed, OutsideAllowedError } from './allow.js';
+import { clusterJobSchema, KEEP_SECONDS, type ClusterJob, type ClusterResult } from './protocol.js';
+import type { RedisClient } from './redis.js';
+
+/** A job the worker refuses (malformed, outside --allow): failed at once without further attempts. */
+export class JobRejectedError extends Error {
+  override readonly name = 'JobRejectedError';
+}
+
+/** The part of a BullMQ job the processing needs (the real Job in the worker, a plain object in tests). */
+export interface JobHandle {
+  id: string;
+  data: unknown;
+  updateData(data: ClusterJob): Promise<void>;
+  updateProgress(progress: TileProgress): Promise<void>;
+}
+
+export interface JobContext {
+  runner: Runner;
+  /** Real paths of the --allow folders. */
+  allowed: readonly string[];
+  /** Real paths of the --models folders: a model given as a folder may live there too. */
+  modelDirs: readonly string[];
+  redis: RedisClient;
+  /** host:pid, reported with each result. */
+  worker: string;
+  signal?: AbortSignal;
+}
+
+const claimKey = (path: string): string => `subpixel:claim:${createHash('sha256').update(path).digest('hex')}`;
+// Deletes the claim only while it is still ours.
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+/**
+ * Claims an output path for one job across every worker (SET NX): two jobs planned at the same moment on two machines
+ * (a.png and a.jpg → a.png) must not both take the free name. A claim held by the same job (a retry) is its own.
+ */
+async function claim(redis: RedisClient, path: string, jobId: string): Promise<boolean> {
+  if ((await redis.set(claimKey(path), jobId, 'EX', KEEP_SECONDS, 'NX')) === 'OK') return true;
+  return (await redis.get(claimKey(path))) === jobId;
+}
+
+async function release(redis: RedisClient, path: string, jobId: string): Promise<void> {
+  await redis.eval(RELEASE, 1, claimKey(path), jobId);
+}
+
+/** Decides the output under the job's overwrite policy, treating paths other jobs hold as taken. */
+async function planClaimed(job: ClusterJob, jobId: string, redis: RedisClient): Promise<{ kind: 'skip'; path: string; reason: string } | { kind: 'write'; plan: OutputPlan }> {
+  const heldByOthers = new Set<string>();
+  const intended = intendedOutput(job.input, job.relDir, job.settings, job.addedAt);
+  for (let tries = 0; tries < 1000; tries++) {
+    const decision = await planOutput(job.input, intended, job.settings.overwrite, {
+      isInput: (p) => resolve(p) === job.input,
+      isReserved: (p) => heldByOthers.has(resolve(p)),
+    });
+    if (decision.kind === 'skip') return decision;
+    if (await claim(redis, decision.plan.path, jobId)) return decision;
+    heldByOthers.add(decision.plan.path);
+  }
+  throw new Error(`no free output name next to ${intended}`);
+}
+
+/**
+ * Runs one cluster job the way the local queue runs an item: same naming and overwrite policy, the engine's atomic
+ * write, metadata. The plan is stored in the job before the engine starts, so the attempt after a crash (BullMQ moves
+ * a job whose worker died back to the wait list) finishes the same output: it removes the dead run's temp file and
+ * either finds the output complete or writes it again, never a second copy.
+ */
+export async function processClusterJob(handle: JobHandle, ctx: JobContext): Promise<ClusterResult> {
+  const parsed = clusterJobSchema.safeParse(handle.data);
+  if (!parsed.success) throw new JobRejectedError(`not a subpixel upscale job: ${parsed.error.issues[0]?.message ?? 'invalid data'}`);
+  const job = parsed.data;
+  try {
+    await assertAllowed(job.input, ctx.allowed, 'input');
+    await assertAllowed(job.settings.outputDir ? join(job.settings.outputDir, job.relDir) : dirname(job.input), ctx.allowed, 'output folder');
+    if (job.settings.model && /[\\/]/.test(job.settings.model)) await assertAllowed(job.settings.model, [...ctx.allowed, ...ctx.modelDirs], 'model folder');
+  } catch (error) {
+    if (error instanceof OutsideAllowedError) throw new JobRejectedError(error.message);
+    throw error;
+  }
+
+  let plan = job.plan;
+  if (plan) {
+    await removeStaleTemps(plan.path);
+    if (await planCompleted(plan)) {
+      await release(ctx.redis, plan.path, handle.id);
+      const { width = 0, height = 0 } = await sharp(plan.path).metadata();
+      return { kind: 'done', output: plan.path, width, height, ms: 0, worker: ctx.worker };
+    }
+    await claim(ctx.redis, plan.path, handle.id);
+  } else {
+    const decision = await planClaimed(job, handle.id, ctx.redis);
+    if (decision.kind === 'skip') return { kind: 'skipped', output: decision.path, reason: decision.reason };
+    plan = decision.plan;
+    await handle.updateData({ ...job, plan });
+  }
+
+  let lastProgress = 0;
+  try {
+    await mkdir(dirname(plan.path), { recursive: true });
+    const result = await ctx.runner(runJobFor(handle.id, job.input, job.settings, plan.path), {
+      signal: ctx.signal ?? new AbortController().signal,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastProgress < 500 && p.tilesDone < p.tilesTotal) return;
+        lastProgress = now;
+        handle.updateProgress(p).catch(() => { /* progress is advisory; the result is what counts */ });
+      },
+    });
+    return { kind: 'done', output: result.output, width: result.width, height: result.height, ms: result.ms, worker: ctx.worker };
+  } finally {
+    // Finished or failed, the path is either written (and so taken on disk) or free again.
+    await release(ctx.redis, plan.path, handle.id).catch(() => undefined);
+  }
+}

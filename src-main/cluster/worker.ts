@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { engineRunner } from '../jobs/engine-runner.js';
+import type { TileProgress } from '../jobs/types.js';
+import { createEngineClient } from '../workers/engine-client.js';
+import { resolveAllowed } from './allow.js';
+import { JobRejectedError, processClusterJob } from './process-job.js';
+import { CLUSTER_QUEUE, KEEP_SECONDS, type ClusterJob, type ClusterResult } from './protocol.js';
+import { connectRedis } from './redis.js';
+
+export interface ClusterWorkerOptions {
+  redisUrl: string;
+  /** Jobs in flight in this process (default 2: one decodes or encodes while the other infers). */
+  concurrency?: number;
+  /** Folders jobs may read and write. */
+  allow: readonly string[];
+  /** Extra model folders (searched before the shipped models). */
+  modelDirs?: readonly string[];
+  backend?: 'auto' | 'onnx' | 'tfjs';
+  /**
+   * How long a job's lock lives without renewal: a worker that dies (SIGKILL, lost machine) stops renewing, and its
+   * jobs go back to the queue about this long after. Default 30 s.
+   */
+  lockMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ClusterWorker {
+  /** Stops taking jobs and waits for the running ones (force: abandons them to stalled-job recovery). */
+  close(force?: boolean): Promise<void>;
+}
+
+/**
+ * `subpixel worker`: takes upscale jobs from the pool's queue and runs them with the engine in a worker thread, as
+ * the local queue does. A job outside the --allow folders or malformed fails at once; any other error gets the
+ * job's bounded attempts (set by the producer), then fails with the worker's message.
+ */
+export async function startClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const allowed = await resolveAllowed(options.allow);
+  const modelDirs = options.modelDirs?.length ? await resolveAllowed(options.modelDirs, '--models') : [];
+  const redis = await connectRedis(options.redisUrl, { role: 'worker' });
+  const engine = createEngineClient();
+  const runner = engineRunner(engine, {
+    ...(options.modelDirs?.length ? { modelSearchPaths: modelDirs } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+  });
+  const name = `${hostname()}:${process.pid}`;
+  const lockMs = options.lockMs ?? 30_000;
+
+  const worker = new Worker<ClusterJob, ClusterResult>(CLUSTER_QUEUE, async (job: Job<ClusterJob, ClusterResult>, _token, signal) => {
+    try {
+      return await processClusterJob({
+        id: job.id!,
+        data: job.data,
+        updateData: (data) => job.updateData(data),
+        updateProgress: (p: TileProgress) => job.updateProgress(p),
+      }, { runner, allowed, modelDirs, redis, worker: name, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (error instanceof JobRejectedError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  }, {
+    connection: redis.duplicate(),
+    concurrency: Math.max(1, options.concurrency ?? 2),
+    lockDuration: lockMs,
+    stalledInterval: Math.max(1000, Math.round(lockMs / 2)),
+    // A job whose worker died twice goes back once more; a third death (a file that crashes the process) fails it.
+    maxStalledCount: 2,
+    removeOnComplete: { age: KEEP_SECONDS },
+    removeOnFail: { age: KEEP_SECONDS },
+  });
+  worker.on('completed', (job, result) => {
+    if (result.kind === 'done') log(`done    ${job.data.input} -> ${result.output} (${result.width}x${result.height}, ${result.ms} ms)`);
+    else log(`skipped ${job.data.input}: ${result.reason}`);
+  });
+  worker.on('failed', (job, error) => {
+    if (job) log(`failed  ${job.data.input} (attempt ${job.attemptsMade}): ${error.message}`);
+  });
+  worker.on('error', (error) => log(`error: ${error.message}`));
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | undefined;
+  return {
+    close(force = false) {
+      closing ??= (async () => {
+        try {
+          await worker.close(force);
+        } finally {
+          await engine.close();
+          await redis.quit().catch(() => redis.disconnect());
+        }
+      })();
+      return closing;
+    },
+  };
+}
