@@ -48,6 +48,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const name = `${hostname()}:${process.pid}`;
   const lockMs = options.lockMs ?? 30_000;
 
+  // BullMQ leaves a connection it was given open on close: this one is ours to quit.
+  const workerConnection = redis.duplicate();
   const worker = new Worker<ClusterJob, ClusterResult>(CLUSTER_QUEUE, async (job: Job<ClusterJob, ClusterResult>, _token, signal) => {
     try {
       return await processClusterJob({
@@ -61,7 +63,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       throw error;
     }
   }, {
-    connection: redis.duplicate(),
+    connection: workerConnection,
     concurrency: Math.max(1, options.concurrency ?? 2),
     lockDuration: lockMs,
     stalledInterval: Math.max(1000, Math.round(lockMs / 2)),
@@ -88,7 +90,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
           await worker.close(force);
         } finally {
           await engine.close();
-          await redis.quit().catch(() => redis.disconnect());
+          for (const client of [workerConnection, redis]) await client.quit().catch(() => client.disconnect());
         }
       })();
       return closing;
