@@ -26,6 +26,7 @@ import { lumaY } from '../src-main/engine/color.js';
 import { createEngineClient } from '../src-main/workers/engine-client.js';
 import { mapLimit } from '../src-main/jobs/expand.js';
 import { createMatMul } from './bench/matmul.js';
+import { measurePoolThroughput } from './bench/cluster-pool.js';
 import { findOpenCvPython, OPENCV_INSTALL_HINT, runFolderPeer, startFramePeer, timeProcess } from './bench/opencv-peer.js';
 import type { Raster } from '../src-main/engine/raster.js';
 
@@ -289,6 +290,21 @@ async function allRows(): Promise<void> {
       ratio: `${((training.effectiveGmacPerSec / onnxGmacs) * 100).toFixed(0)} %`,
       target: prefer === 'wasm' ? '(fallback)' : trainThreads === threads ? '≥ 30 %' : '',
       ...(prefer === 'native' && trainThreads === threads ? { ok: training.effectiveGmacPerSec / onnxGmacs >= 0.3 } : {}),
+    });
+  }
+
+  // 4b. The Redis worker pool: the same 480x270 frames through 1 and 2 local worker processes (each with its engine
+  //     thread and two jobs in flight). On a 2-core machine a second process has no core to gain: the rows show the
+  //     pool's overhead against the local end-to-end rate and that more workers do not lose throughput.
+  const poolFrames = await writeFrames(join(work, 'pool-in'), 24);
+  const pool = await measurePoolThroughput(poolFrames, model.dir, work, [1, 2]);
+  for (const p of pool) {
+    rows.push({
+      what: `worker pool (Redis), ${p.workers} local worker process${p.workers > 1 ? 'es' : ''}, 24 frames 480x270`,
+      value: `${p.imagesPerSec.toFixed(2)} img/s`,
+      reference: p.workers === 1 ? '' : `${pool[0].imagesPerSec.toFixed(2)} img/s with 1`,
+      ratio: p.workers === 1 ? '' : `${((p.imagesPerSec / pool[0].imagesPerSec) * 100).toFixed(0)} %`,
+      target: p.workers === 1 ? '' : `(${threads} cores: ${threads <= 2 ? 'no gain expected' : 'gain expected'})`,
     });
   }
 
