@@ -6,6 +6,7 @@
 //   npm start -- --browser          browser mode even where Electron could run
 //   npm start -- --port 8080        browser mode on a fixed port
 //   npm start -- --no-build         use the existing builds as they are
+//   npm start -- --allow /data      allow a folder besides your home (repeatable)
 //   npm start -- photo.png raw/     (desktop app) add these to the queue at launch
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,12 @@ const option = (name) => { const i = args.indexOf(name); if (i < 0) return undef
 const forceBrowser = flag('--browser');
 const noBuild = flag('--no-build');
 const port = option('--port');
+/** `--allow <folder>` (repeatable): the desktop app reads them from its own argv; browser mode gets them here. */
+const allow = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--allow' && args[i + 1]) allow.push(args[i + 1]);
+  else if (args[i].startsWith('--allow=')) allow.push(args[i].slice('--allow='.length));
+}
 
 const { register } = await import('tsx/esm/api');
 register();
@@ -67,7 +74,7 @@ if (availability.ok) {
 } else {
   process.stdout.write(`Electron can't start here: ${availability.reason}; serving Subpixel in browser mode instead.\n`);
   const { startBrowserMode } = await import('../src-main/api/serve-app.ts');
-  const app = await startBrowserMode({ ...(port ? { port: Number(port) } : {}) });
+  const app = await startBrowserMode({ ...(port ? { port: Number(port) } : {}), allow });
   const stop = () => {
     app.stop().then(() => process.exit(0), (error) => {
       process.stderr.write(`error while stopping: ${error.message}\n`);

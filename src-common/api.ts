@@ -93,7 +93,12 @@ export const QueueAddInput = z.strictObject({
 /** Browser mode has no file paths for dropped files: their bytes come in the message. */
 export const QueueUploadInput = z.strictObject({
   files: z
-    .array(z.strictObject({ name: z.string().min(1).max(255), dataBase64: z.base64() }))
+    .array(z.strictObject({
+      name: z.string().min(1).max(255),
+      dataBase64: z.base64(),
+      /** The file's folder inside a dropped folder (`Trip/day 1`): kept under the output folder. */
+      relDir: z.string().max(1000).optional(),
+    }))
     .min(1)
     .max(100),
   settings: JobSettingsPatch.optional(),
@@ -174,6 +179,8 @@ export const ModelInfo = z.object({
   scores: z.record(z.string(), ModelScore),
   baseModel: z.string().nullable(),
   createdAt: Timestamp.nullable(),
+  /** The model a setting without a model (Automatic) falls back to for this scale. */
+  isDefault: z.boolean(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
@@ -202,7 +209,16 @@ export const SystemInfo = z.object({
   allowedRoots: z.array(z.string()),
   /** 'electron' or 'browser': what the renderer may offer (native dialogs exist only in Electron). */
   transport: z.enum(['electron', 'browser']),
+  /** The backend (a name in `backends`) the Automatic setting runs on here; null when none is usable. */
+  automaticBackend: z.string().nullable(),
+  /** Where outputs of uploaded files go when neither an output folder nor the setting says otherwise: Pictures/Subpixel. */
+  defaultOutputDir: z.string(),
 });
+
+/** A folder the API may use, and where that permission came from (only 'settings' ones can be removed in the app). */
+export const AllowedFolder = z.object({ path: z.string(), source: z.enum(['home', 'start', 'settings', 'dialog']) });
+export type AllowedFolder = z.infer<typeof AllowedFolder>;
+const AllowedFolders = z.object({ folders: z.array(AllowedFolder) });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -256,8 +272,9 @@ export const commands = {
   }),
   /** Before/after of a finished item over the same region (source bicubic-upscaled vs the output), at 1:1. */
   'queue.compare': command({
-    input: z.strictObject({ id: Id, region: Region.optional() }),
-    output: z.object({ before: ImageData, after: ImageData, region: Region, scale: Scale }),
+    /** whole: the whole image (when it is small enough to ship; else the centred crop); region: that part. */
+    input: z.strictObject({ id: Id, region: Region.optional(), whole: z.boolean().optional() }),
+    output: z.object({ before: ImageData, after: ImageData, region: Region, scale: Scale, whole: z.boolean() }),
   }),
 
   'watch.add': command({
@@ -298,7 +315,8 @@ export const commands = {
   'settings.set': command({
     input: z.strictObject({ patch: SettingsPatch }),
     output: AppSettings,
-    paths: (i) => settingsPaths(i.patch.jobDefaults),
+    // Allowed folders are not settings.set's: adding one is what makes a folder usable (folders.allow, behind the token).
+    paths: (i) => [...settingsPaths(i.patch.jobDefaults), i.patch.folders?.uploadsOutputDir],
   }),
 
   'train.start': command({
@@ -328,12 +346,22 @@ export const commands = {
     output: z.object({ before: ImageData, after: ImageData, region: Region, model: Id }),
     paths: (i) => [i.path],
   }),
-  /** A small PNG of an image for lists. */
+  /** A small PNG of an image for lists, with the image's own (upright) size. */
   'files.thumbnail': command({
     input: z.strictObject({ path: AbsolutePath, size: z.number().int().min(16).max(1024).default(128) }),
-    output: ImageData,
+    output: ImageData.extend({ source: Size }),
     paths: (i) => [i.path],
   }),
+  /** Opens a file or folder with the system's default app (desktop app only). */
+  'files.open': command({ input: z.strictObject({ path: AbsolutePath }), output: Ok, paths: (i) => [i.path] }),
+  /** Shows a file selected in the system's file manager (desktop app only). */
+  'files.reveal': command({ input: z.strictObject({ path: AbsolutePath }), output: Ok, paths: (i) => [i.path] }),
+  /** The folders the API may read and write. */
+  'folders.list': command({ input: Empty, output: AllowedFolders }),
+  /** Allows a folder from now on and across restarts (kept in the settings). */
+  'folders.allow': command({ input: z.strictObject({ path: AbsolutePath }), output: AllowedFolders }),
+  /** Takes back a folder allowed in Settings (the home folder and `--allow` folders stay). */
+  'folders.remove': command({ input: z.strictObject({ path: AbsolutePath }), output: AllowedFolders }),
   /** Native open dialog (Electron only); what the user picks becomes an allowed root. */
   'dialog.open': command({
     input: z.strictObject({ kind: z.enum(['files', 'folder']), multiple: z.boolean().default(false), title: z.string().max(200).optional() }),

@@ -25,3 +25,19 @@ export const FINE_TUNE_DEFAULTS = {
 export function defaultValEvery(steps: number): number {
   return Math.max(50, Math.round(steps / 5));
 }
+
+/** Validation PSNR changes smaller than this are noise (a handful of validation images). */
+export const FINE_TUNE_NOISE_DB = 0.05;
+
+/**
+ * What a finished fine-tune amounts to, in words: only a model that validated better than its base by more than the
+ * noise is offered as the new default; otherwise it says so and what to try.
+ */
+export function fineTuneVerdict(before: { psnr: number } | null, after: { psnr: number } | null):
+  { kind: 'better' | 'same' | 'worse' | 'unknown'; delta: number | null; advice: string | null } {
+  if (!before || !after) return { kind: 'unknown', delta: null, advice: 'No validation images were scored, so there is no telling whether it helps; add a validation folder.' };
+  const delta = after.psnr - before.psnr;
+  if (delta > FINE_TUNE_NOISE_DB) return { kind: 'better', delta, advice: null };
+  const advice = 'Try more steps, a preset closer to how your images were degraded, or more (and more varied) images.';
+  return { kind: delta < -FINE_TUNE_NOISE_DB ? 'worse' : 'same', delta, advice };
+}

@@ -45,8 +45,14 @@ export const queueItemSchema = z.object({
   output: z.string().nullable(),
   /** Why it failed or was skipped, in words. */
   error: z.string().nullable(),
-  /** Output size and inference time once done. */
-  result: z.object({ width: z.number().int(), height: z.number().int(), ms: z.number() }).nullable(),
+  /**
+   * Output size and inference time once done; with Automatic (model null), the model chosen for this image and why
+   * (e.g. "robust: JPEG q≈62") where the engine reports them.
+   */
+  result: z.object({
+    width: z.number().int(), height: z.number().int(), ms: z.number(),
+    model: z.string().optional(), reason: z.string().optional(),
+  }).nullable(),
 });
 export type StoredQueueItem = z.infer<typeof queueItemSchema>;
 

@@ -18,6 +18,12 @@ const WatchSettings = z.object({
   stabilityMs: z.number().int().min(50).max(60_000),
 });
 const UiSettings = z.object({ theme: Theme });
+const FolderSettings = z.object({
+  /** Where outputs go that have no source folder to sit next to (files uploaded from a browser); null = Pictures/Subpixel. */
+  uploadsOutputDir: z.string().min(1).nullable(),
+  /** Folders allowed in Settings (besides the home folder and `--allow`), kept across restarts. */
+  allowed: z.array(z.string().min(1)).max(200),
+});
 
 export const DEFAULT_SETTINGS = {
   version: SETTINGS_VERSION,
@@ -25,12 +31,14 @@ export const DEFAULT_SETTINGS = {
   engine: { backend: 'auto', tile: 0 },
   watch: { stabilityMs: 1000 },
   ui: { theme: 'system' },
+  folders: { uploadsOutputDir: null, allowed: [] },
 } as const satisfies {
   version: number;
   jobDefaults: unknown;
   engine: z.infer<typeof EngineSettings>;
   watch: z.infer<typeof WatchSettings>;
   ui: z.infer<typeof UiSettings>;
+  folders: { uploadsOutputDir: null; allowed: readonly [] };
 };
 
 export const settingsSchema = z.object({
@@ -40,6 +48,10 @@ export const settingsSchema = z.object({
   engine: withDefaults(EngineSettings, DEFAULT_SETTINGS.engine).prefault({}),
   watch: withDefaults(WatchSettings, DEFAULT_SETTINGS.watch).prefault({}),
   ui: withDefaults(UiSettings, DEFAULT_SETTINGS.ui).prefault({}),
+  folders: z.object({
+    uploadsOutputDir: FolderSettings.shape.uploadsOutputDir.default(null),
+    allowed: FolderSettings.shape.allowed.default([]),
+  }).prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -57,5 +69,10 @@ export const SettingsPatch = z.strictObject({
   engine: EngineSettings.partial().strict().optional(),
   watch: WatchSettings.partial().strict().optional(),
   ui: UiSettings.partial().strict().optional(),
+  // Allowed folders change through folders.allow / folders.remove, which also apply them at once.
+  folders: FolderSettings.pick({ uploadsOutputDir: true }).partial().strict().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+/** What the settings store merges: any field of any section (the API's SettingsPatch is the part callers may send). */
+export type SettingsChange = { [K in Exclude<keyof Settings, 'version'>]?: Partial<Settings[K]> };

@@ -37,7 +37,8 @@ export const TrainStartInput = FineTuneParams.extend({
 export type TrainStartInput = z.infer<typeof TrainStartInput>;
 
 export const TrainPoint = z.object({ step: z.number().int().nonnegative(), loss: z.number(), valPsnr: z.number().optional() });
-export const ValScore = z.object({ psnr: z.number(), ssim: z.number() });
+/** step: for a fine-tune's result, the step whose weights were kept (the best validation, not necessarily the last). */
+export const ValScore = z.object({ psnr: z.number(), ssim: z.number(), step: z.number().int().nonnegative().optional() });
 
 export const TrainJob = z.object({
   id: Id,

@@ -56,16 +56,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) {
       const details = issueLines(parsed.error);
-      return { ok: false, error: { code: 'bad_request', message: `${command}: invalid input: ${details.join('; ')}`, details } };
+      return { ok: false, error: { code: 'bad_request', message: `invalid input: ${details.join('; ')}`, details } };
     }
     for (const path of spec.paths?.(parsed.data) ?? []) {
       if (path == null) continue;
       if ((await roots.resolveInside(path)) === null) {
-        return fail('forbidden_path', `${command}: ${path} is outside the allowed folders (${roots.list().join(', ')})`);
+        return fail('forbidden_path', outsideMessage(path, roots.list(), ctx));
       }
     }
     const handler = handlers[command] as ((i: unknown, c: CallContext) => Promise<unknown>) | undefined;
-    if (!handler) return fail('unavailable', `${command}: not available in this process`);
+    if (!handler) return fail('unavailable', 'this part of Subpixel is not running here');
     let value: unknown;
     try {
       value = await handler(parsed.data, ctx);
@@ -110,6 +110,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
 }
 
+/** Why a path was refused and how to fix it, in words (the command's name means nothing to the person reading it). */
+export function outsideMessage(path: string, roots: string[], ctx: CallContext): string {
+  // A file's folder, or the folder itself when the path names one (no extension).
+  const folder = /\.[A-Za-z0-9]{1,5}$/.test(path) ? path.replace(/[\\/][^\\/]*$/, '') || path : path;
+  const how = ctx.transport === 'browser'
+    ? `add ${folder} under Settings → Allowed folders, or start Subpixel with --allow ${folder}`
+    : `choose it with Browse… or add ${folder} under Settings → Allowed folders`;
+  return `${path} is outside the allowed folders (${roots.join(', ')}). To use it, ${how}.`;
+}
+
 function fail(code: ErrorCode, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
@@ -131,5 +141,5 @@ export function toApiError(command: string, error: unknown, report: (message: st
   const message = errorMessageOf(error);
   if (kind !== 'internal') return { code: API_CODES[kind], message };
   report(`${command} failed`, error);
-  return { code: 'internal', message: `${command} failed: ${message}` };
+  return { code: 'internal', message };
 }

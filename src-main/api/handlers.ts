@@ -4,7 +4,11 @@
  */
 import { cpus, arch, platform } from 'node:os';
 import { basename, join } from 'node:path';
-import { probeBackends } from '../engine/backends/select.js';
+import { mkdir, stat } from 'node:fs/promises';
+import { backendOrder, probeBackends } from '../engine/backends/select.js';
+import { READABLE_FORMATS } from '../engine/image-io/formats.js';
+import { defaultOutputFolder } from '../common/pictures.js';
+import { isImagePath } from '../jobs/expand.js';
 import { listModels } from '../engine/models/store.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
 import type { WatchActivity, WatchView } from '../watch/types.js';
@@ -39,12 +43,25 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
 
   return {
     async 'queue.add'({ paths, settings: patch }) {
-      const { items, problems } = await queue.addPaths(paths, jobSettings(patch));
+      const { items, problems } = await queue.addPaths(paths, jobSettings(patch), { withFolderName: true });
       return { items: items.map(toContractItem), problems };
     },
     async 'queue.upload'({ files, settings: patch }) {
-      const written = await saveUploads(services.paths.uploads, files.map((f) => ({ name: f.name, data: Buffer.from(f.dataBase64, 'base64') })));
-      const { items, problems } = await queue.addPaths(written, jobSettings(patch));
+      // Uploaded files have no folder of their own the user knows: outputs go to a visible one (Pictures/Subpixel).
+      const chosen = jobSettings(patch);
+      const outputDir = chosen.outputDir ?? services.uploadsOutputDir();
+      const problems: string[] = [];
+      const images = files.filter((f) => {
+        if (isImagePath(f.name)) return true;
+        problems.push(`${f.name}: not an image file (${READABLE_FORMATS.join(', ')})`);
+        return false;
+      });
+      if (!images.length) return { items: [], problems };
+      await mkdir(outputDir, { recursive: true });
+      const written = await saveUploads(services.paths.uploads, images.map((f) => ({
+        name: f.name, data: Buffer.from(f.dataBase64, 'base64'), ...(f.relDir ? { relDir: f.relDir } : {}),
+      })));
+      const items = await queue.addFiles(written.map((w) => ({ input: w.path, relDir: w.relDir })), { ...chosen, outputDir });
       return { items: items.map(toContractItem), problems };
     },
     async 'queue.list'() {
@@ -82,10 +99,10 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       await pruneUploads(services.paths.uploads, queue.list().map((i) => i.input));
       return { changed };
     },
-    async 'queue.compare'({ id, region }) {
+    async 'queue.compare'({ id, region, whole }) {
       const item = requireItem(id);
-      if (item.state !== 'done' || !item.output) throw new ApiFailure('conflict', `queue item ${id} is ${item.state}, not done`);
-      return { ...(await compareItem(item.input, item.output, item.settings.scale, region)), scale: item.settings.scale };
+      if (item.state !== 'done' || !item.output) throw new ApiFailure('conflict', `${fileNameOf(item.input)} is not finished yet`);
+      return { ...(await compareItem(item.input, item.output, item.settings.scale, region, whole ?? false)), scale: item.settings.scale };
     },
 
     async 'watch.add'({ folder, settings: patch, ...rest }) {
@@ -173,6 +190,8 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
         stateHome: services.paths.home,
         allowedRoots: roots.list(),
         transport: ctx.transport,
+        automaticBackend: automaticBackend(backends),
+        defaultOutputDir: defaultOutputFolder(),
       };
     },
 
@@ -186,13 +205,46 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
     async 'files.thumbnail'({ path, size }) {
       return thumbnail(path, size);
     },
+    async 'files.open'({ path }) {
+      if (!services.shell) throw new ApiFailure('unsupported', 'opening files is up to your browser here: use Open or Download');
+      await stat(path).catch(() => { throw new ApiFailure('not_found', `${path} no longer exists`); });
+      await services.shell.open(path);
+      return {};
+    },
+    async 'files.reveal'({ path }) {
+      if (!services.shell) throw new ApiFailure('unsupported', 'showing files in a folder works in the desktop app only');
+      await stat(path).catch(() => { throw new ApiFailure('not_found', `${path} no longer exists`); });
+      services.shell.reveal(path);
+      return {};
+    },
+    async 'folders.list'() {
+      return { folders: roots.entries() };
+    },
+    async 'folders.allow'({ path }) {
+      const info = await stat(path).catch(() => null);
+      if (!info?.isDirectory()) throw new ApiFailure('not_found', `${path} is not a folder on this machine; check the spelling`);
+      const real = await roots.add(path, 'settings');
+      const entry = roots.entries().find((r) => r.path === real);
+      // Kept only when the folder is not already allowed another way (home, --allow).
+      if (entry?.source === 'settings') {
+        const allowed = settings.get().folders.allowed;
+        if (!allowed.includes(real)) await settings.update({ folders: { allowed: [...allowed, real] } });
+      }
+      return { folders: roots.entries() };
+    },
+    async 'folders.remove'({ path }) {
+      if (!(await roots.remove(path))) throw new ApiFailure('not_found', `${path} was not added in Settings, so it cannot be removed here`);
+      const left = new Set(roots.entries().filter((r) => r.source === 'settings').map((r) => r.path));
+      await settings.update({ folders: { allowed: settings.get().folders.allowed.filter((p) => left.has(p)) } });
+      return { folders: roots.entries() };
+    },
     async 'dialog.open'(request, ctx) {
       if (ctx.transport !== 'electron' || !services.pickPaths) {
-        throw new ApiFailure('unsupported', 'native dialogs exist only in the desktop app; type a path instead');
+        throw new ApiFailure('unsupported', 'folder dialogs exist only in the desktop app; type the path instead');
       }
       const paths = await services.pickPaths(request);
       // Choosing a folder in the system dialog is the user's consent to work there.
-      for (const path of paths) await roots.add(path);
+      for (const path of paths) await roots.add(path, 'dialog');
       return { paths };
     },
   };
@@ -227,10 +279,23 @@ export function forwardServiceEvents(services: AppServices, dispatcher: Dispatch
   return () => { for (const d of detach) d(); };
 }
 
+/** What 'auto' runs on: the first backend in the automatic order with a usable device (select.ts decides the same way). */
+export function automaticBackend(statuses: Array<{ name: string; available: boolean; devices: string[] }>): string | null {
+  for (const name of backendOrder('auto')) {
+    const usable = statuses.find((s) => s.available && (s.name === name || s.name.startsWith(`${name}-`) || s.name.startsWith(`${name} `)));
+    if (usable) return usable.name;
+  }
+  return null;
+}
+
+function fileNameOf(path: string): string {
+  return basename(path);
+}
+
 async function defaultModelFor(services: AppServices, scale: 2 | 3 | 4): Promise<string> {
   const { models } = await listModels(services.modelDirs);
   const found = models.find((m) => m.scale === scale);
-  if (!found) throw new ApiFailure('not_found', `no model for x${scale} in ${services.modelDirs.join(', ')}`);
+  if (!found) throw new ApiFailure('not_found', `no model for ×${scale} is installed; pick another scale or import a model under Models`);
   return found.id;
 }
 

@@ -16,8 +16,9 @@ function open(path: string): Sharp {
   return sharp(path, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
 }
 
-async function toImageData(image: Sharp): Promise<ImageData> {
-  const { data, info } = await image.png().toBuffer({ resolveWithObject: true });
+/** compressionLevel: zlib effort; big whole-image comparisons trade size for time (they travel locally). */
+async function toImageData(image: Sharp, compressionLevel = 6): Promise<ImageData> {
+  const { data, info } = await image.png({ compressionLevel }).toBuffer({ resolveWithObject: true });
   return { dataUrl: `data:image/png;base64,${data.toString('base64')}`, width: info.width, height: info.height };
 }
 
@@ -47,9 +48,9 @@ export function clampRegion(size: { width: number; height: number }, region: Reg
   return { ...region, width: Math.min(region.width, size.width - region.x), height: Math.min(region.height, size.height - region.y) };
 }
 
-export async function thumbnail(path: string, size: number): Promise<ImageData> {
-  await uprightSize(path);
-  return toImageData(open(path).resize(size, size, { fit: 'inside', withoutEnlargement: true }));
+export async function thumbnail(path: string, size: number): Promise<ImageData & { source: { width: number; height: number } }> {
+  const source = await uprightSize(path);
+  return { ...(await toImageData(open(path).resize(size, size, { fit: 'inside', withoutEnlargement: true }))), source };
 }
 
 /** A source region enlarged `scale` times with a bicubic kernel: the "before" of every comparison. */
@@ -68,10 +69,28 @@ export async function outputCrop(path: string, region: Region, scale: number): P
   }));
 }
 
-export async function compareItem(input: string, output: string, scale: number, requested: Region | undefined) {
-  const region = clampRegion(await uprightSize(input), requested);
+/** Largest output shown whole in the before/after viewer (two PNGs of it travel in one message). */
+export const MAX_WHOLE_PIXELS = 12_000_000;
+
+/**
+ * Before/after of a finished item. `whole`: the entire input enlarged bicubically to the output's size against the
+ * entire output (outputs above MAX_WHOLE_PIXELS fall back to a region); else the region (default a centred crop).
+ */
+export async function compareItem(input: string, output: string, scale: number, requested: Region | undefined, whole = false) {
+  const inputSize = await uprightSize(input);
+  if (whole && !requested) {
+    const outSize = await uprightSize(output);
+    if (outSize.width * outSize.height <= MAX_WHOLE_PIXELS && inputSize.width <= 4096 && inputSize.height <= 4096) {
+      const [before, after] = await Promise.all([
+        toImageData(open(input).resize(outSize.width, outSize.height, { kernel: 'cubic', fit: 'fill' }), 1),
+        toImageData(open(output), 1),
+      ]);
+      return { before, after, region: { x: 0, y: 0, width: inputSize.width, height: inputSize.height }, whole: true };
+    }
+  }
+  const region = clampRegion(inputSize, requested);
   const [before, after] = await Promise.all([bicubicCrop(input, region, scale), outputCrop(output, region, scale)]);
-  return { before, after, region };
+  return { before, after, region, whole: false };
 }
 
 /**

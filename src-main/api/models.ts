@@ -16,10 +16,12 @@ export interface ModelFolders {
 
 export async function listModelInfos(folders: ModelFolders): Promise<ModelInfo[]> {
   const { models } = await listModels(folders.dirs);
-  return models.map((m) => toModelInfo(m, folders));
+  // The engine's default for a scale is the first model of that scale in search order (resolveModel).
+  const defaults = new Set([2, 3, 4].map((scale) => models.find((m) => m.scale === scale)?.id));
+  return models.map((m) => ({ ...toModelInfo(m, folders), isDefault: defaults.has(m.id) }));
 }
 
-function toModelInfo(m: ModelListing, folders: ModelFolders): ModelInfo {
+function toModelInfo(m: ModelListing, folders: ModelFolders): Omit<ModelInfo, 'isDefault'> {
   const scores: ModelInfo['scores'] = {};
   for (const [set, byScale] of Object.entries(m.entry?.scores ?? {})) {
     const score = byScale[`x${m.scale}`];

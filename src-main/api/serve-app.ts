@@ -33,6 +33,7 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
       port: options.port,
       token: options.token,
       staticDir: options.staticDir === undefined ? defaultRendererDir() : options.staticDir,
+      files: services.roots,
     });
   } catch (error) {
     detach();

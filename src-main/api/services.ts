@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { defaultOutputFolder } from '../common/pictures.js';
 import { stateHome, statePaths, type StatePaths } from '../common/state-home.js';
 import { listModels, shippedModelsDir } from '../engine/models/store.js';
 import { engineRunner } from '../jobs/engine-runner.js';
@@ -30,6 +31,10 @@ export interface AppServices {
   userModelsDir: string;
   /** Native open dialog, provided by the Electron shell only. */
   pickPaths?: (request: { kind: 'files' | 'folder'; multiple: boolean; title?: string }) => Promise<string[]>;
+  /** Open a file or folder with its default app, show a file in the file manager: provided by the Electron shell only. */
+  shell?: { open(path: string): Promise<void>; reveal(path: string): void };
+  /** Where outputs without a source folder of their own go (uploads): the setting, else Pictures/Subpixel. */
+  uploadsOutputDir(): string;
   close(): Promise<void>;
 }
 
@@ -84,7 +89,11 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     statePath: paths.trainingJobs,
     autoStart: options.startTraining ?? options.autoStart !== false,
   });
-  const roots = await createAllowedRoots([...(options.allowHome === false ? [] : [homedir()]), ...(options.allow ?? [])]);
+  const roots = await createAllowedRoots([
+    ...(options.allowHome === false ? [] : [{ path: homedir(), source: 'home' as const }]),
+    ...(options.allow ?? []).map((path) => ({ path, source: 'start' as const })),
+    ...settings.get().folders.allowed.map((path) => ({ path, source: 'settings' as const })),
+  ]);
   return {
     paths,
     settings,
@@ -95,6 +104,7 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     roots,
     modelDirs,
     userModelsDir: paths.models,
+    uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),
     async close() {
       // Each service closes even when one before it fails; the first failure is reported.
       let failure: unknown;

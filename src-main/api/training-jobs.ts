@@ -20,7 +20,8 @@ export interface FineTuneOutcome {
   status: 'completed' | 'canceled';
   id: string;
   before?: { psnr: number; ssim: number };
-  after?: { psnr: number; ssim: number };
+  /** The kept (best-validating) model's score and the step it was measured at. */
+  after?: { psnr: number; ssim: number; step?: number };
 }
 
 /** Runs one fine-tune to its end (the training module's fineTune, bound to the model folders). */
@@ -233,7 +234,9 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
     try {
       const outcome = await this.options.run({ id, outDir: this.outDir(id), input, ...(resume ? { resume } : {}) }, onProgress, signal);
       if (outcome.before) job.before ??= { psnr: outcome.before.psnr, ssim: outcome.before.ssim };
-      job.after = outcome.after ? { psnr: outcome.after.psnr, ssim: outcome.after.ssim } : null;
+      job.after = outcome.after
+        ? { psnr: outcome.after.psnr, ssim: outcome.after.ssim, ...(outcome.after.step !== undefined ? { step: outcome.after.step } : {}) }
+        : null;
       if (outcome.status === 'completed') {
         job.modelId = outcome.id;
         this.finish(job, 'done');

@@ -13,19 +13,32 @@ export function safeFileName(name: string): string {
   return base && base !== '.' && base !== '..' ? base : 'upload';
 }
 
-/** Writes one drop's files into a new folder under `uploadsDir`; returns their paths. */
-export async function saveUploads(uploadsDir: string, files: Array<{ name: string; data: Buffer }>): Promise<string[]> {
+/**
+ * A dropped folder's path inside the drop (`Trip/day 1`), each segment made harmless; '' when none. It becomes the
+ * item's sub-folder, so a dropped folder keeps its structure under the output folder.
+ */
+export function safeRelDir(relDir: string | undefined): string {
+  if (!relDir) return '';
+  return relDir.split(/[\\/]+/).filter((part) => part && part !== '.' && part !== '..').map(safeFileName).join(sep);
+}
+
+/** Writes one drop's files into a new folder under `uploadsDir` (sub-folders kept); returns where each went. */
+export async function saveUploads(uploadsDir: string, files: Array<{ name: string; data: Buffer; relDir?: string }>): Promise<Array<{ path: string; relDir: string }>> {
   const dir = join(uploadsDir, randomUUID());
   await mkdir(dir, { recursive: true });
-  const written: string[] = [];
+  const written: Array<{ path: string; relDir: string }> = [];
   const used = new Set<string>();
   for (const file of files) {
+    const relDir = safeRelDir(file.relDir);
+    const folder = join(dir, relDir);
     let name = safeFileName(file.name);
-    while (used.has(name)) name = `_${name}`;
-    used.add(name);
-    const path = join(dir, name);
+    // Two files of one name in one folder of a drop (names differing only by case on some systems): keep both.
+    while (used.has(join(relDir, name).toLowerCase())) name = `_${name}`;
+    used.add(join(relDir, name).toLowerCase());
+    await mkdir(folder, { recursive: true });
+    const path = join(folder, name);
     await writeFile(path, file.data, { flag: 'wx' });
-    written.push(path);
+    written.push({ path, relDir });
   }
   return written;
 }
@@ -35,7 +48,7 @@ export async function pruneUploads(uploadsDir: string, inputs: Iterable<string>)
   const inUse = new Set<string>();
   for (const input of inputs) {
     const rel = relative(uploadsDir, dirname(input));
-    if (rel && !rel.startsWith('..') && !rel.includes(sep)) inUse.add(rel);
+    if (rel && !rel.startsWith('..')) inUse.add(rel.split(sep)[0]);
   }
   let entries: string[];
   try {

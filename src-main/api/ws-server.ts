@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { checkHost, checkOrigin, checkToken, newToken, tokenCookieName } from './auth.js';
 import { API_VERSION, ClientMessage, eventNames, isEventName, issueLines, type EventName, type ServerMessage } from '../../src-common/api.js';
 import type { Dispatcher } from './dispatcher.js';
+import { serveFileRoute, type FileAccess } from './file-routes.js';
 import { placeholderPage, serveStatic } from './static-files.js';
 
 export const WS_PATH = '/ws';
@@ -21,6 +22,8 @@ export interface ApiServerOptions {
   token?: string;
   /** Largest WebSocket message (uploads of dropped files travel base64 in one message). */
   maxPayload?: number;
+  /** Which files /files/download, /files/view and /files/folder may serve (the API's allowed folders). */
+  files?: FileAccess;
 }
 
 export interface ApiServer {
@@ -62,6 +65,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.setHeader('Set-Cookie', `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
     }
     if (url.pathname === WS_PATH) { deny(res, 426, 'WebSocket endpoint'); return; }
+    if (options.files && await serveFileRoute(url.pathname, url.searchParams, options.files, res, req.method === 'HEAD')) return;
     if (staticDir) { await serveStatic(staticDir, url.pathname, res, req.method === 'HEAD'); return; }
     if (url.pathname !== '/' && url.pathname !== '/index.html') { deny(res, 404, 'not found'); return; }
     const page = placeholderPage();

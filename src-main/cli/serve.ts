@@ -22,7 +22,7 @@ export function registerServeCommand(program: Command): void {
     .description('serve the Subpixel UI and its API to a browser (loopback only unless --host says otherwise)')
     .option('-p, --port <n>', 'port to listen on (0 = any free port)', parsePort, 0)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--allow <folders...>', 'folders the UI may read and write besides your home folder')
+    .option('--allow <folders...>', 'a folder the UI may read and write besides your home folder (repeatable)')
     .option('--static <folder>', 'renderer build to serve (default: the built renderer, else a placeholder page)')
     .action(async (flags: ServeFlags) => {
       if (!isLoopbackHost(flags.host)) {

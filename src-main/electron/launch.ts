@@ -12,14 +12,28 @@ export function launchPaths(argv: readonly string[], options: { cwd: string; pac
   const rest = argv.slice(options.packaged ? 1 : 2);
   const paths: string[] = [];
   let switchesEnded = false;
-  for (const arg of rest) {
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
     if (!switchesEnded && arg === '--') { switchesEnded = true; continue; }
+    if (!switchesEnded && arg === '--allow') { i++; continue; } // its folder is a permission, not an input
     if (!switchesEnded && arg.startsWith('-')) continue;
     if (arg === '' || arg.startsWith('subpixel:')) continue;
     const path = isAbsolute(arg) ? arg : resolve(options.cwd, arg);
     if (!paths.includes(path)) paths.push(path);
   }
   return paths;
+}
+
+/** Folders given with `--allow <folder>` (repeatable, or `--allow=<folder>`): allowed besides the home folder. */
+export function allowedFromArgv(argv: readonly string[], options: { cwd: string; packaged: boolean }): string[] {
+  const rest = argv.slice(options.packaged ? 1 : 2);
+  const folders: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--') break;
+    const value = rest[i] === '--allow' ? rest[++i] : rest[i].startsWith('--allow=') ? rest[i].slice('--allow='.length) : undefined;
+    if (value) folders.push(isAbsolute(value) ? value : resolve(options.cwd, value));
+  }
+  return folders;
 }
 
 /**

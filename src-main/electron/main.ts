@@ -15,11 +15,12 @@ import type { QueueSummary } from '../../src-common/api.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { createAppDispatcher } from '../api/handlers.js';
 import { openAppServices, type AppServices } from '../api/services.js';
+import { desktopShell } from './shell-actions.js';
 import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, appResponseHeaders, resolveAppRequest } from './app-protocol.js';
 import { appMenuTemplate, type Theme } from './app-menu.js';
 import { batchNotification, createBatchTracker, shouldNotify } from './batch-notice.js';
 import { appUrlMatcher, attachWindow, dialogPicker, registerIpcTransport } from './ipc-transport.js';
-import { devServerUrl, findRendererDir, launchPaths, shippedModelsEnv, stateFolder } from './launch.js';
+import { allowedFromArgv, devServerUrl, findRendererDir, launchPaths, shippedModelsEnv, stateFolder } from './launch.js';
 import { contentSecurityPolicy, isNavigationAllowed, isPermissionGranted, mainWindowOptions, windowOpenDecision } from './security.js';
 import { closeAction, hiddenToTrayNotice, trayMenuTemplate, trayTooltip } from './tray-policy.js';
 
@@ -99,9 +100,10 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveRenderer);
   hardenSession();
   const home = stateFolder({ env: process.env, userData: app.getPath('userData') });
-  services = await openAppServices({ home });
+  services = await openAppServices({ home, allow: allowedFromArgv(process.argv, { cwd: process.cwd(), packaged: app.isPackaged }) });
   const created = createAppDispatcher(services);
   dispatcher = created.dispatcher;
+  services.shell = desktopShell();
   services.pickPaths = dialogPicker({
     showOpenDialog: (options) => (window && !window.isDestroyed() ? dialog.showOpenDialog(window, options) : dialog.showOpenDialog(options)),
   });

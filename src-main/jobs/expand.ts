@@ -18,9 +18,10 @@ export interface Expansion { files: InputFile[]; problems: string[] }
 
 /**
  * Turns files and folders into input files. Folders are walked recursively (sorted, so the queue order is stable)
- * and each file remembers its sub-folder so outputs can mirror the tree.
+ * and each file remembers its sub-folder so outputs can mirror the tree (starting with the folder's own name when
+ * `withFolderName`, as the app does: a folder added to the queue lands as a folder of that name in the output folder).
  */
-export async function expandInputs(paths: string[]): Promise<Expansion> {
+export async function expandInputs(paths: string[], options: { withFolderName?: boolean } = {}): Promise<Expansion> {
   const files: InputFile[] = [];
   const problems: string[] = [];
   for (const raw of paths) {
@@ -42,7 +43,9 @@ export async function expandInputs(paths: string[]): Promise<Expansion> {
       .filter((e) => e.isFile() && isImagePath(e.name) && !e.name.startsWith('.'))
       .map((e) => join(e.parentPath ?? path, e.name))
       .sort();
-    for (const file of found) files.push({ input: file, relDir: relative(path, dirname(file)) });
+    // withFolderName: the added folder's own name leads (Trip/day1), so two added folders never share an output folder.
+    const base = options.withFolderName ? dirname(path) : path;
+    for (const file of found) files.push({ input: file, relDir: relative(base, dirname(file)) });
   }
   return { files, problems };
 }

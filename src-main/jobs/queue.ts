@@ -53,6 +53,8 @@ export interface JobQueueOptions {
 
 export interface AddOptions {
   origin?: ItemOrigin;
+  /** Folders land under the output folder as a folder of their own name (see expandInputs). */
+  withFolderName?: boolean;
 }
 
 export interface AddResult {
@@ -226,7 +228,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** Adds files and folders (recursively, keeping sub-folders under the output folder). Resolves once journaled. */
   async addPaths(paths: string[], settings: JobSettingsInput, options: AddOptions = {}): Promise<AddResult> {
-    const { files, problems } = await expandInputs(paths);
+    const { files, problems } = await expandInputs(paths, { withFolderName: options.withFolderName });
     const outputs = this.knownOutputs();
     const fresh = files.filter((f) => {
       if (!outputs.has(resolve(f.input))) return true;

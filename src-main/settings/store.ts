@@ -6,7 +6,8 @@ import { CodedError } from '../common/errors.js';
 import { createMutex } from '../common/mutex.js';
 import type { LogEntry } from '../jobs/types.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
-import { defaultSettings, migrate, settingsSchema, type Settings, type SettingsPatch } from './schema.js';
+import type { SettingsChange } from '../../src-common/settings.js';
+import { defaultSettings, migrate, settingsSchema, type Settings } from './schema.js';
 
 export interface SettingsEvents {
   changed: [settings: Settings];
@@ -80,7 +81,7 @@ export class SettingsStore extends EventEmitter<SettingsEvents> {
   }
 
   /** Merges a partial change section by section, validates the result, persists it, then announces it. */
-  update(patch: SettingsPatch): Promise<Settings> {
+  update(patch: SettingsChange): Promise<Settings> {
     return this.lock.run(async () => {
       const merged: Record<string, unknown> = { ...this.current };
       for (const [section, values] of Object.entries(patch)) {

@@ -61,7 +61,8 @@ export interface FineTuneResult {
   baseModel: string;
   steps: number;
   before?: ValScore;
-  after?: ValScore;
+  /** The kept model's validation score, with the step it was measured at (the best one). */
+  after?: ValScore & { step?: number };
   stats: DataStats;
   elapsedSec: number;
   weights: ModelWeights;
@@ -109,19 +110,22 @@ export async function fineTune(
     ...(o.onWarning ? { onWarning: o.onWarning } : {}), ...(o.workers ? { workers: o.workers } : {}),
     ...(o.backend ? { backend: o.backend } : {}),
   });
-  const after = outcome.val ?? await scoreModel(outcome.weights, data.val, o.backend?.threads);
+  // The model kept is the one that validated best, not the last one: a run that overshot keeps its better middle.
+  const kept = outcome.best ?? (outcome.val ? { val: outcome.val, weights: outcome.weights } : undefined);
+  const weights = kept?.weights ?? outcome.weights;
+  const after: (ValScore & { step?: number }) | undefined = kept ? { ...kept.val } : await scoreModel(outcome.weights, data.val, o.backend?.threads);
   const result: FineTuneResult = {
     status: outcome.status, id, dir, checkpointDir, baseModel: base.id, steps: outcome.step,
-    ...(before ? { before } : {}), ...(after ? { after } : {}), stats: data.stats, elapsedSec: outcome.elapsedSec, weights: outcome.weights,
+    ...(before ? { before } : {}), ...(after ? { after } : {}), stats: data.stats, elapsedSec: outcome.elapsedSec, weights,
   };
   if (outcome.status !== 'completed') return result;
 
   const training = {
     datasets: config.hrFolders, baseModel: base.id, steps: outcome.step, batchSize: config.batchSize, patchSize: config.patchSize,
     learningRate: config.schedule.lr, seed: config.seed, finishedAt: new Date().toISOString(), backend: outcome.backend.name,
-    notes: `fine-tuned under the ${degradation.preset} degradation; validation ${before ? before.psnr.toFixed(2) : '?'} → ${after ? after.psnr.toFixed(2) : '?'} dB`,
+    notes: `fine-tuned under the ${degradation.preset} degradation; validation ${before ? before.psnr.toFixed(2) : '?'} → ${after ? after.psnr.toFixed(2) : '?'} dB${kept ? ` (best at step ${kept.val.step})` : ''}`,
   };
-  await saveModel(dir, outcome.weights, { id, description: `${base.id} fine-tuned (${degradation.preset})`, training });
+  await saveModel(dir, weights, { id, description: `${base.id} fine-tuned (${degradation.preset})`, training });
   const root = dirname(dir);
   const entry: ManifestEntry & Record<string, unknown> = {
     id, scale: spec.scale, channels: spec.channels, architecture: spec, params: parameterCount(spec), macsPerPixel: macsPerPixel(spec),

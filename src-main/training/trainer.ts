@@ -103,6 +103,11 @@ export interface TrainOutcome {
   /** Final training weights (for further training). */
   trainWeights: TrainWeights;
   val?: ValPoint;
+  /**
+   * The deployable weights at the best validation score this run measured (a run that got worse towards its end
+   * still yields its best model); absent without validation images.
+   */
+  best?: { val: ValPoint; weights: ModelWeights };
   history: ValPoint[];
   stats: DataStats;
   backend: TrainingBackendInfo;
@@ -203,6 +208,8 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   };
 
   let lastVal = history[history.length - 1];
+  // A resumed run starts from its checkpoint's weights: they count as best until a validation beats them.
+  let best: TrainOutcome['best'] = lastVal ? { val: lastVal, weights: deployedWeights() } : undefined;
   const window: number[] = [];
   let totalStepMs = 0;
   let sessionSteps = 0;
@@ -245,7 +252,11 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       lossAvg = Number.isNaN(lossAvg) ? lossNow : 0.98 * lossAvg + 0.02 * lossNow;
       if (config.valEvery > 0 && (step % config.valEvery === 0 || step === config.steps)) {
         const v = await validate();
-        if (v) { lastVal = v; history.push(v); }
+        if (v) {
+          lastVal = v;
+          history.push(v);
+          if (!best || v.psnr > best.val.psnr) best = { val: v, weights: deployedWeights() };
+        }
       }
       if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) await checkpoint();
       const msPerStep = window.reduce((a, b) => a + b, 0) / window.length;
@@ -259,7 +270,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
     }
     await checkpoint();
     return {
-      status, step, weights: deployedWeights(), trainWeights: weights, ...(lastVal ? { val: lastVal } : {}), history, stats: data.stats,
+      status, step, weights: deployedWeights(), trainWeights: weights, ...(lastVal ? { val: lastVal } : {}), ...(best ? { best } : {}), history, stats: data.stats,
       backend, elapsedSec: elapsedBefore + (performance.now() - sessionStart) / 1000,
       meanStepMs: sessionSteps ? totalStepMs / sessionSteps : 0, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
     };

@@ -19,3 +19,16 @@ export function lossColumns(history: ReadonlyArray<{ step: number; loss: number;
   }
   return [steps, loss, psnr];
 }
+
+/**
+ * Axis labels with one number of decimals per axis, enough to tell neighbouring ticks apart (from the tick spacing),
+ * so a narrow loss range reads 0.0081 0.0082 0.0083 rather than 0.008 three times.
+ */
+export function tickLabels(splits: readonly number[], increment: number): string[] {
+  const step = Number.isFinite(increment) && increment > 0 ? increment : 1;
+  const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)));
+  return splits.map((v) => (v === null || !Number.isFinite(v) ? '' : v.toFixed(decimals)));
+}
+
+/** Tick spacings uPlot may choose for the step axis: whole steps only. */
+export const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000];

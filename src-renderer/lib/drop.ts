@@ -10,28 +10,43 @@ const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|avif|gif|bmp|heic|heif)$/i;
 const MAX_BATCH_BYTES = 48 * 1024 * 1024;
 const MAX_BATCH_FILES = 100;
 
-export interface AddOutcome { added: number; problems: string[] }
+/**
+ * What came of an add: the images taken in (their header read, so they will be processed), the names of files that
+ * went into the list although they cannot be read (they fail there with the reason), and paths that were refused.
+ */
+export interface AddOutcome { added: number; unreadable: string[]; problems: string[] }
+
+/** A file to upload with its folder inside a dropped folder ('' for loose files). */
+export interface UploadFile { file: File; relDir: string }
+
+function outcomeOf(items: Array<{ input: string; pixels: number | null }>, problems: string[]): AddOutcome {
+  const unreadable = items.filter((i) => i.pixels === null).map((i) => i.input.split(/[\\/]/).pop() ?? i.input);
+  return { added: items.length - unreadable.length, unreadable, problems };
+}
 
 export async function addPaths(paths: string[], settings?: JobSettingsPatch): Promise<AddOutcome> {
   const { items, problems } = await call('queue.add', { paths, ...(settings ? { settings } : {}) });
-  return { added: items.length, problems };
+  return outcomeOf(items, problems);
 }
 
-export async function uploadFiles(files: File[], settings?: JobSettingsPatch): Promise<AddOutcome> {
-  const outcome: AddOutcome = { added: 0, problems: [] };
-  let batch: Array<{ name: string; dataBase64: string }> = [];
+export async function uploadFiles(files: Array<File | UploadFile>, settings?: JobSettingsPatch): Promise<AddOutcome> {
+  const outcome: AddOutcome = { added: 0, unreadable: [], problems: [] };
+  let batch: Array<{ name: string; dataBase64: string; relDir?: string }> = [];
   let bytes = 0;
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
     const { items, problems } = await call('queue.upload', { files: batch, ...(settings ? { settings } : {}) });
-    outcome.added += items.length;
-    outcome.problems.push(...problems);
+    const part = outcomeOf(items, problems);
+    outcome.added += part.added;
+    outcome.unreadable.push(...part.unreadable);
+    outcome.problems.push(...part.problems);
     batch = [];
     bytes = 0;
   };
-  for (const file of files) {
+  for (const entry of files) {
+    const { file, relDir } = entry instanceof File ? { file: entry, relDir: '' } : entry;
     if (batch.length >= MAX_BATCH_FILES || (batch.length && bytes + file.size > MAX_BATCH_BYTES)) await flush();
-    batch.push({ name: file.name, dataBase64: await toBase64(file) });
+    batch.push({ name: file.name, dataBase64: await toBase64(file), ...(relDir ? { relDir } : {}) });
     bytes += file.size;
   }
   await flush();
@@ -46,8 +61,11 @@ async function toBase64(file: Blob): Promise<string> {
   return btoa(binary);
 }
 
-/** What a drop carries: paths when the desktop bridge can name them, else the files themselves (folders walked). */
-export async function readDrop(data: DataTransfer, pathForFile?: (file: File) => string): Promise<{ paths: string[]; files: File[] }> {
+/**
+ * What a drop carries: paths when the desktop bridge can name them, else the files themselves; dropped folders are
+ * walked here and each file keeps its folder inside the drop (Trip/day1), so the output folder mirrors it.
+ */
+export async function readDrop(data: DataTransfer, pathForFile?: (file: File) => string): Promise<{ paths: string[]; files: UploadFile[] }> {
   const files = [...data.files];
   if (pathForFile) {
     const paths = files.map((f) => { try { return pathForFile(f); } catch { return ''; } }).filter(Boolean);
@@ -56,16 +74,22 @@ export async function readDrop(data: DataTransfer, pathForFile?: (file: File) =>
   const entries = [...data.items]
     .map((item) => (item.kind === 'file' && 'webkitGetAsEntry' in item ? item.webkitGetAsEntry() : null))
     .filter((e): e is FileSystemEntry => e !== null);
-  if (!entries.length || entries.every((e) => e.isFile)) return { paths: [], files };
-  const walked: File[] = [];
+  if (!entries.length || entries.every((e) => e.isFile)) return { paths: [], files: files.map((file) => ({ file, relDir: '' })) };
+  const walked: UploadFile[] = [];
   for (const entry of entries) await walk(entry, walked);
   return { paths: [], files: walked };
 }
 
-async function walk(entry: FileSystemEntry, out: File[]): Promise<void> {
+/** The folder part of an entry's path inside the drop: '/Trip/day1/a.png' → 'Trip/day1'. */
+export function dropFolderOf(fullPath: string): string {
+  return fullPath.split('/').filter(Boolean).slice(0, -1).join('/');
+}
+
+async function walk(entry: FileSystemEntry, out: UploadFile[]): Promise<void> {
   if (entry.isFile) {
     if (!IMAGE_EXT.test(entry.name)) return;
-    out.push(await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject)));
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    out.push({ file, relDir: dropFolderOf(entry.fullPath) });
     return;
   }
   const reader = (entry as FileSystemDirectoryEntry).createReader();

@@ -47,16 +47,37 @@ export function folderOf(path: string): string {
   return i > 0 ? path.slice(0, i) : path;
 }
 
-/** What the queue row shows as "size in → size out": exact pixels once done, else megapixels in and as planned. */
-export function sizeInOut(item: Pick<QueueItem, 'pixels' | 'result' | 'settings'>): { input: string; output: string } {
+/**
+ * What the queue row shows as "size in → size out", always in pixels (W×H): the output's exact size once done,
+ * else the source size (from its thumbnail) times the scale; '' while neither is known yet.
+ */
+export function sizeInOut(
+  item: Pick<QueueItem, 'result' | 'settings'>, source?: { width: number; height: number } | null,
+): { input: string; output: string } {
   const scale = item.settings.scale;
   if (item.result) {
     const w = item.result.width;
     const h = item.result.height;
-    return { input: `${Math.round(w / scale)}×${Math.round(h / scale)}`, output: `${w}×${h}` };
+    const input = source ?? { width: Math.round(w / scale), height: Math.round(h / scale) };
+    return { input: `${input.width}×${input.height}`, output: `${w}×${h}` };
   }
-  if (item.pixels === null) return { input: 'size unknown', output: '' };
-  return { input: formatMegapixels(item.pixels), output: formatMegapixels(item.pixels * scale * scale) };
+  if (!source) return { input: '', output: '' };
+  return { input: `${source.width}×${source.height}`, output: `${source.width * scale}×${source.height * scale}` };
+}
+
+/** Models as every list shows them: by scale, the default first, then shipped by score, then custom newest first. */
+export function sortModels<T extends { id: string; scale: number; isDefault: boolean; source: string; scores: Record<string, { psnr: number; ssim: number }>; createdAt: number | null }>(list: readonly T[]): T[] {
+  const rank = (m: T) => (m.isDefault ? 0 : m.source === 'shipped' ? 1 : 2);
+  return [...list].sort((a, b) => a.scale - b.scale || rank(a) - rank(b)
+    || (a.source === 'custom' ? (b.createdAt ?? 0) - (a.createdAt ?? 0) : (headlineScore(b.scores)?.psnr ?? 0) - (headlineScore(a.scores)?.psnr ?? 0))
+    || a.id.localeCompare(b.id));
+}
+
+/** A model's choice for an item, as the row shows it: "robust: JPEG q≈62" when Automatic reported why. */
+export function modelNote(item: Pick<QueueItem, 'result'>): string {
+  const r = item.result;
+  if (!r?.model && !r?.reason) return '';
+  return r.reason ? r.reason : r.model ?? '';
 }
 
 /** An item's error without the input path it usually starts with: the row already names the file. */

@@ -29,9 +29,14 @@ export async function attempt<T>(what: string, action: () => Promise<T>): Promis
   }
 }
 
-/** What came of adding images: how many went in, and each path that did not with its reason. */
-export function reportAdded(outcome: { added: number; problems: string[] }): void {
+/** What came of adding images: how many were taken in, which cannot be read, and each path refused with its reason. */
+export function reportAdded(outcome: { added: number; unreadable?: string[]; problems: string[] }): void {
+  const unreadable = outcome.unreadable ?? [];
   if (outcome.added) notices.push('info', `Added ${outcome.added} image${outcome.added === 1 ? '' : 's'} to the queue.`);
+  if (unreadable.length) {
+    const names = unreadable.slice(0, 3).join(', ') + (unreadable.length > 3 ? ` and ${unreadable.length - 3} more` : '');
+    notices.push('error', `${names} ${unreadable.length === 1 ? 'is' : 'are'} not ${unreadable.length === 1 ? 'a readable image' : 'readable images'}; see the list for why.`);
+  }
   for (const problem of outcome.problems.slice(0, 3)) notices.push('error', problem);
   if (outcome.problems.length > 3) notices.push('error', `…and ${outcome.problems.length - 3} more paths were not added.`);
 }

@@ -1,11 +1,12 @@
-/** The queue as the API reports it: items in order, overall summary, thumbnails fetched once per item. */
+/** The queue as the API reports it: items in order, overall summary, thumbnails (with source sizes) fetched once per item. */
 import type { QueueItem, QueueSummary } from '../../src-common/api.js';
 import { call, on } from '../lib/client.js';
 
 class QueueStore {
   items = $state.raw<QueueItem[]>([]);
   summary = $state.raw<QueueSummary | null>(null);
-  thumbs = $state<Record<string, string>>({});
+  /** Per item: its thumbnail and source size; null when the image could not be read. Absent while loading. */
+  thumbs = $state<Record<string, { url: string; source: { width: number; height: number } } | null>>({});
   loaded = $state(false);
   private pendingThumbs = new Set<string>();
 
@@ -36,20 +37,26 @@ class QueueStore {
   }
 
   upsert(item: QueueItem): void {
+    // Fetched as soon as an item is known, so a row is never blank when its image finishes.
+    this.loadThumb(item);
     const at = this.items.findIndex((i) => i.id === item.id);
     if (at === -1) this.items = [...this.items, item];
     else this.items = this.items.with(at, item);
   }
 
-  /** Thumbnail data URL for an item, fetched on first use; unreadable images simply get none. */
-  thumb(item: QueueItem): string | undefined {
-    const cached = this.thumbs[item.id];
-    if (cached !== undefined || this.pendingThumbs.has(item.id)) return cached || undefined;
+  /** Thumbnail and source size of an item, fetched on first use; undefined while loading, null when unreadable. */
+  thumb(item: QueueItem): { url: string; source: { width: number; height: number } } | null | undefined {
+    this.loadThumb(item);
+    return this.thumbs[item.id];
+  }
+
+  private loadThumb(item: QueueItem): void {
+    if (item.id in this.thumbs || this.pendingThumbs.has(item.id)) return;
     this.pendingThumbs.add(item.id);
-    call('files.thumbnail', { path: item.input, size: 96 })
-      .then((image) => { this.thumbs[item.id] = image.dataUrl; })
-      .catch(() => { this.thumbs[item.id] = ''; });
-    return undefined;
+    call('files.thumbnail', { path: item.input, size: 112 })
+      .then((image) => { this.thumbs[item.id] = { url: image.dataUrl, source: image.source }; })
+      .catch(() => { this.thumbs[item.id] = null; })
+      .finally(() => this.pendingThumbs.delete(item.id));
   }
 }
 

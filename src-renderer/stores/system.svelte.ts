@@ -1,12 +1,24 @@
-/** Facts about the machine and transport, asked once. */
-import type { SystemInfo } from '../../src-common/api.js';
+/** Facts about the machine and transport, and the folders the API may use. */
+import type { AllowedFolder, SystemInfo } from '../../src-common/api.js';
 import { call } from '../lib/client.js';
 
 class SystemStore {
   info = $state.raw<SystemInfo | null>(null);
+  folders = $state.raw<AllowedFolder[]>([]);
+
   async load(): Promise<void> {
     this.info = await call('system.info', {});
+    this.folders = this.info ? (await call('folders.list', {})).folders : [];
   }
+
+  async allow(path: string): Promise<void> {
+    this.folders = (await call('folders.allow', { path })).folders;
+  }
+
+  async disallow(path: string): Promise<void> {
+    this.folders = (await call('folders.remove', { path })).folders;
+  }
+
   get electron(): boolean {
     return this.info?.transport === 'electron';
   }

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
-import { TEST_MODEL, expect, nav, smallImage, snap, test } from './fixtures.js';
+import { TEST_MODEL, chooseModel, expect, nav, smallImage, snap, test } from './fixtures.js';
 
 /** Fills the fine-tune form (tiny batches and patches, the test model as base) and starts it. */
 async function startFineTune(page: Page, o: { hr: string; steps: number; name: string; val?: string }): Promise<void> {
@@ -48,15 +48,13 @@ test('a short fine-tune from the UI: the chart fills, the model lands in the pic
   expect(manifest.models.find((m) => m.id === modelId)?.validation).toMatchObject({ source: val, images: 1 });
 
   // The new model is offered in Settings; upscale with it by typing a path on the queue.
-  await nav(page, 'Settings');
-  await page.locator('#defaults-model').selectOption(modelId);
-  await expect(page.locator('#defaults-model')).toHaveValue(modelId);
+  await chooseModel(page, modelId, 2);
   const outDir = page.locator('#defaults-outdir');
   await outDir.fill(app.out);
   await outDir.press('Tab');
   await expect(page.getByText('Sub-folders of an added folder are kept.')).toBeVisible();
   await nav(page, 'Queue');
-  await expect(page.getByText(`with ${modelId}`)).toBeVisible();
+  await expect(page.locator('#queue-model')).toHaveValue(modelId);
   await page.getByLabel('Image or folder path').fill(join(hr, 'hr-0.png'));
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByRole('listitem', { name: 'hr-0.png' })).toContainText('Done', { timeout: 30_000 });

@@ -27,9 +27,10 @@ export interface App {
   log(): string;
 }
 
-async function startServer(root: string, home: string): Promise<{ url: string; child: ChildProcess; log: () => string }> {
+export async function startServer(root: string, home: string): Promise<{ url: string; child: ChildProcess; log: () => string }> {
   const child = spawn(process.execPath, ['bin/subpixel.js', 'serve', '--port', '0', '--allow', root], {
-    env: { ...process.env, SUBPIXEL_HOME: home, NODE_OPTIONS: '' },
+    // Pictures inside the test folder: uploads without an output folder go to <Pictures>/Subpixel.
+    env: { ...process.env, SUBPIXEL_HOME: home, NODE_OPTIONS: '', XDG_PICTURES_DIR: join(root, 'Pictures') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -109,10 +110,12 @@ export async function nav(page: Page, view: 'Queue' | 'Watch folders' | 'Models'
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view, exact: true }).click();
 }
 
-/** Picks a model in Settings → Processing, as a user would, and waits until the settings took it. */
-export async function chooseModel(page: Page, id: string): Promise<void> {
+/** Picks a scale and model in Settings → Processing, as a user would, and waits until the settings took it. */
+export async function chooseModel(page: Page, id: string, scale: 2 | 3 | 4 = 2): Promise<void> {
   await nav(page, 'Settings');
+  await page.locator(`input[name="defaults-scale"][value="${scale}"]`).check();
   const select = page.locator('#defaults-model');
+  await expect(select.locator(`option[value="${id}"]`)).toHaveCount(1);
   await select.selectOption(id);
   await expect(select).toHaveValue(id);
 }

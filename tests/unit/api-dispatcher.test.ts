@@ -114,6 +114,37 @@ describe('dispatcher', () => {
     assert.match(!internal.ok ? internal.error.message : '', /boom/);
   });
 
+  test('a refused path is explained for people: no command name, and how to fix it', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'subpixel-roots-msg-'));
+    try {
+      const d = createDispatcher({ handlers: {}, roots: await createAllowedRoots([join(base, 'home')]) });
+      const refused = await d.call('queue.add', { paths: [join(base, 'elsewhere', 'cat.png')] }, ctx);
+      assert.equal(!refused.ok && refused.error.code, 'forbidden_path');
+      const message = !refused.ok ? refused.error.message : '';
+      assert.doesNotMatch(message, /queue\.add/);
+      assert.match(message, /outside the allowed folders/);
+      assert.ok(message.includes(`Settings → Allowed folders, or start Subpixel with --allow ${join(base, 'elsewhere')}`), message);
+      const invalid = await d.call('queue.add', { paths: ['relative.png'] }, ctx);
+      assert.doesNotMatch(!invalid.ok ? invalid.error.message : '', /queue\.add/);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test('roots added in Settings can be taken back; the home folder and --allow ones cannot', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'subpixel-roots-src-'));
+    try {
+      const r = await createAllowedRoots([{ path: join(base, 'home'), source: 'home' }, join(base, 'cli')]);
+      await r.add(join(base, 'mine'), 'settings');
+      assert.deepEqual(r.entries().map((e) => e.source), ['home', 'start', 'settings']);
+      assert.equal(await r.remove(join(base, 'cli')), false);
+      assert.equal(await r.remove(join(base, 'mine')), true);
+      assert.equal(await r.resolveInside(join(base, 'mine', 'x.png')), null);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   test('a command without a service answers unavailable', async () => {
     const d = createDispatcher({ handlers: {}, roots: await roots });
     const result = await d.call('train.list', {}, ctx);

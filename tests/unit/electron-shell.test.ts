@@ -13,7 +13,7 @@ import type { QueueSummary } from '../../src-common/api.js';
 import { shippedModelsDir } from '../../src-main/engine/models/store.js';
 import { appMenuTemplate, findMenuItem, type MenuActions, type Theme } from '../../src-main/electron/app-menu.js';
 import { batchNotification, createBatchTracker, formatDuration, shouldNotify } from '../../src-main/electron/batch-notice.js';
-import { devServerUrl, findRendererDir, launchPaths, shippedModelsEnv, stateFolder } from '../../src-main/electron/launch.js';
+import { allowedFromArgv, devServerUrl, findRendererDir, launchPaths, shippedModelsEnv, stateFolder } from '../../src-main/electron/launch.js';
 import { closeAction, hiddenToTrayNotice, trayMenuTemplate, trayTooltip, type TrayActions } from '../../src-main/electron/tray-policy.js';
 
 function recordingActions(): { calls: string[]; actions: MenuActions } {
@@ -169,6 +169,14 @@ describe('launch', () => {
     assert.deepEqual(launchPaths(['/usr/bin/electron', '.', 'raw/'], { cwd, packaged: false }), [resolve(cwd, 'raw')]);
     assert.deepEqual(launchPaths(['electron', '.', '--', '--odd-name.png'], { cwd, packaged: false }), [join(cwd, '--odd-name.png')]);
     assert.deepEqual(launchPaths(['/opt/Subpixel/subpixel'], { cwd, packaged: true }), []);
+  });
+
+  test('--allow <folder> is repeatable (and --allow=<folder>); its folder is a permission, not a path to upscale', () => {
+    const cwd = '/home/me';
+    const argv = ['/usr/bin/electron', '.', '--allow', '/data/scans', 'a.png', '--allow=shared', '--allow', 'x/'];
+    assert.deepEqual(allowedFromArgv(argv, { cwd, packaged: false }), ['/data/scans', join(cwd, 'shared'), resolve(cwd, 'x')]);
+    assert.deepEqual(launchPaths(argv, { cwd, packaged: false }), [join(cwd, 'a.png')]);
+    assert.deepEqual(allowedFromArgv(['subpixel', '--', '--allow', '/x'], { cwd, packaged: true }), []);
   });
 
   describe('renderer build and shipped models', () => {

@@ -27,9 +27,11 @@ test('naming problems are explained before anything is sent', () => {
 
 test('sizes: exact pixels once done, megapixels before, unknown said in words', () => {
   const base = { settings: { scale: 2 } } as Parameters<typeof sizeInOut>[0];
-  assert.deepEqual(sizeInOut({ ...base, pixels: 15000, result: { width: 300, height: 200, ms: 5 } }), { input: '150×100', output: '300×200' });
-  assert.deepEqual(sizeInOut({ ...base, pixels: 2_000_000, result: null }), { input: '2.00 MP', output: '8.00 MP' });
-  assert.deepEqual(sizeInOut({ ...base, pixels: null, result: null }), { input: 'size unknown', output: '' });
+  // One format on every row: pixels, W×H, whether done (exact output) or queued (source size from its thumbnail).
+  assert.deepEqual(sizeInOut({ ...base, result: { width: 300, height: 200, ms: 5 } }), { input: '150×100', output: '300×200' });
+  assert.deepEqual(sizeInOut({ ...base, result: { width: 301, height: 200, ms: 5 } }, { width: 151, height: 100 }), { input: '151×100', output: '301×200' });
+  assert.deepEqual(sizeInOut({ ...base, result: null }, { width: 1000, height: 2000 }), { input: '1000×2000', output: '2000×4000' });
+  assert.deepEqual(sizeInOut({ ...base, result: null }), { input: '', output: '' });
 });
 
 test('durations, bytes and percentages read naturally and never go negative or past 100', () => {
@@ -83,4 +85,12 @@ test('viewer: zoom keeps the point under the cursor, pan keeps the image in sigh
   assert.deepEqual(sourceSizeFromCentredCrop({ x: 72, y: 22, width: 256, height: 256 }), { width: 400, height: 300 });
   assert.deepEqual(regionAround(390, 5, { width: 256, height: 256 }, { width: 400, height: 300 }), { x: 144, y: 0, width: 256, height: 256 });
   assert.deepEqual(regionAround(10, 10, { width: 256, height: 256 }, { width: 100, height: 80 }), { x: 0, y: 0, width: 100, height: 80 });
+});
+
+test('chart ticks: one number of decimals per axis, enough to tell ticks apart', async () => {
+  const { tickLabels } = await import('../../src-renderer/lib/chart-data.js');
+  assert.deepEqual(tickLabels([0.0081, 0.0082, 0.0083], 0.0001), ['0.0081', '0.0082', '0.0083']);
+  assert.deepEqual(tickLabels([32.8, 32.85, 32.9], 0.05), ['32.80', '32.85', '32.90']);
+  assert.deepEqual(tickLabels([0, 500, 1000], 500), ['0', '500', '1000']);
+  assert.deepEqual(tickLabels([0.1, 0.2, 0.3], 0.1), ['0.1', '0.2', '0.3']);
 });

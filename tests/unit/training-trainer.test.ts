@@ -104,6 +104,17 @@ test('training improves validation PSNR over the initial weights', async () => {
   assert.equal(outcome.weights.spec.kernels.join(), '3,3,3,3', 'deployed as plain 3x3 convs');
 });
 
+test('the run hands back its best-validating weights, not only its last ones', async () => {
+  // A learning rate far too high makes validation jump around: the best point is rarely the last.
+  const outcome = await train({ config: { ...config, steps: 12, valEvery: 2, checkpointEvery: 0, ema: 0, schedule: { schedule: 'cosine', lr: 3e-2, warmupSteps: 0 } }, data });
+  assert.ok(outcome.best && outcome.history.length === 6);
+  const top = Math.max(...outcome.history.map((h) => h.psnr));
+  assert.equal(outcome.best.val.psnr, top);
+  const rescored = await scoreModel(outcome.best.weights, data.val);
+  assert.ok(rescored && Math.abs(rescored.psnr - top) < 1e-6, `kept weights score ${rescored?.psnr} dB, best validation ${top} dB`);
+  if (outcome.best.val.step !== outcome.step) assert.ok(outcome.val!.psnr <= top);
+});
+
 test('with a bicubic skip the network learns only what bicubic misses, and validation adds the same skip', async () => {
   const spec = architectureFor('efficient', 2, 1, undefined, 'bicubic');
   // a zero last conv deploys as the skip alone: plain bicubic
