@@ -91,7 +91,8 @@ test('2 · a path outside the allowed folders says how to fix it; allowing the f
     await smallImage('chelsea.png', join(outside, 'cat.png'), 80);
     await chooseModel(page, TEST_MODEL);
     await nav(page, 'Queue');
-    await addTyped(page, join(outside, 'cat.png'));
+    await page.getByLabel('Image or folder path').fill(join(outside, 'cat.png'));
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
     const error = page.getByRole('status').getByText(/outside the allowed folders/);
     await expect(error).toBeVisible();
     await expect(error).toContainText('Settings → Allowed folders');
