@@ -16,7 +16,7 @@ export const namingPatternSchema = z.string().min(1).max(500)
 
 /** Everything that decides how one file is upscaled and where it goes; queue items carry a frozen copy. */
 export const JobSettings = z.object({
-  /** Model id (or, from the CLI and stored data, a model folder); null = the default shipped model for `scale`. */
+  /** Model id (or, from the CLI and stored data, a model folder); null = Automatic: per image, the robust or the clean model of `scale` (the result says which and why). */
   model: z.string().min(1).nullable(),
   scale: Scale,
   format: FormatChoice,

@@ -45,13 +45,13 @@ export const queueItemSchema = z.object({
   output: z.string().nullable(),
   /** Why it failed or was skipped, in words. */
   error: z.string().nullable(),
-  /**
-   * Output size and inference time once done; with Automatic (model null), the model chosen for this image and why
-   * (e.g. "robust: JPEG q≈62") where the engine reports them.
-   */
+  /** Output size, inference time and the model that ran once done (with why, when it was chosen automatically). */
   result: z.object({
     width: z.number().int(), height: z.number().int(), ms: z.number(),
-    model: z.string().optional(), reason: z.string().optional(),
+    /** The model id that ran (absent on items done before it was recorded). */
+    model: z.string().optional(),
+    /** Why Automatic chose it, e.g. "robust: JPEG q≈62" (absent when the model was given). */
+    reason: z.string().optional(),
   }).nullable(),
 });
 export type StoredQueueItem = z.infer<typeof queueItemSchema>;

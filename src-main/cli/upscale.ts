@@ -41,6 +41,8 @@ interface UpscaleCliOptions {
 
 interface Done {
   input: string; output: string; width: number; height: number; ms: number;
+  /** Images: the model that ran, and why when Automatic chose it (no -m). */
+  model?: string; reason?: string;
   /** Videos: frames written, frames per second of this run, the codec, frames kept from an interrupted run. */
   frames?: number; fps?: number; codec?: VideoCodec; resumedFrames?: number;
 }
@@ -196,8 +198,12 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
             update(basename(item.input));
           },
         });
-        done.push({ input: item.input, output: result.output, width: result.width, height: result.height, ms: result.ms });
-        if (!bar) log(`done ${item.input} → ${result.output} (${result.width}x${result.height}, ${result.ms} ms)`);
+        done.push({
+          input: item.input, output: result.output, width: result.width, height: result.height, ms: result.ms,
+          model: result.model, ...(result.reason ? { reason: result.reason } : {}),
+        });
+        const why = result.reason ? `${result.model}, ${result.reason}` : result.model;
+        if (!bar) log(`done ${item.input} → ${result.output} (${result.width}x${result.height}, ${why}, ${result.ms} ms)`);
       } catch (error) {
         failed.push({ input: item.input, error: errorText(error) });
         if (!bar) log(`failed ${item.input}: ${errorText(error)}`);
@@ -230,7 +236,7 @@ export function registerUpscaleCommand(program: Command): void {
     .argument('<inputs...>', 'image or video files, folders, frame patterns (scan_%06d.dpx)')
     .requiredOption('-o, --output <dir>', 'output folder (sub-folders of input folders are kept)')
     .requiredOption('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
-    .option('-m, --model <id or folder>', 'model id or model folder (default: the installed model for the scale)')
+    .option('-m, --model <id or folder>', 'model id or model folder (default: Automatic, per image the robust or the clean model of the scale)')
     .option('--format <format>', 'png | jpg | webp | tiff | avif | keep', 'keep')
     .option('--quality <n>', 'quality 1-100 for jpg, webp, avif', intOption('--quality'))
     .option('--recursive', 'include images in sub-folders of input folders')

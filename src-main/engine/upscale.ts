@@ -14,12 +14,16 @@ import type { Backend, InferenceSession, PixelSession } from './backends/types.j
 import { readImage, writeImage } from './image-io.js';
 import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from './image-io/formats.js';
 import { upscaleRaster, type TileSessions } from './pipeline.js';
+import { analyzeInput, chooseModel } from './auto-model.js';
 import type { Mutex } from '../common/mutex.js';
 
 export type { OutputFormat };
 
 export interface UpscaleOptions {
-  /** Model id or folder; default: the first installed model for `scale`. */
+  /**
+   * Model id or folder. Absent: for upscaleFile, Automatic (per image, the robust or the clean model of `scale`, see
+   * auto-model.ts); elsewhere the clean model for `scale`.
+   */
   model?: string;
   scale?: Scale;
   /** 'keep' (default): the input's format when writable, else png. */
@@ -47,6 +51,8 @@ export interface UpscaleResult {
   height: number;
   ms: number;
   model: string;
+  /** Why this model, when it was chosen automatically ("robust: JPEG q≈62"). */
+  reason?: string;
   backend: string;
 }
 
@@ -108,10 +114,19 @@ export async function tileSessionsFor(engine: EngineModel, channels: 1 | 2 | 3 |
 
 export async function upscaleFile(input: string, output: string, options: UpscaleOptions): Promise<UpscaleResult> {
   const started = performance.now();
-  const engine = await loadEngineModel(options);
-  const { model } = engine;
+  const auto = options.model === undefined && options.scale !== undefined;
+  // Automatic choice needs the pixels first; an explicit model is loaded before decoding (a missing one fails fast).
+  let engine = auto ? undefined : await loadEngineModel(options);
   throwIfAborted(options.signal);
   const decoded = await readImage(input, { maxPixels: options.maxPixels });
+  let reason: string | undefined;
+  if (!engine) {
+    const choice = await chooseModel(await analyzeInput(input, decoded.raster), options.scale!, options.modelSearchPaths);
+    reason = choice.reason;
+    engine = await loadEngineModel({ ...options, model: choice.model });
+    throwIfAborted(options.signal);
+  }
+  const { model } = engine;
   const tileSessions = await tileSessionsFor(engine, decoded.raster.channels);
   const run = () => upscaleRaster(decoded.raster, tileSessions, model.weights.spec, {
     tile: options.tile,
@@ -135,6 +150,7 @@ export async function upscaleFile(input: string, output: string, options: Upscal
     height: raster.height,
     ms: Math.round(performance.now() - started),
     model: model.id,
+    ...(reason ? { reason } : {}),
     backend: `${ran.backend}/${ran.device}`,
   };
 }

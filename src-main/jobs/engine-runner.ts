@@ -19,7 +19,10 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
       ...(options.backend ? { backend: options.backend } : {}),
       ...(options.tile ? { tile: options.tile } : {}),
     }, hooks);
-    return { output: result.output, width: result.width, height: result.height, ms: result.ms };
+    return {
+      output: result.output, width: result.width, height: result.height, ms: result.ms, model: result.model,
+      ...(result.reason ? { reason: result.reason } : {}),
+    };
   };
 }
 

@@ -436,7 +436,10 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       if (!current) return;
       await this.commit([{
         ...current, state: 'done', output: resolve(result.output), finishedAt: Date.now(), error: null,
-        result: { width: result.width, height: result.height, ms: Math.round(performance.now() - t0) },
+        result: {
+          width: result.width, height: result.height, ms: Math.round(performance.now() - t0),
+          ...(result.model ? { model: result.model } : {}), ...(result.reason ? { reason: result.reason } : {}),
+        },
       }]);
     } catch (error) {
       this.meter.end(0);

@@ -40,7 +40,11 @@ export interface RunHooks {
   onProgress: (p: TileProgress) => void;
 }
 
-export interface RunResult { output: string; width: number; height: number; ms: number }
+export interface RunResult {
+  output: string; width: number; height: number; ms: number;
+  /** The model that ran, and why when Automatic chose it. */
+  model?: string; reason?: string;
+}
 
 /** Does one item (decode, infer, encode, atomic write). Production: the engine client's upscaleFile. */
 export type Runner = (job: RunJob, hooks: RunHooks) => Promise<RunResult>;

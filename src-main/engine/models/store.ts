@@ -346,7 +346,9 @@ export async function resolveModel(idOrPath: string | undefined, options: ModelS
       : [];
     let found = idOrPath
       ? candidates.map((c) => models.find((m) => m.id === c)).find((m) => m !== undefined)
-      : models.find((m) => scale === undefined || m.scale === scale);
+      // the default of a scale is its clean model (robust ones are for degraded inputs, chosen per image)
+      : models.find((m) => (scale === undefined || m.scale === scale) && m.entry?.family !== 'robust')
+        ?? models.find((m) => scale === undefined || m.scale === scale);
     if (!found) {
       const known = models.filter((m) => scale === undefined || m.scale === scale).map((m) => m.id);
       const what = idOrPath ? `unknown model id` : `no model for x${scale ?? '?'}`;
