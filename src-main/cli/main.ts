@@ -9,6 +9,7 @@ type Register = (program: CommandType) => void;
 const modules: Record<string, () => Promise<Register>> = {
   upscale: async () => (await import('./upscale.js')).registerUpscaleCommand,
   eval: async () => (await import('./eval.js')).registerEvalCommand,
+  export: async () => (await import('./export.js')).registerExportCommand,
   info: async () => (await import('./info.js')).registerInfoCommand,
   train: async () => (await import('./train.js')).registerTrainCommands,
   watch: async () => (await import('./watch.js')).registerWatchCommand,

@@ -110,6 +110,27 @@ export function buildOnnxModel(weights: ModelWeights): Uint8Array {
     [{ name: ONNX_OUTPUT, type: tensorType(['N', 'SH', 'SW', spec.channels]) }]);
 }
 
+export const EXPORT_INPUT = 'input';
+export const EXPORT_OUTPUT = 'output';
+
+/**
+ * The plain network for other runtimes (`subpixel export --format onnx`): float NCHW in (`input`, N×C×H×W, values
+ * 0–1, Y or RGB as the model's channels), float NCHW out (`output`, N×C×sH×sW), dynamic N, H and W; no colour
+ * conversion, clipping or quantisation (those are the caller's, as in vs-mlrt).
+ */
+export function buildExportOnnxModel(weights: ModelWeights): Uint8Array {
+  const { spec } = weights;
+  validateSpec(spec);
+  checkWeightShapes(weights);
+  const nodes: OnnxTypes.INodeProto[] = [];
+  const initializers: OnnxTypes.ITensorProto[] = [];
+  const sr = appendNetwork(weights, EXPORT_INPUT, nodes, initializers);
+  nodes.push({ opType: 'Identity', input: [sr], output: [EXPORT_OUTPUT], name: 'output' });
+  return encodeModel(spec.name, `${spec.name} x${spec.scale}, ${spec.channels === 1 ? 'Y (BT.601 studio range, 0-1)' : 'RGB 0-1'} NCHW`, nodes, initializers,
+    [{ name: EXPORT_INPUT, type: tensorType(['N', spec.channels, 'H', 'W']) }],
+    [{ name: EXPORT_OUTPUT, type: tensorType(['N', spec.channels, 'SH', 'SW']) }]);
+}
+
 /** Phase maps are padded to multiples of this (ORT's NCHWc block: 8 with AVX2, 16 with AVX-512). */
 const PHASE_ALIGN = 16;
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
