@@ -189,3 +189,36 @@ export function evaluatePair(hrY: Plane, srY: Plane, scale: number): PairScore {
   const sr = quantizeY(srY);
   return { psnr: psnr(hr, sr, { shave: scale }), ssim: ssim(hr, sr, { shave: scale }) };
 }
+
+/**
+ * Blockiness of a plane whose content sits on a block grid of `period` pixels (8 for a decoded JPEG, 8·s for its
+ * upscale by s): the mean |step| between neighbours across the grid lines, over the mean |step| everywhere else, both
+ * directions pooled. About 1 for content without blocks; above 1 where the grid shows (a model that sharpens JPEG
+ * block edges into lines raises it).
+ */
+export function blockiness(plane: Plane, period: number): number {
+  const { width, height, data } = plane;
+  if (!Number.isInteger(period) || period < 2) throw new Error(`block period must be an integer ≥ 2, got ${period}`);
+  if (width <= period && height <= period) throw new Error(`a ${width}x${height} plane holds no ${period}-pixel grid line`);
+  let across = 0;
+  let nAcross = 0;
+  let within = 0;
+  let nWithin = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x + 1 < width; x++) {
+      const step = Math.abs(data[row + x + 1] - data[row + x]);
+      if ((x + 1) % period === 0) { across += step; nAcross++; } else { within += step; nWithin++; }
+    }
+  }
+  for (let y = 0; y + 1 < height; y++) {
+    const grid = (y + 1) % period === 0;
+    for (let x = 0; x < width; x++) {
+      const step = Math.abs(data[(y + 1) * width + x] - data[y * width + x]);
+      if (grid) { across += step; nAcross++; } else { within += step; nWithin++; }
+    }
+  }
+  const inside = within / Math.max(1, nWithin);
+  const edges = across / Math.max(1, nAcross);
+  return inside > 0 ? edges / inside : edges > 0 ? Infinity : 1;
+}
