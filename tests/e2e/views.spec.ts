@@ -62,6 +62,7 @@ test('every view, light and dark, at 100 % and 200 %', async ({ page, app, brows
       await view.getByRole('listitem', { name: 'cat.png' }).getByRole('button', { name: /Compare cat\.png/ }).click();
       const viewer = view.getByRole('dialog', { name: /Before \/ after/ });
       await expect(viewer.getByRole('img', { name: /^After/ })).toBeVisible();
+      await expect(viewer.getByText(`After · ${TEST_MODEL}`)).toBeVisible();
       await snap(view, `views-compare-${theme.toLowerCase()}-${zoom}`);
       await view.keyboard.press('Escape');
       await expect(viewer).toBeHidden();

@@ -50,5 +50,6 @@ export class ImageWriteError extends CodedError {
 }
 
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // libvips ends some messages with a dangling "header: " and a newline: show the words, not the punctuation.
+  return (error instanceof Error ? error.message : String(error)).trim().replace(/[\s:]+$/, '');
 }
