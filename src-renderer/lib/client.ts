@@ -13,7 +13,8 @@ export class ApiCallError extends Error {
   readonly code: ApiError['code'];
   readonly details: string[];
   constructor(error: ApiError) {
-    super(error.details?.length ? `${error.message}: ${error.details.join('; ')}` : error.message);
+    // The message already names each problem (the dispatcher writes the details into it): say it once.
+    super(error.details?.length && !error.details.every((d) => error.message.includes(d)) ? `${error.message}: ${error.details.join('; ')}` : error.message);
     this.code = error.code;
     this.details = error.details ?? [];
   }

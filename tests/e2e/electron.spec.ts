@@ -69,7 +69,13 @@ test.describe('desktop app (Electron)', () => {
     await page.getByLabel('Format').selectOption('png');
 
     await page.getByRole('button', { name: 'Queue' }).click();
-    await dropThreeImages(page, root);
+    const row = await dropThreeImages(page, root);
     await expectTwoOutputs(out, images);
+    // The desktop app opens outputs with the system (shell) instead of downloading them.
+    await expect(row('cat.png').getByTestId('output-path')).toHaveText(join(out, 'cat_x2.png'));
+    await expect(row('cat.png').getByRole('button', { name: 'Open' })).toBeVisible();
+    await expect(row('cat.png').getByRole('button', { name: 'Show in folder' })).toBeVisible();
+    await expect(row('cat.png').getByRole('link', { name: 'Download' })).toHaveCount(0);
+    await expect(page.getByRole('toolbar', { name: 'Queue actions' }).getByRole('button', { name: 'Open output folder' })).toBeVisible();
   });
 });

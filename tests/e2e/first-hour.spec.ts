@@ -98,6 +98,10 @@ test('2 · a path outside the allowed folders says how to fix it; allowing the f
     await expect(error).toContainText('Settings → Allowed folders');
     await expect(error).toContainText(`--allow ${outside}`);
     await expect(page.getByRole('status')).not.toContainText('queue.add');
+    // A relative path is explained the same way, before it reaches the server.
+    await page.getByLabel('Image or folder path').fill('photos/cat.png');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(page.getByRole('status').getByText(/photos\/cat\.png is not a full path/)).toBeVisible();
 
     await nav(page, 'Settings');
     const allowed = page.getByRole('list', { name: 'Allowed folders' });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,7 +43,11 @@ describe('npm start without Electron', () => {
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     delete env.ELECTRON_PATH;
-    child = spawn(process.execPath, ['scripts/start.mjs', '--no-build'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // --allow is repeatable: both folders become allowed besides the home folder.
+    await mkdir(join(home, 'scans'));
+    await mkdir(join(home, 'prints'));
+    child = spawn(process.execPath, ['scripts/start.mjs', '--no-build', '--allow', join(home, 'scans'), '--allow', join(home, 'prints')],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
     lines = await new Promise<string[]>((resolve, reject) => {
@@ -76,17 +80,19 @@ describe('npm start without Electron', () => {
     assert.match(await page.text(), /<title>Subpixel<\/title>/);
 
     const ws = new WebSocket(`ws://${url.host}/ws?token=${url.searchParams.get('token')}`, { headers: { Origin: url.origin } });
-    const info = await new Promise<{ ok: boolean; value?: { stateHome: string } }>((resolve, reject) => {
+    const info = await new Promise<{ ok: boolean; value?: { stateHome: string; allowedRoots: string[] } }>((resolve, reject) => {
       ws.on('error', reject);
       ws.on('open', () => ws.send(JSON.stringify({ type: 'call', id: 1, command: 'system.info', input: {} })));
       ws.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { type: string; id?: number; result?: { ok: boolean; value?: { stateHome: string } } };
+        const message = JSON.parse(String(data)) as { type: string; id?: number; result?: { ok: boolean; value?: { stateHome: string; allowedRoots: string[] } } };
         if (message.type === 'result' && message.id === 1) resolve(message.result!);
       });
     });
     ws.close();
     assert.equal(info.ok, true);
     assert.equal(info.value!.stateHome, home, 'state lives in SUBPIXEL_HOME');
+    const real = await realpath(home);
+    for (const folder of ['scans', 'prints']) assert.ok(info.value!.allowedRoots.includes(join(real, folder)), `--allow ${folder}: ${info.value!.allowedRoots.join(', ')}`);
   });
 
   test('stops cleanly on SIGTERM', async () => {

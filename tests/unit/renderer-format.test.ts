@@ -94,3 +94,16 @@ test('chart ticks: one number of decimals per axis, enough to tell ticks apart',
   assert.deepEqual(tickLabels([0, 500, 1000], 500), ['0', '500', '1000']);
   assert.deepEqual(tickLabels([0.1, 0.2, 0.3], 0.1), ['0.1', '0.2', '0.3']);
 });
+
+test('a row says which model Automatic chose and why, when the engine reported it', async () => {
+  const { modelNote, sortModels } = await import('../../src-renderer/lib/format.js');
+  assert.equal(modelNote({ result: { width: 2, height: 2, ms: 1, model: 'robust-x4', reason: 'robust: JPEG q≈62' } }), 'robust: JPEG q≈62');
+  assert.equal(modelNote({ result: { width: 2, height: 2, ms: 1, model: 'efficient-x4' } }), 'efficient-x4');
+  assert.equal(modelNote({ result: { width: 2, height: 2, ms: 1 } }), '');
+  const m = (id: string, scale: number, extra: object = {}) => ({ id, scale, isDefault: false, source: 'shipped', scores: {}, createdAt: null, ...extra });
+  const sorted = sortModels([
+    m('custom-old', 2, { source: 'custom', createdAt: 1 }), m('espcn-x4', 4), m('custom-new', 2, { source: 'custom', createdAt: 2 }),
+    m('espcn-x2', 2, { scores: { Set5: { psnr: 36, ssim: 0.9 } } }), m('efficient-x2', 2, { isDefault: true }), m('efficient-x4', 4, { isDefault: true }),
+  ]);
+  assert.deepEqual(sorted.map((x) => x.id), ['efficient-x2', 'espcn-x2', 'custom-new', 'custom-old', 'efficient-x4', 'espcn-x4']);
+});
