@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { OUTPUT_FORMATS } from './formats.js';
 import { DEFAULT_NAMING, NAMING_TOKENS, unknownTokens } from './naming.js';
 import { AbsolutePath, ModelId, Scale, withDefaults } from './primitives.js';
+import { VideoOptions } from './video.js';
 
 export const FormatChoice = z.enum(['keep', ...OUTPUT_FORMATS]);
 export type FormatChoice = z.infer<typeof FormatChoice>;
@@ -27,6 +28,8 @@ export const JobSettings = z.object({
   naming: namingPatternSchema,
   overwrite: OverwritePolicy,
   keepMetadata: z.boolean(),
+  /** How videos are encoded (absent: DEFAULT_VIDEO_OPTIONS); stills ignore it. */
+  video: VideoOptions.optional(),
 });
 export type JobSettings = z.infer<typeof JobSettings>;
 

@@ -5,6 +5,7 @@
  */
 import { baseName, extensionOf, stemOf } from './file-name.js';
 import { formatFromPath, outputFormatFor, type OutputFormat } from './formats.js';
+import { DEFAULT_VIDEO_CODEC, containerFor, isSequenceCodec, isVideoPath, type VideoCodec } from './video-files.js';
 
 export const NAMING_TOKENS = ['name', 'scale', 'model', 'ext', 'date'] as const;
 export type NamingToken = (typeof NAMING_TOKENS)[number];
@@ -61,15 +62,23 @@ export interface NamingSettings {
   scale: number;
   model: string | null;
   format: OutputFormat | 'keep';
+  video?: { codec: VideoCodec };
 }
 
-/** The output file name (no folder) for an input file name under these settings, on the day `time` falls on. */
+/**
+ * The output file name (no folder) for an input file name under these settings, on the day `time` falls on. A video
+ * gets its codec's container as {ext}; a frame-sequence output is a folder, named without an extension.
+ */
 export function outputName(inputFile: string, settings: NamingSettings, time: number): string {
-  return renderName(settings.naming, {
+  const codec = settings.video?.codec ?? DEFAULT_VIDEO_CODEC;
+  const video = isVideoPath(inputFile);
+  const folder = video && isSequenceCodec(codec);
+  const name = renderName(settings.naming, {
     name: stemOf(inputFile),
     scale: settings.scale,
     model: modelLabel(settings.model),
-    ext: outputFileTypeFor(inputFile, settings.format).ext,
+    ext: folder ? '' : video ? containerFor(codec, extensionOf(inputFile)) : outputFileTypeFor(inputFile, settings.format).ext,
     date: localDate(time),
   });
+  return folder ? name.replace(/\.+$/, '') : name;
 }

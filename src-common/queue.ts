@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { ApiJobSettings, jobSettingsSchema } from './job-settings.js';
 import { Id, Timestamp } from './primitives.js';
+import { VideoCodec, VideoProgress } from './video.js';
 
 export const ITEM_STATES = ['queued', 'running', 'done', 'failed', 'canceled', 'skipped'] as const;
 export const ItemStatus = z.enum(ITEM_STATES);
@@ -52,6 +53,8 @@ export const queueItemSchema = z.object({
     model: z.string().optional(),
     /** Why Automatic chose it, e.g. "robust: JPEG q≈62" (absent when the model was given). */
     reason: z.string().optional(),
+    /** Videos: frames written, frames per second of the run, the codec. */
+    frames: z.number().int().optional(), fps: z.number().optional(), codec: VideoCodec.optional(),
   }).nullable(),
 });
 export type StoredQueueItem = z.infer<typeof queueItemSchema>;
@@ -59,13 +62,15 @@ export type StoredQueueItem = z.infer<typeof queueItemSchema>;
 /** A queue item as the outside sees it: the stored item without its output plan, plus live tile progress while running. */
 export const QueueItem = queueItemSchema.omit({ plan: true }).extend({
   settings: ApiJobSettings,
-  /** Per-tile progress while running. */
+  /** Per-tile progress while running (for a video: frames done of all). */
   progress: TileProgress.nullable(),
+  /** A running video's frames and frames per second. */
+  frames: VideoProgress.nullable().optional(),
 });
 export type QueueItem = z.infer<typeof QueueItem>;
 
 /** The stored item plus live progress: what the queue emits (the API drops `plan`). */
-export type QueueItemView = StoredQueueItem & { progress: TileProgress | null };
+export type QueueItemView = StoredQueueItem & { progress: TileProgress | null; frames?: VideoProgress | null };
 
 export const QueueSummary = z.object({
   total: z.number().int().nonnegative(),

@@ -1,21 +1,11 @@
-/** Video and frame-sequence jobs: codec choices, the options a video job carries, and its progress. No Node built-ins. */
+/** Video jobs: the options a video job carries and its progress (schemas; the plain rules are in video-files.ts). */
 import * as z from 'zod';
-import { extensionOf } from './file-name.js';
+import { DEFAULT_CRF, DEFAULT_VIDEO_CODEC, VIDEO_CODECS } from './video-files.js';
 
-/** Output codecs; `ffv1` (lossless, in Matroska) is the default: the upscaled frames are kept exactly. */
-export const VIDEO_CODECS = ['ffv1', 'h264', 'h265', 'prores', 'png-sequence', 'tiff-sequence'] as const;
+export * from './video-files.js';
+
 export const VideoCodec = z.enum(VIDEO_CODECS);
 export type VideoCodec = z.infer<typeof VideoCodec>;
-export const DEFAULT_VIDEO_CODEC: VideoCodec = 'ffv1';
-/** x264/x265 constant rate factor when none is given (visually near-lossless). */
-export const DEFAULT_CRF = 18;
-
-/** Container extensions taken as video (FFmpeg reads many more; these are the ones folder scans and watches pick up). */
-export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'mkv', 'avi', 'webm', 'm4v', 'mxf', 'mpg', 'mpeg', 'ts', 'm2ts', 'wmv', 'flv', 'ogv'] as const;
-
-export function isVideoPath(path: string): boolean {
-  return (VIDEO_EXTENSIONS as readonly string[]).includes(extensionOf(path).slice(1).toLowerCase());
-}
 
 /** What a video job adds to the still-image job settings. */
 export const VideoOptions = z.object({
@@ -37,3 +27,4 @@ export const VideoProgress = z.object({
   fps: z.number().nonnegative(),
 });
 export type VideoProgress = z.infer<typeof VideoProgress>;
+

@@ -1,5 +1,6 @@
 import type { EngineClient } from '../workers/engine-client.js';
 import { outputFileTypeFor } from './naming.js';
+import { DEFAULT_VIDEO_OPTIONS, isVideoPath } from '../../src-common/video.js';
 import type { JobSettings, RunJob, Runner } from './types.js';
 
 export interface EngineRunnerOptions {
@@ -8,11 +9,32 @@ export interface EngineRunnerOptions {
   backend?: 'auto' | 'onnx' | 'tfjs';
   /** LR tile edge; 0 = automatic. */
   tile?: number;
+  /** Frames per resumable video segment (default: the video module's). */
+  videoSegmentFrames?: number;
 }
 
 /** The production runner: one queue item = one upscaleFile call on the engine worker (which writes temp + rename). */
 export function engineRunner(client: EngineClient, options: EngineRunnerOptions = {}): Runner {
   return async (job, hooks) => {
+    const { video, format: _format, quality: _quality, keepMetadata: _keep, ...common } = job.options;
+    if (video) {
+      const result = await client.upscaleVideo(job.input, job.output, {
+        ...common,
+        ...video,
+        ...(options.modelSearchPaths ? { modelSearchPaths: options.modelSearchPaths } : {}),
+        ...(options.backend ? { backend: options.backend } : {}),
+        ...(options.tile ? { tile: options.tile } : {}),
+        ...(options.videoSegmentFrames ? { segmentFrames: options.videoSegmentFrames } : {}),
+      }, {
+        signal: hooks.signal,
+        onProgress: (p) => {
+          hooks.onFrames?.(p);
+          hooks.onProgress({ tilesDone: p.framesDone, tilesTotal: p.framesTotal });
+        },
+      });
+      const { output, width, height, ms, frames, fps, codec } = result;
+      return { output, width, height, ms, frames, fps, codec };
+    }
     const result = await client.upscaleFile(job.input, job.output, {
       ...job.options,
       ...(options.modelSearchPaths ? { modelSearchPaths: options.modelSearchPaths } : {}),
@@ -36,6 +58,7 @@ export function runJobFor(id: string, input: string, settings: JobSettings, outp
     options: {
       ...(settings.model ? { model: settings.model } : {}),
       scale: settings.scale, format, quality: settings.quality, keepMetadata: settings.keepMetadata,
+      ...(isVideoPath(input) ? { video: { ...DEFAULT_VIDEO_OPTIONS, ...settings.video } } : {}),
     },
   };
 }

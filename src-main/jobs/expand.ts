@@ -2,6 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { formatFromPath, READABLE_FORMATS } from '../engine/image-io/formats.js';
+import { isVideoPath } from '../../src-common/video-files.js';
+import { probeVideoPixels } from '../video/probe.js';
 
 /** Whether a file name has an extension of a format the engine decodes. */
 export function isImagePath(path: string): boolean {
@@ -21,7 +23,8 @@ export interface Expansion { files: InputFile[]; problems: string[] }
  * and each file remembers its sub-folder so outputs can mirror the tree (starting with the folder's own name when
  * `withFolderName`, as the app does: a folder added to the queue lands as a folder of that name in the output folder).
  */
-export async function expandInputs(paths: string[], options: { withFolderName?: boolean } = {}): Promise<Expansion> {
+export async function expandInputs(paths: string[], options: { withFolderName?: boolean; videos?: boolean } = {}): Promise<Expansion> {
+  const wanted = (p: string): boolean => isImagePath(p) || (options.videos === true && isVideoPath(p));
   const files: InputFile[] = [];
   const problems: string[] = [];
   for (const raw of paths) {
@@ -34,13 +37,13 @@ export async function expandInputs(paths: string[], options: { withFolderName?: 
       continue;
     }
     if (info.isFile()) {
-      if (isImagePath(path)) files.push({ input: path, relDir: '' });
-      else problems.push(`${path}: not an image file (${READABLE_FORMATS.join(', ')})`);
+      if (wanted(path)) files.push({ input: path, relDir: '' });
+      else problems.push(`${path}: not an image${options.videos ? ' or video' : ''} file (${READABLE_FORMATS.join(', ')}${options.videos ? ', mp4, mov, mkv, …' : ''})`);
       continue;
     }
     const entries = await readdir(path, { recursive: true, withFileTypes: true });
     const found = entries
-      .filter((e) => e.isFile() && isImagePath(e.name) && !e.name.startsWith('.'))
+      .filter((e) => e.isFile() && wanted(e.name) && !e.name.startsWith('.'))
       .map((e) => join(e.parentPath ?? path, e.name))
       .sort();
     // withFolderName: the added folder's own name leads (Trip/day1), so two added folders never share an output folder.
@@ -50,8 +53,12 @@ export async function expandInputs(paths: string[], options: { withFolderName?: 
   return { files, problems };
 }
 
-/** Input pixel count from the header (no decode); null when the file cannot be read as an image. */
+/**
+ * Input pixel count from the header (no decode); for a video, of all its frames (progress and ETA weigh a video by
+ * its frames). Null when the file cannot be read.
+ */
 export async function probePixels(path: string): Promise<number | null> {
+  if (isVideoPath(path)) return probeVideoPixels(path);
   try {
     const { width, height } = await sharp(path).metadata();
     return width && height ? width * height : null;

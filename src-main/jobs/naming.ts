@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { outputName } from '../../src-common/naming.js';
 import type { JobSettings, OutputPlan } from './types.js';
+import { hasUnfinishedParts } from '../video/parts-dir.js';
 
 export { outputFileTypeFor, renderName } from '../../src-common/naming.js';
 
@@ -38,7 +39,8 @@ export async function planOutput(input: string, intended: string, policy: JobSet
     const id = await identity(path);
     return id !== null && inputId !== null && id.ino === inputId.ino && id.dev === inputId.dev && id.ino !== 0;
   };
-  const taken = async (path: string): Promise<boolean> => ctx.isReserved(path) || (await identity(path)) !== null;
+  // An unfinished video output of ours (segments beside it) is resumed in place, not treated as someone's file.
+  const taken = async (path: string): Promise<boolean> => ctx.isReserved(path) || ((await identity(path)) !== null && !(await hasUnfinishedParts(path)));
 
   if (!(await taken(intended))) return { kind: 'write', plan: { path: intended, previous: null } };
   if (policy === 'skip') return { kind: 'skip', path: intended, reason: `output exists: ${intended}` };
@@ -60,6 +62,8 @@ export async function planOutput(input: string, intended: string, policy: JobSet
  * The engine writes temp + rename, so the planned path holds either the earlier file (or nothing) or our whole output.
  */
 export async function planCompleted(plan: OutputPlan): Promise<boolean> {
+  // A video output with its segments still beside it was not finished (a sequence folder fills up as it goes).
+  if (await hasUnfinishedParts(plan.path)) return false;
   const now = await identity(plan.path);
   if (!now) return false;
   if (!plan.previous) return true;

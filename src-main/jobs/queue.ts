@@ -10,6 +10,7 @@ import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from './n
 import { ThroughputMeter } from './throughput.js';
 import { runJobFor } from './engine-runner.js';
 import { createMutex } from '../common/mutex.js';
+import { isVideoPath, type VideoProgress } from '../../src-common/video.js';
 import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
 import {
   FINISHED_STATES, ITEM_STATES, jobSettingsSchema, queueItemSchema,
@@ -79,6 +80,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private readonly items = new Map<string, QueueItem>();
   private order: string[] = [];
   private readonly progressOf = new Map<string, TileProgress>();
+  private readonly framesOf = new Map<string, VideoProgress>();
   private readonly running = new Map<string, Running>();
   private readonly planning = createMutex();
   private readonly lastItemEmit = new Map<string, number>();
@@ -228,7 +230,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** Adds files and folders (recursively, keeping sub-folders under the output folder). Resolves once journaled. */
   async addPaths(paths: string[], settings: JobSettingsInput, options: AddOptions = {}): Promise<AddResult> {
-    const { files, problems } = await expandInputs(paths, { withFolderName: options.withFolderName });
+    const { files, problems } = await expandInputs(paths, { withFolderName: options.withFolderName, videos: true });
     const outputs = this.knownOutputs();
     const fresh = files.filter((f) => {
       if (!outputs.has(resolve(f.input))) return true;
@@ -337,6 +339,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       }
       this.items.delete(id);
       this.progressOf.delete(id);
+      this.framesOf.delete(id);
     }
     const set = new Set(gone);
     this.order = this.order.filter((id) => !set.has(id));
@@ -384,6 +387,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       }).finally(() => {
         this.running.delete(next);
         this.progressOf.delete(next);
+        this.framesOf.delete(next);
         // Throttled while a batch runs; the state a batch ends in is always announced at once.
         if (this.isIdle()) this.emitProgress(true);
         this.pump();
@@ -430,6 +434,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       const result = await this.runner(job, {
         signal: run.controller.signal,
         onProgress: (p) => this.onTiles(id, p),
+        onFrames: (p) => { this.framesOf.set(id, p); },
       });
       this.meter.end(item.pixels ?? 0);
       const current = this.items.get(id);
@@ -439,6 +444,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
         result: {
           width: result.width, height: result.height, ms: Math.round(performance.now() - t0),
           ...(result.model ? { model: result.model } : {}), ...(result.reason ? { reason: result.reason } : {}),
+          ...(result.frames !== undefined ? { frames: result.frames, fps: result.fps, codec: result.codec } : {}),
         },
       }]);
     } catch (error) {
@@ -492,7 +498,12 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   }
 
   private view(item: QueueItem): QueueItemView {
-    return { ...item, settings: { ...item.settings }, progress: item.state === 'running' ? this.progressOf.get(item.id) ?? null : null };
+    const running = item.state === 'running';
+    return {
+      ...item, settings: { ...item.settings },
+      progress: running ? this.progressOf.get(item.id) ?? null : null,
+      ...(isVideoPath(item.input) ? { frames: running ? this.framesOf.get(item.id) ?? null : null } : {}),
+    };
   }
 
   private emitItem(item: QueueItem): void {

@@ -4,6 +4,7 @@
  */
 import type { OutputFormat } from '../../src-common/formats.js';
 import type { TileProgress } from '../../src-common/queue.js';
+import type { VideoCodec, VideoOptions, VideoProgress } from '../../src-common/video.js';
 
 export { OUTPUT_FORMATS, type OutputFormat } from '../../src-common/formats.js';
 export { NAMING_TOKENS } from '../../src-common/naming.js';
@@ -32,18 +33,24 @@ export interface RunJob {
     format: OutputFormat;
     quality: number;
     keepMetadata: boolean;
+    /** Present for a video input: how it is encoded. */
+    video?: VideoOptions;
   };
 }
 
 export interface RunHooks {
   signal: AbortSignal;
   onProgress: (p: TileProgress) => void;
+  /** A video's frames and frames per second. */
+  onFrames?: (p: VideoProgress) => void;
 }
 
 export interface RunResult {
   output: string; width: number; height: number; ms: number;
   /** The model that ran, and why when Automatic chose it. */
   model?: string; reason?: string;
+  /** Videos: frames written, frames per second, the codec. */
+  frames?: number; fps?: number; codec?: VideoCodec;
 }
 
 /** Does one item (decode, infer, encode, atomic write). Production: the engine client's upscaleFile. */

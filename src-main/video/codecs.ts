@@ -8,39 +8,17 @@ import { run, type FfmpegTools } from './ffmpeg.js';
 import { VideoError } from './errors.js';
 import { pixelFormatFacts, type PixelFormatFacts } from './pixel-format.js';
 
-import { DEFAULT_CRF, type VideoCodec } from '../../src-common/video.js';
+import { DEFAULT_CRF, containerFor, isSequenceCodec, type VideoCodec } from '../../src-common/video.js';
 
-export { DEFAULT_VIDEO_CODEC, VIDEO_CODECS, type VideoCodec } from '../../src-common/video.js';
+export { DEFAULT_VIDEO_CODEC, VIDEO_CODECS, containerFor, isSequenceCodec, type VideoCodec } from '../../src-common/video.js';
 
-export function isSequenceCodec(codec: VideoCodec): boolean {
-  return codec === 'png-sequence' || codec === 'tiff-sequence';
-}
-
-interface CodecSpec {
-  encoder: string;
-  /** Containers it may go in, preferred first; the input's container is used when listed. */
-  containers: readonly string[];
-}
-
-const SPECS: Record<VideoCodec, CodecSpec> = {
-  ffv1: { encoder: 'ffv1', containers: ['mkv'] },
-  h264: { encoder: 'libx264', containers: ['mkv', 'mp4', 'mov'] },
-  h265: { encoder: 'libx265', containers: ['mkv', 'mp4', 'mov'] },
-  prores: { encoder: 'prores_ks', containers: ['mov'] },
-  'png-sequence': { encoder: 'png', containers: ['png'] },
-  'tiff-sequence': { encoder: 'tiff', containers: ['tif'] },
+const ENCODERS: Record<VideoCodec, string> = {
+  ffv1: 'ffv1', h264: 'libx264', h265: 'libx265', prores: 'prores_ks', 'png-sequence': 'png', 'tiff-sequence': 'tiff',
 };
 
 /** ffmpeg muxer name for a container extension. */
 export const MUXERS: Record<string, string> = { mkv: 'matroska', mp4: 'mp4', mov: 'mov', png: 'image2', tif: 'image2' };
 
-/** Container (file extension) of the output: the input's own when the codec fits in it, else the codec's first. */
-export function containerFor(codec: VideoCodec, inputExt: string): string {
-  const ext = inputExt.toLowerCase().replace(/^\./, '');
-  const normal = ext === 'm4v' ? 'mp4' : ext;
-  const { containers } = SPECS[codec];
-  return containers.includes(normal) && codec !== 'ffv1' ? normal : containers[0];
-}
 
 const supported = new Map<string, Promise<string[]>>();
 
@@ -99,9 +77,9 @@ export interface EncodePlan {
 /** Chooses the encoder arguments and pixel format for a source. */
 export async function planEncode(tools: FfmpegTools, options: { codec: VideoCodec; crf?: number; inputExt: string; sourcePixFmt: string; alpha: boolean }): Promise<EncodePlan> {
   const { codec } = options;
-  const spec = SPECS[codec];
-  const formats = await encoderPixelFormats(tools, spec.encoder);
-  if (!formats.length) throw new VideoError('options', `this FFmpeg (${tools.version}) has no ${spec.encoder} encoder for --video-codec ${codec}`);
+  const encoder = ENCODERS[codec];
+  const formats = await encoderPixelFormats(tools, encoder);
+  if (!formats.length) throw new VideoError('options', `this FFmpeg (${tools.version}) has no ${encoder} encoder for --video-codec ${codec}`);
   const facts = pixelFormatFacts(options.sourcePixFmt);
   let pixFmt: string | undefined;
   let args: string[];
@@ -119,5 +97,5 @@ export async function planEncode(tools: FfmpegTools, options: { codec: VideoCode
   }
   const container = containerFor(codec, options.inputExt);
   if (codec === 'h265' && (container === 'mp4' || container === 'mov')) args.push('-tag:v', 'hvc1');
-  return { codec, encoder: spec.encoder, container, pixFmt, args, sequence: isSequenceCodec(codec) };
+  return { codec, encoder, container, pixFmt, args, sequence: isSequenceCodec(codec) };
 }

@@ -3,7 +3,7 @@
  * colour tags, rotation) and the other streams (audio, subtitles, data) that are copied through untouched.
  */
 import { z } from 'zod';
-import { codecsOf, run, type FfmpegTools } from './ffmpeg.js';
+import { codecsOf, findFfmpeg, run, type FfmpegTools } from './ffmpeg.js';
 import { VideoError, stderrTail } from './errors.js';
 import { pixelFormatFacts } from './pixel-format.js';
 
@@ -162,4 +162,14 @@ export async function probeVideo(tools: FfmpegTools, path: string): Promise<Vide
     rotation,
     others,
   };
+}
+
+/** Width × height × frames of a video, or null when it cannot be probed (no FFmpeg, unreadable). */
+export async function probeVideoPixels(path: string): Promise<number | null> {
+  try {
+    const info = await probeVideo(await findFfmpeg(), path);
+    return info.width * info.height * Math.max(1, info.frames);
+  } catch {
+    return null;
+  }
 }

@@ -26,6 +26,9 @@ import { matroskaFramePrefix, matroskaHeader } from './raw-matroska.js';
 import { readFrames, spawnFfmpeg, writeTo, type FfmpegProcess } from './process.js';
 import { openSource, type VideoSource } from './source.js';
 import { frameName } from './sequence.js';
+import { hasUnfinishedParts, partsDirFor } from './parts-dir.js';
+
+export { partsDirFor };
 import type { ColourTags } from './probe.js';
 import type { VideoProgress } from '../../src-common/video.js';
 
@@ -77,10 +80,6 @@ export function videoOutputName(inputPath: string, plan: Pick<EncodePlan, 'seque
   return plan.sequence ? stem : `${stem}.${plan.container}`;
 }
 
-/** Where segments of an output live until the join: a hidden folder beside it (same file system: renames are atomic). */
-export function partsDirFor(output: string): string {
-  return join(dirname(output), `.${basename(output)}.subpixel-parts`);
-}
 
 const MATRIX: Record<string, string> = {
   bt709: 'bt709', smpte170m: 'smpte170m', bt470bg: 'bt470', fcc: 'fcc', smpte240m: 'smpte240m', bt2020nc: 'bt2020', bt2020c: 'bt2020',
@@ -421,6 +420,5 @@ export async function upscaleVideo(input: string, output: string, options: Video
 /** Whether an output (file or sequence folder) is complete: no parts folder left beside it. */
 export async function videoOutputComplete(output: string): Promise<boolean> {
   const exists = await stat(output).then(() => true, () => false);
-  const parts = await stat(partsDirFor(output)).then(() => true, () => false);
-  return exists && !parts;
+  return exists && !(await hasUnfinishedParts(output));
 }

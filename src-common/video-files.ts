@@ -1,0 +1,41 @@
+/** Video files and codecs: which inputs are videos and what outputs are called. Zod-free (the renderer imports it as a value). */
+import { extensionOf } from './file-name.js';
+
+/** Output codecs; `ffv1` (lossless, in Matroska) is the default: the upscaled frames are kept exactly. */
+export const VIDEO_CODECS = ['ffv1', 'h264', 'h265', 'prores', 'png-sequence', 'tiff-sequence'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+export const DEFAULT_VIDEO_CODEC: VideoCodec = 'ffv1';
+/** x264/x265 constant rate factor when none is given (visually near-lossless). */
+export const DEFAULT_CRF = 18;
+
+/** Container extensions taken as video (FFmpeg reads many more; these are the ones folder scans and watches pick up). */
+export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'mkv', 'avi', 'webm', 'm4v', 'mxf', 'mpg', 'mpeg', 'ts', 'm2ts', 'wmv', 'flv', 'ogv'] as const;
+
+export function isVideoPath(path: string): boolean {
+  return (VIDEO_EXTENSIONS as readonly string[]).includes(extensionOf(path).slice(1).toLowerCase());
+}
+
+/** Containers each codec may go in, preferred first. */
+const CONTAINERS: Record<VideoCodec, readonly string[]> = {
+  ffv1: ['mkv'],
+  h264: ['mkv', 'mp4', 'mov'],
+  h265: ['mkv', 'mp4', 'mov'],
+  prores: ['mov'],
+  'png-sequence': ['png'],
+  'tiff-sequence': ['tif'],
+};
+
+export function isSequenceCodec(codec: VideoCodec): boolean {
+  return codec === 'png-sequence' || codec === 'tiff-sequence';
+}
+
+/**
+ * Extension of a video output (or of each frame of a sequence output): the input's own container when the codec
+ * fits in it (h264/h265 in mp4, mov, mkv), else the codec's own (FFV1 always in Matroska).
+ */
+export function containerFor(codec: VideoCodec, inputExt: string): string {
+  const ext = inputExt.toLowerCase().replace(/^\./, '');
+  const normal = ext === 'm4v' ? 'mp4' : ext;
+  const containers = CONTAINERS[codec];
+  return containers.includes(normal) && codec !== 'ffv1' ? normal : containers[0];
+}
