@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { OUTPUT_FORMATS } from './formats.js';
 import { DEFAULT_NAMING, NAMING_TOKENS, unknownTokens } from './naming.js';
 import { AbsolutePath, ModelId, Scale, withDefaults } from './primitives.js';
-import { VideoOptions } from './video.js';
+import { DEFAULT_VIDEO_OPTIONS, VideoOptions } from './video.js';
 
 export const FormatChoice = z.enum(['keep', ...OUTPUT_FORMATS]);
 export type FormatChoice = z.infer<typeof FormatChoice>;
@@ -42,6 +42,7 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   naming: DEFAULT_NAMING,
   overwrite: 'rename',
   keepMetadata: true,
+  video: DEFAULT_VIDEO_OPTIONS,
 };
 
 /** JobSettings with every field defaulted: what stored data and internal callers parse with. */
