@@ -4,7 +4,7 @@
  * describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
  */
 import { tf } from '../engine/backends/tfjs/tf.js';
-import { convShapes, skipOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
+import { convShapes, skipOf, slopeCount, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
 import { bicubicSkipMaps } from '../engine/models/layers.js';
 import { trainableConv2d } from './conv.js';
 import { collapseLayer, reparamParamShapes, type LayerParams } from './reparam.js';
@@ -34,9 +34,9 @@ export interface LayerTensors {
   alpha?: tf.Tensor1D;
 }
 
-/** Whether conv `layer` is followed by a PReLU (and so has a slope parameter). */
+/** Whether conv `layer` is followed by an activation with learned slopes (PReLU, LeakyRelu). */
 export function hasAlpha(spec: ArchitectureSpec, layer: number): boolean {
-  return spec.activation === 'prelu' && layer < spec.widths.length;
+  return slopeCount(spec, layer) > 0;
 }
 
 /** Parameter names and shapes, layer by layer ('l<i>.<name>'). */
@@ -49,7 +49,7 @@ export function paramShapes(spec: ArchitectureSpec, kind: NetKind): Array<[strin
     } else {
       out.push([`l${i}.kernel`, [k, k, inChannels, outChannels]], [`l${i}.bias`, [outChannels]]);
     }
-    if (hasAlpha(spec, i)) out.push([`l${i}.alpha`, [outChannels]]);
+    if (hasAlpha(spec, i)) out.push([`l${i}.alpha`, [slopeCount(spec, i)]]);
   });
   return out;
 }
@@ -88,8 +88,8 @@ export function trainWeightsFromModel(weights: ModelWeights): TrainWeights {
     tensors[`l${i}.kernel`] = { shape: [c.kh, c.kw, c.inChannels, c.outChannels], data: Float32Array.from(c.kernel) };
     tensors[`l${i}.bias`] = { shape: [c.outChannels], data: Float32Array.from(c.bias) };
     if (hasAlpha(weights.spec, i)) {
-      if (!c.alpha) throw new Error(`layer ${i} of a PReLU model has no alpha`);
-      tensors[`l${i}.alpha`] = { shape: [c.outChannels], data: Float32Array.from(c.alpha) };
+      if (!c.alpha) throw new Error(`layer ${i} of a ${weights.spec.activation} model has no slope`);
+      tensors[`l${i}.alpha`] = { shape: [slopeCount(weights.spec, i)], data: Float32Array.from(c.alpha) };
     }
   });
   return { spec: weights.spec, kind: 'plain', tensors };

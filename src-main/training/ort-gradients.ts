@@ -13,7 +13,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { loadOrt } from '../engine/backends/onnx/index.js';
 import { encodeModel, FLOAT, hwioToOihw, int, int64Tensor, ints, tensorType } from '../engine/backends/onnx/proto.js';
-import { convShapes, validateSpec, type ArchitectureSpec } from '../engine/models/spec.js';
+import { convShapes, slopeCount, validateSpec, type ArchitectureSpec } from '../engine/models/spec.js';
 import type { ConvArrays } from './collapse.js';
 import type { Batch } from './data.js';
 import { CHARBONNIER_EPS, type LossName } from './losses.js';
@@ -68,14 +68,14 @@ export function buildGradientModel(spec: ArchitectureSpec, loss: LossName): Uint
     const p = (k - 1) / 2;
     inputs.push({ name: `w${i}`, type: tensorType([outChannels, inChannels, k, k]) }, { name: `b${i}`, type: tensorType([outChannels]) });
     if (i > 0) inputs.push({ name: `wf${i}`, type: tensorType([inChannels, outChannels, k, k]) });
-    if (hasAlpha(spec, i)) inputs.push({ name: `a${i}`, type: tensorType([outChannels, 1, 1]) });
+    if (hasAlpha(spec, i)) inputs.push({ name: `a${i}`, type: tensorType([slopeCount(spec, i), 1, 1]) });
     outputs.push({ name: `gw${i}`, type: tensorType([outChannels, inChannels, k, k]) }, { name: `gb${i}`, type: tensorType([outChannels]) });
-    if (hasAlpha(spec, i)) outputs.push({ name: `ga${i}`, type: tensorType([outChannels]) });
+    if (hasAlpha(spec, i)) outputs.push({ name: `ga${i}`, type: tensorType([slopeCount(spec, i)]) });
     post.push(h);
     const z = g.op('Conv', [h, `w${i}`, `b${i}`], [ints('pads', [p, p, p, p])], `z${i}`);
     pre.push(z);
     if (i < shapes.length - 1) {
-      if (spec.activation === 'prelu') h = g.op('PRelu', [z, `a${i}`]);
+      if (hasAlpha(spec, i)) h = g.op('PRelu', [z, `a${i}`]); // LeakyRelu's one slope broadcasts
       else if (spec.activation === 'relu') h = g.op('Relu', [z]);
       else h = g.op('Tanh', [z]);
     } else h = z;
@@ -123,10 +123,12 @@ export function buildGradientModel(spec: ArchitectureSpec, loss: LossName): Uint
     if (i === 0) break;
     const dh = g.op('Conv', [dz, `wf${i}`], [ints('pads', [p, p, p, p])]);
     const z = pre[i - 1];
-    if (spec.activation === 'prelu') {
+    if (hasAlpha(spec, i - 1)) {
       const zero = g.scalar(0);
       const positive = g.op('Greater', [z, zero]);
-      g.op('ReduceSum', [g.op('Mul', [dh, g.op('Min', [z, zero])]), g.ints([0, 2, 3])], [int('keepdims', 0)], `ga${i - 1}`);
+      const slopeGrad = g.op('Mul', [dh, g.op('Min', [z, zero])]);
+      if (spec.activation === 'prelu') g.op('ReduceSum', [slopeGrad, g.ints([0, 2, 3])], [int('keepdims', 0)], `ga${i - 1}`);
+      else g.op('ReduceSum', [g.op('ReduceSum', [slopeGrad, g.ints([0, 2, 3])], [int('keepdims', 0)]), g.ints([0])], [int('keepdims', 1)], `ga${i - 1}`);
       dz = g.op('Where', [positive, dh, g.op('Mul', [dh, `a${i - 1}`])]);
     } else if (spec.activation === 'relu') {
       dz = g.op('Where', [g.op('Greater', [z, g.scalar(0)]), dh, g.scalar(0)]);
@@ -202,7 +204,7 @@ export async function createOrtGradients(spec: ArchitectureSpec, loss: LossName,
         if (i > 0) feeds[`wf${i}`] = new ort.Tensor('float32', flippedTransposed(l.kernel, k, inChannels, outChannels), [inChannels, outChannels, k, k]);
         if (hasAlpha(spec, i)) {
           if (!l.alpha) throw new Error(`layer ${i} needs a PReLU slope`);
-          feeds[`a${i}`] = new ort.Tensor('float32', l.alpha, [outChannels, 1, 1]);
+          feeds[`a${i}`] = new ort.Tensor('float32', l.alpha, [slopeCount(spec, i), 1, 1]);
         }
       });
       const out = await session.run(feeds);

@@ -41,7 +41,7 @@ function referenceForward(weights: ModelWeights, input: Float32Array, height: nu
           if (layer < spec.widths.length) {
             if (spec.activation === 'tanh') sum = Math.tanh(sum);
             else if (spec.activation === 'relu') sum = Math.max(0, sum);
-            else if (sum < 0) sum *= conv.alpha?.[o] ?? NaN;
+            else if (sum < 0) sum *= (spec.activation === 'leakyrelu' ? conv.alpha?.[0] : conv.alpha?.[o]) ?? NaN;
           }
           out[(y * width + xx) * conv.outChannels + o] = sum;
         }
@@ -112,7 +112,7 @@ const bicubicY: ArchitectureSpec = {
 };
 const specs: ArchitectureSpec[] = [
   classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, { ...classicEspcn(3, 3), activation: 'relu', residual: true },
-  bicubicY, { ...preluRgb, scale: 3, skip: 'bicubic' },
+  bicubicY, { ...preluRgb, scale: 3, skip: 'bicubic' }, { ...bicubicY, activation: 'leakyrelu', skip: 'nearest' },
 ];
 const sizes: Array<[number, number]> = [[17, 23], [1, 9], [9, 1]];
 

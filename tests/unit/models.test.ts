@@ -57,7 +57,7 @@ after(() => { rmSync(root, { recursive: true, force: true }); });
 
 describe('TF.js layers model', () => {
   it('puts weights in and reads the same bits back out, for every layer kind', () => {
-    for (const spec of [classicEspcn(2), classicEspcn(4, 3), preluRgb, { ...classicEspcn(3), activation: 'relu' as const }, bicubicY]) {
+    for (const spec of [classicEspcn(2), classicEspcn(4, 3), preluRgb, { ...classicEspcn(3), activation: 'relu' as const }, bicubicY, { ...bicubicY, activation: 'leakyrelu' as const }]) {
       const weights = randomWeights(spec, 11);
       weights.convs.forEach((c, i) => { c.bias = c.bias.map((_, j) => (i + 1) * 0.01 * (j - 3)); });
       const model = buildLayersModel(weights);
@@ -101,7 +101,7 @@ describe('model store', () => {
   });
 
   it('writes real TF.js layers format: tf.loadLayersModel reads it and predicts like the original', async () => {
-    for (const spec of [preluRgb, bicubicY]) {
+    for (const spec of [preluRgb, bicubicY, { ...bicubicY, activation: 'leakyrelu' as const }]) {
       const weights = randomWeights(spec, 5);
       const dir = join(root, 'tfjs-format', spec.name);
       await saveModel(dir, weights, { id: 'tfjs-format' });

@@ -12,6 +12,7 @@ import type { Activation, Scale } from '../../src-main/engine/models/spec.js';
 const cases: Array<[ArchName, Scale, NetKind, LossName, number[]?, Activation?]> = [
   ['efficient', 4, 'reparam', 'l1'],
   ['efficient', 4, 'reparam', 'l1', [16, 16, 16, 16], 'relu'],
+  ['efficient', 3, 'reparam', 'l1', [16, 16, 16, 16], 'leakyrelu'],
   ['efficient', 3, 'reparam', 'l1', [24, 24, 24, 24, 24]],
   ['efficient', 2, 'plain', 'charbonnier'],
   ['espcn', 3, 'plain', 'l2'],

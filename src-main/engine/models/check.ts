@@ -1,4 +1,4 @@
-import { convShapes, type ModelWeights } from './spec.js';
+import { convShapes, slopeCount, type ModelWeights } from './spec.js';
 
 /** Throws when the arrays in `weights` do not have the sizes its spec implies. */
 export function checkWeightShapes(weights: ModelWeights): void {
@@ -14,8 +14,8 @@ export function checkWeightShapes(weights: ModelWeights): void {
     }
     if (c.kernel.length !== k * k * inChannels * outChannels) problems.push(`kernel has ${c.kernel.length} values`);
     if (c.bias.length !== outChannels) problems.push(`bias has ${c.bias.length} values, expected ${outChannels}`);
-    const wantsAlpha = weights.spec.activation === 'prelu' && i < weights.spec.widths.length;
-    if (wantsAlpha && c.alpha?.length !== outChannels) problems.push(`PReLU alpha needs ${outChannels} values`);
+    const slopes = slopeCount(weights.spec, i);
+    if (slopes && c.alpha?.length !== slopes) problems.push(`${weights.spec.activation} slope needs ${slopes} value${slopes === 1 ? '' : 's'}`);
     if (problems.length) throw new Error(`conv ${i}: ${problems.join('; ')}`);
   });
 }

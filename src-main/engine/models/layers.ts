@@ -3,7 +3,7 @@
  * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space) so weights can be found again by name.
  */
 import { tf } from '../backends/tfjs/tf.js';
-import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
+import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, slopeCount, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
 import { bicubicSkipKernel } from './bicubic-skip.js';
 import { checkWeightShapes } from './check.js';
 
@@ -111,7 +111,7 @@ export function buildLayersModel(weights: ModelWeights): tf.LayersModel {
         tf.tensor4d(conv.kernel, [conv.kh, conv.kw, conv.inChannels, conv.outChannels]),
         tf.tensor1d(conv.bias),
       ]);
-      if (conv.alpha) model.getLayer(preluLayerName(i)).setWeights([tf.tensor3d(conv.alpha, [1, 1, conv.outChannels])]);
+      if (conv.alpha) model.getLayer(preluLayerName(i)).setWeights([tf.tensor3d(conv.alpha, [1, 1, conv.alpha.length])]);
     });
   });
   return model;
@@ -125,12 +125,15 @@ export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel
   let x = input;
   shapes.forEach(({ k, outChannels }, i) => {
     const hidden = i < spec.widths.length;
-    const fused = hidden && spec.activation !== 'prelu' ? spec.activation : 'linear';
+    const learned = hidden && slopeCount(spec, i) > 0;
+    const fused = hidden && !learned ? spec.activation as 'relu' | 'tanh' : 'linear';
     x = tf.layers.conv2d({
       name: convLayerName(i), filters: outChannels, kernelSize: k, padding: 'same', activation: fused, useBias: true,
     }).apply(x) as tf.SymbolicTensor;
-    if (hidden && spec.activation === 'prelu') {
-      x = tf.layers.prelu({ name: preluLayerName(i), sharedAxes: [1, 2] }).apply(x) as tf.SymbolicTensor;
+    if (learned) {
+      // LeakyRelu with a learned slope is a PReLU whose one slope is shared by every pixel and channel
+      const sharedAxes = spec.activation === 'leakyrelu' ? [1, 2, 3] : [1, 2];
+      x = tf.layers.prelu({ name: preluLayerName(i), sharedAxes }).apply(x) as tf.SymbolicTensor;
     }
   });
   const skipKind = skipOf(spec);
@@ -159,7 +162,7 @@ export function weightsFromLayersModel(model: tf.LayersModel, spec: Architecture
       kernel: Float32Array.from(kernel.dataSync()), bias: Float32Array.from(bias.dataSync()),
       kh: k, kw: k, inChannels, outChannels,
     };
-    if (spec.activation === 'prelu' && i < spec.widths.length) {
+    if (slopeCount(spec, i)) {
       conv.alpha = Float32Array.from(model.getLayer(preluLayerName(i)).getWeights()[0].dataSync());
     }
     return conv;

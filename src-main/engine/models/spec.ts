@@ -10,7 +10,12 @@
  *   in TF's NHWC order (ONNX DepthToSpace mode DCR).
  */
 export type Scale = 2 | 3 | 4;
-export type Activation = 'relu' | 'tanh' | 'prelu';
+/**
+ * Hidden activations. 'prelu' learns one slope per channel; 'leakyrelu' learns one slope per layer, which ONNX Runtime
+ * fuses into its blocked CPU convs (PReLU runs as a separate op outside that layout, about a third of the frame).
+ */
+export type Activation = 'relu' | 'tanh' | 'prelu' | 'leakyrelu';
+export const ACTIVATIONS: Activation[] = ['relu', 'tanh', 'prelu', 'leakyrelu'];
 
 export interface ArchitectureSpec {
   /** 'espcn' for the classic network, other names for variants built from the same parts. */
@@ -52,13 +57,13 @@ export interface ConvWeights {
   kw: number;
   inChannels: number;
   outChannels: number;
-  /** PReLU slopes (one per output channel) when the layer is followed by PReLU. */
+  /** Learned negative slopes after a hidden conv: one per output channel (PReLU) or one for the layer (LeakyRelu). */
   alpha?: Float32Array;
 }
 
 export interface ModelWeights {
   spec: ArchitectureSpec;
-  /** One entry per conv, in order; hidden layers carry alpha when activation is 'prelu'. */
+  /** One entry per conv, in order; hidden layers carry alpha when the activation learns slopes (slopeCount). */
   convs: ConvWeights[];
 }
 
@@ -86,12 +91,14 @@ export function macsPerPixel(spec: ArchitectureSpec): number {
   return convShapes(spec).reduce((sum, c) => sum + c.k * c.k * c.inChannels * c.outChannels, skip);
 }
 
+/** How many learned slopes follow conv `layer`: one per channel for PReLU, one for LeakyRelu, none otherwise. */
+export function slopeCount(spec: ArchitectureSpec, layer: number): number {
+  if (layer >= spec.widths.length) return 0;
+  return spec.activation === 'prelu' ? spec.widths[layer] : spec.activation === 'leakyrelu' ? 1 : 0;
+}
+
 export function parameterCount(spec: ArchitectureSpec): number {
-  return convShapes(spec).reduce(
-    (sum, c, i) => sum + c.k * c.k * c.inChannels * c.outChannels + c.outChannels
-      + (spec.activation === 'prelu' && i < spec.widths.length ? c.outChannels : 0),
-    0,
-  );
+  return convShapes(spec).reduce((sum, c, i) => sum + c.k * c.k * c.inChannels * c.outChannels + c.outChannels + slopeCount(spec, i), 0);
 }
 
 /**
@@ -110,7 +117,7 @@ export function validateSpec(spec: ArchitectureSpec): void {
     throw new Error(`kernels (${spec.kernels.length}) must have one more entry than widths (${spec.widths.length})`);
   }
   if (spec.kernels.some((k) => k < 1 || k % 2 === 0)) throw new Error('kernel sizes must be odd and positive');
-  if (!['relu', 'tanh', 'prelu'].includes(spec.activation)) throw new Error(`unknown activation ${spec.activation}`);
+  if (!ACTIVATIONS.includes(spec.activation)) throw new Error(`unknown activation ${spec.activation}`);
   if (spec.skip !== undefined) {
     if (!SKIP_KINDS.includes(spec.skip)) throw new Error(`unknown skip ${spec.skip}`);
     if (!spec.residual) throw new Error('a skip kind needs residual: true');
@@ -135,7 +142,7 @@ export function randomWeights(spec: ArchitectureSpec, seed = 1): ModelWeights {
     const kernel = new Float32Array(k * k * inChannels * outChannels);
     for (let j = 0; j < kernel.length; j++) kernel[j] = (uniform() * 2 - 1) * limit;
     const conv: ConvWeights = { kernel, bias: new Float32Array(outChannels), kh: k, kw: k, inChannels, outChannels };
-    if (spec.activation === 'prelu' && i < spec.widths.length) conv.alpha = new Float32Array(outChannels).fill(0.25);
+    if (slopeCount(spec, i)) conv.alpha = new Float32Array(slopeCount(spec, i)).fill(0.25);
     return conv;
   });
   return { spec, convs };

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../../common/atomic-write.js';
 import { ModelLoadError } from './errors.js';
 import { readManifest, type ManifestEntry } from './manifest.js';
 import {
-  convShapes, validateSpec,
+  convShapes, slopeCount, validateSpec,
   type ArchitectureSpec, type ConvWeights, type ModelWeights, type Scale,
 } from './spec.js';
 
@@ -301,7 +301,7 @@ function weightsFromManifest(spec: ArchitectureSpec, specs: io.WeightsManifestEn
       bias: take(`conv_${i}/bias`, [outChannels]),
       kh: k, kw: k, inChannels, outChannels,
     };
-    if (spec.activation === 'prelu' && i < spec.widths.length) conv.alpha = take(`prelu_${i}/alpha`, [1, 1, outChannels]);
+    if (slopeCount(spec, i)) conv.alpha = take(`prelu_${i}/alpha`, [1, 1, slopeCount(spec, i)]);
     return conv;
   });
   return { spec, convs };

@@ -4,7 +4,7 @@
  * so ORT's CPU provider can apply its NCHWc convolution layout.
  */
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { encodeModel, FLOAT, floatTensor, hwioToOihw, int, int64Tensor, ints, sampleTensor, str, tensorType, UINT16, UINT8 } from './proto.js';
+import { encodeModel, float, FLOAT, floatTensor, hwioToOihw, int, int64Tensor, ints, sampleTensor, str, tensorType, UINT16, UINT8 } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
 import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ModelWeights } from '../../models/spec.js';
 import { bicubicPhaseKernel, bicubicSkipKernel } from '../../models/bicubic-skip.js';
@@ -60,6 +60,10 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
         if (!conv.alpha) throw new Error(`conv ${i} has no PReLU alpha`);
         initializers.push(floatTensor(`prelu_${i}.slope`, [conv.outChannels, 1, 1], conv.alpha));
         nodes.push({ opType: 'PRelu', input: [x, `prelu_${i}.slope`], output: [a], name: a });
+      } else if (spec.activation === 'leakyrelu') {
+        // an attribute, not an input: ORT then fuses it into the conv (NCHWc), which it cannot do for PRelu
+        if (conv.alpha?.length !== 1) throw new Error(`conv ${i} has no LeakyRelu slope`);
+        nodes.push({ opType: 'LeakyRelu', input: [x], output: [a], name: a, attribute: [float('alpha', conv.alpha[0])] });
       } else {
         nodes.push({ opType: spec.activation === 'tanh' ? 'Tanh' : 'Relu', input: [x], output: [a], name: a });
       }

@@ -32,6 +32,10 @@ export function int(name: string, value: number): OnnxTypes.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
 }
 
+export function float(name: string, value: number): OnnxTypes.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+}
+
 export function str(name: string, value: string): OnnxTypes.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) };
 }
