@@ -43,7 +43,8 @@ export async function serveFileRoute(pathname: string, query: URLSearchParams, a
     'Content-Length': info.size,
     'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${asciiName(basename(real))}"; filename*=UTF-8''${encodeURIComponent(basename(real))}`,
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'",
+    // A browser shows an image in a document of its own: let it load that image and style its page, nothing else.
+    'Content-Security-Policy': inline ? "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'" : "default-src 'none'",
   });
   if (headOnly) { res.end(); return true; }
   createReadStream(real).on('error', () => res.destroy()).pipe(res);

@@ -68,6 +68,10 @@ test('1 · dropped images land in Pictures/Subpixel: each row shows its full pat
   const view = await page.request.get(absolute(await cat.getByRole('link', { name: 'Open' }).getAttribute('href')));
   expect(view.status()).toBe(200);
   expect(view.headers()['content-type']).toBe('image/png');
+  // Opened in a tab, the image shows.
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), cat.getByRole('link', { name: 'Open' }).click()]);
+  await expect.poll(() => tab.evaluate(() => (document.querySelector('img') as HTMLImageElement | null)?.naturalWidth ?? 0)).toBe(300);
+  await tab.close();
   // The route refuses what lies outside the allowed folders, token or not.
   expect((await page.request.get(absolute(`/files/download?path=${encodeURIComponent('/etc/passwd')}`))).status()).toBe(403);
 
