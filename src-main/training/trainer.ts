@@ -7,13 +7,14 @@ import { skipOf, type ArchitectureSpec, type ModelWeights } from '../engine/mode
 import { adamStep, createAdam } from './adam.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
-import { loadTrainingData, sampleBatch, sampleDegradedBatch, type Batch, type DataOptions, type DataStats, type TrainingData } from './data.js';
+import { loadTrainingData, sampleBatch, type Batch, type DataOptions, type DataStats, type TrainingData } from './data.js';
+import { createDegradedBatchSource, type DegradedBatchSource } from './batch-source.js';
 import { checkDegradation, isRandomDegradation, type DegradationOptions } from './degrade.js';
 import { collapse, deployedConvs } from './collapse.js';
 import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind, type TrainWeights } from './nets.js';
 import { createGradientSource } from './gradients.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
-import { createRng, hashSeed } from './rng.js';
+import { createRng } from './rng.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
 import { scoreModel, type ValScore } from './validate.js';
 
@@ -93,6 +94,11 @@ export interface TrainRunOptions {
    * onnxruntime uses `backend.threads` instead.
    */
   workers?: number;
+  /**
+   * Random degradations: worker threads that make the batches ahead of the step (default 1; 0 = this thread). The
+   * batches are the same either way.
+   */
+  dataWorkers?: number;
 }
 
 export interface TrainOutcome {
@@ -173,12 +179,13 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   // works off the thread) and a resumed run still draws what the uninterrupted one would have.
   const perPatch = isRandomDegradation(config.degradation);
   const skip = skipOf(config.spec);
+  let source: DegradedBatchSource | undefined;
   const degradedBatch = (s: number): Promise<Batch> => {
-    const made = sampleDegradedBatch(data, createRng(hashSeed(config.seed, s, 0xdec)), config.batchSize, config.patchSize, skip, config);
+    const made = source!.batch(s);
     made.catch(() => {}); // awaited later; a failure surfaces there
     return made;
   };
-  let prefetched = perPatch && step < config.steps ? degradedBatch(step) : undefined;
+  let prefetched: Promise<Batch> | undefined;
 
   const deployedWeights = (): ModelWeights => (ema
     ? collapse({ spec: config.spec, kind: 'plain', tensors: ema })
@@ -218,6 +225,13 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
   if (workers > 1 && config.batchSize % workers !== 0) throw new Error(`batch size ${config.batchSize} must be a multiple of workers (${workers})`);
   const gradients = await createGradientSource(config.spec, weights.kind, config.loss, backend, { workers, ...(o.backend?.prefer ? { prefer: o.backend.prefer } : {}) });
   try {
+    if (perPatch && step < config.steps) {
+      source = await createDegradedBatchSource(data, {
+        seed: config.seed, batchSize: config.batchSize, patchSize: config.patchSize, skip, degradation: config.degradation,
+        ...(config.roundLrY ? { roundLrY: true } : {}), workers: o.dataWorkers ?? 1,
+      });
+      prefetched = degradedBatch(step);
+    }
     while (step < config.steps) {
       if (o.signal?.aborted) { status = 'canceled'; break; }
       const t0 = performance.now();
@@ -275,6 +289,7 @@ export async function train(o: TrainRunOptions): Promise<TrainOutcome> {
       meanStepMs: sessionSteps ? totalStepMs / sessionSteps : 0, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
     };
   } finally {
+    await source?.close();
     await gradients.close();
   }
 }

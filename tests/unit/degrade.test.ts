@@ -13,6 +13,7 @@ import {
 import { DEGRADATION_PRESETS, PRESET_RECIPES } from '../../src-main/training/degrade-presets.js';
 import { loadTrainingData, sampleDegradedBatch } from '../../src-main/training/data.js';
 import { createRng } from '../../src-main/training/rng.js';
+import { createDegradedBatchSource } from '../../src-main/training/batch-source.js';
 
 const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
 let dir: string;
@@ -230,4 +231,20 @@ test('per-patch degradation keeps LR and HR patches aligned under every flip/rot
   }
   const mae = (err / (batch.n * p * p)) * 255;
   assert.ok(mae < 4, `mean |LR − mean(HR block)| ${mae.toFixed(2)} levels`);
+});
+
+test('a worker thread makes the very batches the trainer\'s own thread would', async () => {
+  const data = await loadTrainingData({ hrFolders: [join(dir, 'hr')], valFraction: 0, scale: 2, patchSize: 16, degradation: { preset: 'film' }, seed: 3, onWarning: () => {} });
+  const o = { seed: 3, batchSize: 4, patchSize: 16, skip: 'bicubic' as const, degradation: { preset: 'film' as const } };
+  const here = await createDegradedBatchSource(data, { ...o, workers: 0 });
+  const there = await createDegradedBatchSource(data, { ...o, workers: 1 });
+  try {
+    const [a, b] = await Promise.all([there.batch(7), there.batch(8)]);
+    assert.deepEqual(a, await here.batch(7));
+    assert.deepEqual(b, await here.batch(8));
+    assert.notDeepEqual(a.input, b.input);
+  } finally {
+    await here.close();
+    await there.close();
+  }
 });
