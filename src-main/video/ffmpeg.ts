@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CodedError } from '../common/errors.js';
 
 export interface FfmpegTools {
   ffmpeg: string;
@@ -17,10 +18,10 @@ export interface FfmpegTools {
   source: 'configured' | 'env' | 'bundled' | 'path';
 }
 
-export class FfmpegMissingError extends Error {
+export class FfmpegMissingError extends CodedError {
   readonly kind = 'ffmpeg-missing';
   constructor(detail: string) {
-    super(`FFmpeg is needed for video and frame sequences but was not found (${detail}): install it (e.g. \`apt install ffmpeg\`, \`brew install ffmpeg\`, or ffmpeg.org) or set SUBPIXEL_FFMPEG to the ffmpeg executable`);
+    super('unsupported', `FFmpeg is needed for video and frame sequences but was not found (${detail}): install it (e.g. \`apt install ffmpeg\`, \`brew install ffmpeg\`, or ffmpeg.org) or set SUBPIXEL_FFMPEG to the ffmpeg executable`, { detail: 'ffmpeg-missing' });
     this.name = 'FfmpegMissingError';
   }
 }

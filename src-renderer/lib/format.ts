@@ -108,6 +108,16 @@ export function itemFraction(item: Pick<QueueItem, 'state' | 'progress'>): numbe
   return Math.min(1, item.progress.tilesDone / item.progress.tilesTotal);
 }
 
+/** A video row's frame line: "frame 120 of 480 · 31.2 fps" while running, "480 frames · 29.8 fps · ffv1" once done. */
+export function videoNote(item: Pick<QueueItem, 'state' | 'frames' | 'result'>): string {
+  if (item.state === 'running' && item.frames) {
+    return `frame ${item.frames.framesDone} of ${item.frames.framesTotal}${item.frames.fps > 0 ? ` · ${item.frames.fps.toFixed(1)} fps` : ''}`;
+  }
+  const r = item.result;
+  if (item.state === 'done' && r?.frames !== undefined) return `${r.frames} frames${r.fps ? ` · ${r.fps.toFixed(1)} fps` : ''}${r.codec ? ` · ${r.codec}` : ''}`;
+  return '';
+}
+
 /** The file name a setting produces for an example input: the queue's own naming rule (src-common/naming.ts). */
 export function exampleOutputName(
   settings: Pick<JobSettings, 'naming' | 'scale' | 'model' | 'format'>,

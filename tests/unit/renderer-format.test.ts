@@ -107,3 +107,15 @@ test('a row says which model Automatic chose and why, when the engine reported i
   ]);
   assert.deepEqual(sorted.map((x) => x.id), ['efficient-x2', 'espcn-x2', 'custom-new', 'custom-old', 'efficient-x4', 'espcn-x4']);
 });
+
+test('a video row shows its frames and rate; a video is named with its codec container, a sequence output as a folder', async () => {
+  const { videoNote } = await import('../../src-renderer/lib/format.js');
+  assert.equal(videoNote({ state: 'running', frames: { framesDone: 120, framesTotal: 480, fps: 31.24 }, result: null }), 'frame 120 of 480 · 31.2 fps');
+  assert.equal(videoNote({ state: 'done', frames: null, result: { width: 2, height: 2, ms: 1, frames: 480, fps: 29.8, codec: 'ffv1' } }), '480 frames · 29.8 fps · ffv1');
+  assert.equal(videoNote({ state: 'done', result: { width: 2, height: 2, ms: 1 } }), '');
+  assert.equal(exampleOutputName(settings, 'clip.mp4'), 'clip_x4.mkv');
+  const { outputName } = await import('../../src-common/naming.js');
+  assert.equal(outputName('clip.mp4', { ...settings, video: { codec: 'h264' } }, 0), 'clip_x4.mp4');
+  assert.equal(outputName('clip.avi', { ...settings, video: { codec: 'h264' } }, 0), 'clip_x4.mkv');
+  assert.equal(outputName('reel.mov', { ...settings, video: { codec: 'png-sequence' } }, 0), 'reel_x4');
+});
