@@ -24,6 +24,7 @@ import { measureTrainingThroughput } from '../src-main/training/throughput.js';
 import { readImage } from '../src-main/engine/image-io.js';
 import { lumaY } from '../src-main/engine/color.js';
 import { createEngineClient } from '../src-main/workers/engine-client.js';
+import { findFfmpeg } from '../src-main/video/ffmpeg.js';
 import { mapLimit } from '../src-main/jobs/expand.js';
 import { createMatMul } from './bench/matmul.js';
 import { measurePoolThroughput } from './bench/cluster-pool.js';
@@ -165,6 +166,39 @@ async function benchModel(): Promise<{ weights: ModelWeights; dir: string; label
   }
 }
 
+/** End-to-end video frames per second against the network-only rate of the same x2 model, in this run. */
+async function videoRow(): Promise<void> {
+  const what = 'video 960x540 → x2, 240 frames, FFV1 (end to end)';
+  let x2;
+  try {
+    await findFfmpeg();
+    x2 = await resolveModel(undefined, { scale: 2 });
+  } catch (error) {
+    rows.push({ what, value: 'not run', reference: (error as Error).message.split(':')[0], ratio: '', target: '' });
+    return;
+  }
+  const clip = join(work, 'clip540.mp4');
+  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=960x540:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000',
+    '-t', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+  const engine = createEngineClient();
+  const started = performance.now();
+  const result = await engine.upscaleVideo(clip, join(work, 'clip540.mkv'), { model: x2.dir, codec: 'ffv1', threads });
+  const e2eFps = result.frames / ((performance.now() - started) / 1000);
+  await engine.close();
+  const spec2 = x2.weights.spec;
+  const session = await createOnnxSession(x2.weights, { threads });
+  const frame = new Float32Array(960 * 540 * spec2.channels).map((_, i) => (i % 251) / 251);
+  const netFps = 1000 / (await timeRuns(() => inferTiled(session, spec2, frame, 960, 540), 10));
+  rows.push({
+    what,
+    value: `${e2eFps.toFixed(2)} fps`,
+    reference: `${netFps.toFixed(2)} fps network alone (${x2.id})`,
+    ratio: `${((e2eFps / netFps) * 100).toFixed(0)} %`,
+    target: '≥ 70 %',
+    ok: e2eFps / netFps >= 0.7,
+  });
+}
+
 /** Every row: the engine against its ceiling, the shipped models, tiling, end-to-end, OpenCV, training, memory. */
 async function allRows(): Promise<void> {
   const model = await benchModel();
@@ -272,6 +306,10 @@ async function allRows(): Promise<void> {
     ratio: `${((rate(inMemory) / rate(networkOnly)) * 100).toFixed(0)} %`,
     target: '',
   });
+
+  // 3a. Video: a 960x540 clip of 240 frames → x2 FFV1, end to end (probe, decode, upscale, encode, join), against the
+  //     network alone on frames of the same size with the same model.
+  await videoRow();
 
   // 3b. Against OpenCV dnn_superres ESPCN: a frame in memory and a folder of frames.
   await opencvRows();

@@ -213,6 +213,8 @@ export const SystemInfo = z.object({
   automaticBackend: z.string().nullable(),
   /** Where outputs of uploaded files go when neither an output folder nor the setting says otherwise: Pictures/Subpixel. */
   defaultOutputDir: z.string(),
+  /** FFmpeg for video and frame sequences: its version and path, or why it is missing (stills work without it). */
+  ffmpeg: z.object({ available: z.boolean(), version: z.string().optional(), path: z.string().optional(), reason: z.string().optional() }).optional(),
 });
 
 /** A folder the API may use, and where that permission came from (only 'settings' ones can be removed in the app). */

@@ -12,6 +12,8 @@ const EngineSettings = z.object({
   backend: BackendChoice,
   /** LR tile edge in pixels; 0 = chosen from a memory budget. */
   tile: z.number().int().min(0).max(8192),
+  /** The ffmpeg executable for video (ffprobe beside it); null = SUBPIXEL_FFMPEG, a bundled build, then PATH. */
+  ffmpegPath: z.string().min(1).nullable(),
 });
 const WatchSettings = z.object({
   /** How long a file's size must stay unchanged before it is taken. */
@@ -28,7 +30,7 @@ const FolderSettings = z.object({
 export const DEFAULT_SETTINGS = {
   version: SETTINGS_VERSION,
   jobDefaults: DEFAULT_JOB_SETTINGS,
-  engine: { backend: 'auto', tile: 0 },
+  engine: { backend: 'auto', tile: 0, ffmpegPath: null },
   watch: { stabilityMs: 1000 },
   ui: { theme: 'system' },
   folders: { uploadsOutputDir: null, allowed: [] },

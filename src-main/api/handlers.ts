@@ -2,6 +2,7 @@
  * The wiring from contract commands to the services, and from service events to contract events: the one place
  * that knows both sides. Commands whose service is not part of AppServices yet are left out and answer `unavailable`.
  */
+import { ffmpegInfo } from '../video/ffmpeg.js';
 import { cpus, arch, platform } from 'node:os';
 import { basename, join } from 'node:path';
 import { mkdir, stat } from 'node:fs/promises';
@@ -178,7 +179,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
     },
 
     async 'system.info'(_input, ctx) {
-      const backends = await probeBackends();
+      const [backends, ffmpeg] = await Promise.all([probeBackends(), ffmpegInfo(settings.get().engine.ffmpegPath)]);
       return {
         apiVersion: API_VERSION,
         appVersion: APP_VERSION,
@@ -192,6 +193,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
         transport: ctx.transport,
         automaticBackend: automaticBackend(backends),
         defaultOutputDir: defaultOutputFolder(),
+        ffmpeg: ffmpeg.available ? { available: true, version: ffmpeg.version, path: ffmpeg.path } : { available: false, reason: ffmpeg.reason },
       };
     },
 

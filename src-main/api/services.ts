@@ -64,8 +64,8 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     journalPath: paths.queueJournal,
     // Backend and tile come from the settings of the moment each item starts, so a change applies to the next item.
     runner: (job, hooks) => {
-      const { backend, tile } = settings.get().engine;
-      return engineRunner(engine, { modelSearchPaths: modelDirs, backend, tile })(job, hooks);
+      const { backend, tile, ffmpegPath } = settings.get().engine;
+      return engineRunner(engine, { modelSearchPaths: modelDirs, backend, tile, ffmpegPath })(job, hooks);
     },
     concurrency: 2,
     autoStart: options.autoStart,

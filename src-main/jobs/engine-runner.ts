@@ -11,6 +11,8 @@ export interface EngineRunnerOptions {
   tile?: number;
   /** Frames per resumable video segment (default: the video module's). */
   videoSegmentFrames?: number;
+  /** The ffmpeg executable from the settings (null: SUBPIXEL_FFMPEG, bundled, PATH). */
+  ffmpegPath?: string | null;
 }
 
 /** The production runner: one queue item = one upscaleFile call on the engine worker (which writes temp + rename). */
@@ -25,6 +27,7 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
         ...(options.backend ? { backend: options.backend } : {}),
         ...(options.tile ? { tile: options.tile } : {}),
         ...(options.videoSegmentFrames ? { segmentFrames: options.videoSegmentFrames } : {}),
+        ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
       }, {
         signal: hooks.signal,
         onProgress: (p) => {
