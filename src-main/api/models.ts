@@ -16,8 +16,8 @@ export interface ModelFolders {
 
 export async function listModelInfos(folders: ModelFolders): Promise<ModelInfo[]> {
   const { models } = await listModels(folders.dirs);
-  // The engine's default for a scale is the first model of that scale in search order (resolveModel).
-  const defaults = new Set([2, 3, 4].map((scale) => models.find((m) => m.scale === scale)?.id));
+  // The engine's default for a scale is its first clean model in search order (resolveModel); robust ones are chosen per image.
+  const defaults = new Set([2, 3, 4].map((scale) => models.find((m) => m.scale === scale && m.entry?.family !== 'robust')?.id));
   return models.map((m) => ({ ...toModelInfo(m, folders), isDefault: defaults.has(m.id) }));
 }
 
