@@ -6,7 +6,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
-const roots = args.length ? args : ['tests/unit', 'tests/integration'];
+const roots = args.length ? args : ['tests/unit', 'tests/integration', 'tests/faults'];
 
 function collect(path, out) {
   if (!existsSync(path)) return out;

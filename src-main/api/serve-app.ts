@@ -23,7 +23,7 @@ export interface BrowserMode {
 /** Services + dispatcher + HTTP/WebSocket server: the whole app without a window (`subpixel serve`, `npm start` fallback). */
 export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
   const allow = (options.allow ?? []).map((dir) => (isAbsolute(dir) ? dir : resolve(dir)));
-  const services = await openAppServices({ ...options, allow });
+  const services = await openAppServices({ role: 'subpixel serve', ...options, allow });
   const { dispatcher, detach } = createAppDispatcher(services);
   let server: ApiServer;
   try {
@@ -40,6 +40,8 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
     await services.close();
     throw error;
   }
+  // A second process pointed at this state folder is told where to find this one.
+  await services.lock.setUrl(server.url);
   let stopping: Promise<void> | null = null;
   return {
     server,

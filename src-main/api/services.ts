@@ -1,7 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { defaultOutputFolder } from '../common/pictures.js';
+import { join } from 'node:path';
+import { openLogFile, type LogLine } from '../common/log-file.js';
+import { claimStateHome, type StateLock } from '../common/state-lock.js';
 import { stateHome, statePaths, type StatePaths } from '../common/state-home.js';
+import type { LogEntry } from '../jobs/types.js';
 import { listModels, shippedModelsDir } from '../engine/models/store.js';
 import { engineRunner } from '../jobs/engine-runner.js';
 import { JobQueue } from '../jobs/queue.js';
@@ -35,6 +39,10 @@ export interface AppServices {
   shell?: { open(path: string): Promise<void>; reveal(path: string): void };
   /** Where outputs without a source folder of their own go (uploads): the setting, else Pictures/Subpixel. */
   uploadsOutputDir(): string;
+  /** This process's claim on the state folder (one owner at a time; see common/state-lock.ts). */
+  lock: StateLock;
+  /** Where every service's log entries are appended (recovery notes included). */
+  logFile: string;
   close(): Promise<void>;
 }
 
@@ -51,11 +59,28 @@ export interface OpenServicesOptions {
   startWatches?: boolean;
   /** Run saved and new fine-tune jobs (default: as autoStart); `subpixel watch` leaves the app's jobs alone. */
   startTraining?: boolean;
+  /** What this process is, for the message a second process gets (default 'a Subpixel process'). */
+  role?: string;
 }
 
 export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
   const paths = statePaths(stateHome(options.home));
   await mkdir(paths.home, { recursive: true });
+  // Before any state file is read: a second process on this folder would redo and rewrite the first one's work.
+  const lock = await claimStateHome(paths.home, options.role ?? `a Subpixel process (${process.argv.slice(1, 3).map((a) => a.split('/').pop()).join(' ')})`);
+  try {
+    return await openServices(paths, lock, options);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function openServices(paths: StatePaths, lock: StateLock, options: OpenServicesOptions): Promise<AppServices> {
+  const logFile = join(paths.logs, 'subpixel.log');
+  const appLog = openLogFile(logFile);
+  const toLog = (entry: LogEntry | LogLine): void => appLog.write(entry);
+  for (const note of lock.notes) toLog({ level: 'warn', source: 'state', message: note, time: Date.now() });
   await mkdir(paths.models, { recursive: true });
   const settings = await SettingsStore.open(paths.settings);
   const modelDirs = [shippedModelsDir(), paths.models];
@@ -89,6 +114,8 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     statePath: paths.trainingJobs,
     autoStart: options.startTraining ?? options.autoStart !== false,
   });
+  // The app log hears every service from its first note on (notes made while opening are replayed to it).
+  for (const emitter of [settings, queue, watch, training]) emitter.on('log', toLog);
   const roots = await createAllowedRoots([
     ...(options.allowHome === false ? [] : [{ path: homedir(), source: 'home' as const }]),
     ...(options.allow ?? []).map((path) => ({ path, source: 'start' as const })),
@@ -105,10 +132,13 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     modelDirs,
     userModelsDir: paths.models,
     uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),
+    lock,
+    logFile,
     async close() {
       // Each service closes even when one before it fails; the first failure is reported.
       let failure: unknown;
-      for (const step of [() => training.close(), () => watch.close(), () => queue.close({ cancelRunning: true }), () => engine.close()]) {
+      for (const step of [() => training.close(), () => watch.close(), () => queue.close({ cancelRunning: true }), () => engine.close(),
+        () => appLog.flush(), () => lock.release()]) {
         try { await step(); } catch (error) { failure ??= error; }
       }
       if (failure !== undefined) throw failure;

@@ -12,6 +12,7 @@ import type { LogEntry } from '../jobs/types.js';
 import type { TrainProgress } from '../training/trainer.js';
 import { thinTrainHistory } from '../../src-common/train-history.js';
 import { TrainJob, TrainStartInput } from '../../src-common/training.js';
+import { stickyNotes } from '../common/sticky-log.js';
 
 /** One progress report of a fine-tune: the trainer's own (the learning rate is not shown). */
 export type FineTuneProgress = Omit<TrainProgress, 'lr'>;
@@ -107,8 +108,9 @@ export class TrainingJobs extends EventEmitter<TrainingJobEvents> {
   static async open(options: TrainingJobsOptions): Promise<TrainingJobs> {
     const jobs = new TrainingJobs(options);
     const notes = await jobs.restore();
-    // Listeners attach after open returns: report what was restored on the next turn.
-    setImmediate(() => { for (const [level, message] of notes) jobs.log(level, message); });
+    // Listeners attach after open returns: each gets what was restored when it attaches (see common/sticky-log.ts).
+    const sticky = stickyNotes<LogEntry>(jobs, 'log');
+    for (const [level, message] of notes) sticky.add({ level, source: 'training', message, time: Date.now() });
     if (options.autoStart !== false) jobs.start();
     return jobs;
   }

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { isLoopbackHost } from '../api/auth.js';
 import { startBrowserMode } from '../api/serve-app.js';
+import { escapeControl } from '../common/sticky-log.js';
+import type { LogEntry } from '../jobs/types.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -43,6 +45,10 @@ export function registerServeCommand(program: Command): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Log entries (recoveries at start included: they are replayed to listeners that attach late) go to stderr too.
+      const print = (e: LogEntry): void => console.error(`${e.level}: ${escapeControl(e.message)}`);
+      for (const note of app.services.lock.notes) console.error(`warning: ${note}`);
+      for (const emitter of [app.services.queue, app.services.watch, app.services.settings, app.services.training]) emitter.on('log', print);
       process.stdout.write(`${app.server.url}\n`);
     });
 }

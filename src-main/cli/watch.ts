@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openAppServices, type AppServices } from '../api/services.js';
-import { OUTPUT_FORMATS, type JobSettingsInput } from '../jobs/types.js';
+import { escapeControl } from '../common/sticky-log.js';
+import { OUTPUT_FORMATS, type JobSettingsInput, type LogEntry } from '../jobs/types.js';
 
 interface WatchCliOptions {
   output: string;
@@ -63,7 +64,7 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
     process.on('SIGTERM', stop);
   });
 
-  const services = await openAppServices({ startWatches: false, startTraining: false });
+  const services = await openAppServices({ startWatches: false, startTraining: false, role: 'subpixel watch' });
   try {
     await watchFolders(services, folders, options);
   } catch (error) {
@@ -83,17 +84,20 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
 async function watchFolders(services: AppServices, folders: string[], options: WatchCliOptions): Promise<void> {
   const { paths, settings, queue, watch: watches } = services;
   for (const w of settings.warnings) console.error(`warning: ${w}`);
+  for (const note of services.lock.notes) console.error(`warning: ${note}`);
 
   queue.on('item', (item) => {
-    if (item.state === 'done') console.log(`done    ${item.input} -> ${item.output}`);
-    else if (item.state === 'skipped') console.log(`skipped ${item.input}: ${item.error}`);
+    if (item.state === 'done') console.log(`done    ${escapeControl(item.input)} -> ${escapeControl(item.output ?? '')}`);
+    else if (item.state === 'skipped') console.log(`skipped ${escapeControl(item.input)}: ${escapeControl(item.error ?? '')}`);
   });
-  queue.on('log', (e) => console.error(`${e.level}: ${e.message}`));
-  watches.on('log', (e) => console.error(`${e.level}: ${e.message}`));
+  // Recovery notes made while the services opened reach these listeners too (they are replayed on attach).
+  const print = (e: LogEntry): void => console.error(`${e.level}: ${escapeControl(e.message)}`);
+  queue.on('log', print);
+  watches.on('log', print);
   watches.on('activity', (a) => {
-    if (a.kind === 'queued') console.log(`queued  ${a.path}`);
-    else if (a.kind === 'unavailable' || a.kind === 'available' || a.kind === 'error' || a.kind === 'moved') {
-      console.error(`${a.kind}: ${a.path ? `${a.path} ` : ''}${a.message ?? ''}`);
+    if (a.kind === 'queued') console.log(`queued  ${escapeControl(a.path ?? '')}`);
+    else if (a.kind === 'unavailable' || a.kind === 'available' || a.kind === 'error' || a.kind === 'moved' || a.kind === 'unchanged') {
+      console.error(`${a.kind}: ${a.path ? `${escapeControl(a.path)} ` : ''}${escapeControl(a.message ?? '')}`);
     }
   });
 

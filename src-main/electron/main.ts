@@ -100,7 +100,7 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveRenderer);
   hardenSession();
   const home = stateFolder({ env: process.env, userData: app.getPath('userData') });
-  services = await openAppServices({ home, allow: allowedFromArgv(process.argv, { cwd: process.cwd(), packaged: app.isPackaged }) });
+  services = await openAppServices({ home, role: 'the Subpixel app', allow: allowedFromArgv(process.argv, { cwd: process.cwd(), packaged: app.isPackaged }) });
   const created = createAppDispatcher(services);
   dispatcher = created.dispatcher;
   services.shell = desktopShell();

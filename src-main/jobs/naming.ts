@@ -90,3 +90,23 @@ export async function removeStaleTemps(output: string): Promise<string[]> {
   await Promise.all(stale.map((p) => rm(p, { force: true })));
   return stale;
 }
+
+/**
+ * The output a finished run of `input` left on disk, when its records were lost: the intended name or one of its
+ * numbered variants ("name (1).png"), written after the item was added and after the input last changed, and not
+ * claimed by another item. Null when there is none (the work was not done).
+ */
+export async function finishedOutputOnDisk(input: string, intended: string, addedAt: number, claimedByOther: (path: string) => boolean): Promise<string | null> {
+  const source = await identity(input);
+  if (!source) return null;
+  const ext = extname(intended);
+  const stem = intended.slice(0, intended.length - ext.length);
+  for (let n = 0; n < 100_000; n++) {
+    const candidate = n === 0 ? intended : `${stem} (${n})${ext}`;
+    const found = await identity(candidate);
+    if (!found) return null;
+    if (claimedByOther(candidate) || candidate === resolve(input)) continue;
+    if (found.mtimeMs >= addedAt && found.mtimeMs >= source.mtimeMs && found.size > 0) return candidate;
+  }
+  return null;
+}

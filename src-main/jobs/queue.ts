@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { openJournal, readJournal, type Journal } from './journal.js';
 import { expandInputs, mapLimit, probePixels, type InputFile } from './expand.js';
-import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from './naming.js';
+import { finishedOutputOnDisk, intendedOutput, planCompleted, planOutput, removeStaleTemps } from './naming.js';
 import { ThroughputMeter } from './throughput.js';
 import { runJobFor } from './engine-runner.js';
 import { createMutex } from '../common/mutex.js';
 import { isVideoPath, type VideoProgress } from '../../src-common/video.js';
+import { stickyNotes } from '../common/sticky-log.js';
 import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
 import {
   FINISHED_STATES, ITEM_STATES, jobSettingsSchema, queueItemSchema,
@@ -143,6 +144,24 @@ export class JobQueue extends EventEmitter<QueueEvents> {
         notes.push(log('info', `re-queued ${item.input}: it was running when the process stopped`));
       }
     }
+    // A journal that lost its tail (cut short, damaged, restored from an older copy) shows finished items as queued.
+    // The outputs on disk are the last word: a queued item whose output was written after it was added, and that no
+    // other item claims, is done, not work to redo as a "(1)" copy.
+    const claimed = new Map<string, string>();
+    for (const item of items.values()) {
+      for (const path of [item.output, item.plan?.path]) if (path) claimed.set(path, item.id);
+    }
+    const recovered = await mapLimit([...items.values()].filter((i) => i.state === 'queued'), 8, async (item) => {
+      const path = await finishedOutputOnDisk(item.input, intendedOutput(item.input, item.relDir, item.settings, item.addedAt), item.addedAt,
+        (p) => { const owner = claimed.get(p); return owner !== undefined && owner !== item.id; });
+      return path ? { item, path } : null;
+    });
+    for (const found of recovered) {
+      if (!found) continue;
+      claimed.set(found.path, found.item.id);
+      Object.assign(found.item, { state: 'done', output: found.path, finishedAt: now, error: null });
+      notes.push(log('warn', `recovered ${found.item.input}: the journal had it queued, but its output ${found.path} was already written; not redone`));
+    }
     const snapshot: JournalRecord[] = [{ t: 'paused', value: paused }, ...order.map((id) => ({ t: 'item' as const, item: items.get(id)! }))];
     const journal = await openJournal(options.journalPath, snapshot);
     const queue = new JobQueue(journal, options.runner, Math.max(1, options.concurrency ?? 1),
@@ -150,8 +169,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     for (const id of order) queue.items.set(id, items.get(id)!);
     queue.order = order;
     queue.paused = paused;
-    // Listeners attach after open returns: report recovery on the next turn.
-    setImmediate(() => { for (const n of notes) queue.emit('log', n); });
+    // Listeners attach after open returns (and a caller may open more services first): each gets the notes when it attaches.
+    const sticky = stickyNotes<LogEntry>(queue, 'log');
+    for (const n of notes) sticky.add(n);
     if (options.autoStart !== false) setImmediate(() => queue.pump());
     return queue;
   }
@@ -175,6 +195,13 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   /** True for a file this queue wrote or is about to write (watchers must not take it as a new input). */
   isKnownOutput(path: string): boolean {
     return this.knownOutputs().has(resolve(path));
+  }
+
+  /** The input of the item that wrote (or is about to write) `path`, if any. */
+  inputOfOutput(path: string): string | undefined {
+    const abs = resolve(path);
+    for (const item of this.items.values()) if (item.output === abs || item.plan?.path === abs) return item.input;
+    return undefined;
   }
 
   /** Every path isKnownOutput accepts, gathered once per call: adding a large folder to a large queue stays linear. */

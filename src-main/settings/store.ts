@@ -8,6 +8,7 @@ import type { LogEntry } from '../jobs/types.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import type { SettingsChange } from '../../src-common/settings.js';
 import { defaultSettings, migrate, settingsSchema, type Settings } from './schema.js';
+import { stickyNotes } from '../common/sticky-log.js';
 
 export interface SettingsEvents {
   changed: [settings: Settings];
@@ -72,7 +73,9 @@ export class SettingsStore extends EventEmitter<SettingsEvents> {
     if (migratedFrom !== null) warnings.push(`settings upgraded from version ${migratedFrom} to ${settings!.version}`);
     const store = new SettingsStore(path, settings ?? defaultSettings(), warnings);
     if (settings === null || migratedFrom !== null) await writeFileAtomic(path, store.serialize(store.current));
-    setImmediate(() => { for (const w of warnings) store.emit('log', { level: 'warn', source: 'settings', message: w, time: Date.now() }); });
+    // Each listener gets these when it attaches, however late (see common/sticky-log.ts).
+    const notes = stickyNotes<LogEntry>(store, 'log');
+    for (const w of warnings) notes.add({ level: 'warn', source: 'settings', message: w, time: Date.now() });
     return store;
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { openJournal, readJournal, type Journal } from '../jobs/journal.js';
+import { watchConfigSchema, type WatchConfig } from './types.js';
 
 export const LEDGER_STATES = ['queued', 'done', 'failed', 'skipped', 'canceled', 'removed'] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
@@ -20,6 +21,8 @@ const recordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('forget'), watchId: z.string(), path: z.string() }),
   z.object({ t: z.literal('output'), path: z.string() }),
   z.object({ t: z.literal('drop'), watchId: z.string() }),
+  /** A copy of each watch's config: watches.json lost or damaged must not give a watch a new id (and redo its folder). */
+  z.object({ t: z.literal('watch'), config: watchConfigSchema }),
 ]);
 type LedgerRecord = z.infer<typeof recordSchema>;
 
@@ -32,6 +35,7 @@ export class WatchLedger {
   private readonly files = new Map<string, Map<string, LedgerEntry>>();
   private readonly outputs = new Set<string>();
   private readonly byItem = new Map<string, LedgerEntry>();
+  private readonly watches = new Map<string, WatchConfig>();
 
   private constructor(private readonly journal: Journal<LedgerRecord>, readonly damaged: number) {}
 
@@ -42,21 +46,25 @@ export class WatchLedger {
     });
     const files = new Map<string, Map<string, LedgerEntry>>();
     const outputs = new Set<string>();
+    const watches = new Map<string, WatchConfig>();
     for (const r of records) {
       if (r.t === 'file') {
         if (!files.has(r.entry.watchId)) files.set(r.entry.watchId, new Map());
         files.get(r.entry.watchId)!.set(r.entry.path, r.entry);
       } else if (r.t === 'forget') files.get(r.watchId)?.delete(r.path);
       else if (r.t === 'output') outputs.add(r.path);
-      else files.delete(r.watchId);
+      else if (r.t === 'watch') watches.set(r.config.id, r.config);
+      else { files.delete(r.watchId); watches.delete(r.watchId); }
     }
     const snapshot: LedgerRecord[] = [
+      ...[...watches.values()].map((config) => ({ t: 'watch' as const, config })),
       ...[...outputs].map((path) => ({ t: 'output' as const, path })),
       ...[...files.values()].flatMap((m) => [...m.values()].map((entry) => ({ t: 'file' as const, entry }))),
     ];
     const ledger = new WatchLedger(await openJournal(path, snapshot), damaged);
     for (const [id, m] of files) ledger.files.set(id, m);
     for (const o of outputs) ledger.outputs.add(o);
+    for (const [id, c] of watches) ledger.watches.set(id, c);
     for (const m of files.values()) for (const e of m.values()) if (e.itemId) ledger.byItem.set(e.itemId, e);
     return ledger;
   }
@@ -102,8 +110,21 @@ export class WatchLedger {
     this.outputs.add(path);
   }
 
+  /** The watch configs last recorded here (a second copy of watches.json). */
+  watchConfigs(): WatchConfig[] {
+    return [...this.watches.values()].map((c) => structuredClone(c));
+  }
+
+  async putWatch(config: WatchConfig): Promise<void> {
+    const known = this.watches.get(config.id);
+    if (known && JSON.stringify(known) === JSON.stringify(config)) return;
+    await this.journal.append([{ t: 'watch', config }]);
+    this.watches.set(config.id, structuredClone(config));
+  }
+
   async drop(watchId: string): Promise<void> {
     await this.journal.append([{ t: 'drop', watchId }]);
+    this.watches.delete(watchId);
     for (const e of this.files.get(watchId)?.values() ?? []) if (e.itemId) this.byItem.delete(e.itemId);
     this.files.delete(watchId);
   }

@@ -4,6 +4,8 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createMutex } from '../common/mutex.js';
+import { stickyNotes, type StickyNotes } from '../common/sticky-log.js';
+import { finishedOutputOnDisk, intendedOutput } from '../jobs/naming.js';
 import type { InputFile } from '../jobs/expand.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
@@ -65,6 +67,8 @@ export class WatchService extends EventEmitter<WatchEvents> {
   /** Watch items the ledger missed (a crash between the two writes), by watch and path; filled once at open. */
   private readonly unledgered = new Map<string, QueueItemView>();
   private closed = false;
+  /** Until open() returns nobody can listen yet: what it reports is kept for each listener that attaches later. */
+  private openingNotes: StickyNotes<LogEntry> | null = stickyNotes<LogEntry>(this, 'log');
   private readonly onItem = (item: QueueItemView): void => { this.track(this.onQueueItem(item)); };
   private readonly onRemoved = (ids: string[]): void => { this.track(this.onQueueRemoved(ids)); };
 
@@ -78,11 +82,13 @@ export class WatchService extends EventEmitter<WatchEvents> {
   static async open(options: WatchServiceOptions): Promise<WatchService> {
     const ledger = await WatchLedger.open(options.ledgerPath);
     const service = new WatchService({ stabilityMs: 1000, pollMs: 2000, rescanMs: 300_000, batchMs: 100, ...options }, ledger);
+    if (ledger.damaged) service.log('warn', `watch ledger ${options.ledgerPath}: ignored ${ledger.damaged} damaged line(s); files it no longer knows are checked against their outputs on disk`);
     service.configs = await service.loadConfigs();
-    if (ledger.damaged) service.log('warn', `watch ledger: ignored ${ledger.damaged} damaged line(s)`);
+    for (const config of service.configs) await ledger.putWatch(config);
     options.queue.on('item', service.onItem);
     options.queue.on('removed', service.onRemoved);
     await service.reconcile();
+    service.openingNotes = null;
     return service;
   }
 
@@ -124,6 +130,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
     if (this.configs.some((c) => c.id === config.id)) throw new Error(`watch ${config.id} exists`);
     this.configs.push(config);
     await this.persist();
+    await this.ledger.putWatch(config);
     this.emit('watch', this.view(config));
     if (!config.paused) await this.startWatch(config);
     return this.view(config);
@@ -138,6 +145,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
     await this.stopWatch(id);
     this.configs[index] = config;
     await this.persist();
+    await this.ledger.putWatch(config);
     this.emit('watch', this.view(config));
     if (!config.paused) await this.startWatch(config);
     return this.view(config);
@@ -250,6 +258,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
       return;
     }
     if (!known && this.adoptQueued(watchId, path, settled, hash)) return;
+    if (!known && (await this.adoptFinished(config, path, settled, hash))) return;
     this.pendingKeys.add(`${watchId}\0${path}`);
     this.pending.push({ watchId, path, relDir: relative(resolve(config.folder), dirname(path)), ...settled, hash });
     this.flushTimer ??= setTimeout(() => { this.flushTimer = null; void this.flushNow(); }, this.options.batchMs);
@@ -266,6 +275,24 @@ export class WatchService extends EventEmitter<WatchEvents> {
     this.unledgered.delete(key);
     if (!(item.state === 'queued' || item.state === 'running' || (item.state === 'done' && (item.finishedAt ?? 0) >= settled.mtimeMs))) return false;
     this.track(this.ledger.put([{ watchId, path, ...settled, hash, state: toLedgerState(item.state), itemId: item.id }]));
+    return true;
+  }
+
+  /**
+   * A file the ledger does not know (the ledger or watches.json was damaged, or lost its tail) whose output is already
+   * on disk, newer than the file: the outputs are the last word, so it is recorded as done rather than redone.
+   */
+  private async adoptFinished(config: WatchConfig, path: string, settled: { size: number; mtimeMs: number }, hash: string): Promise<boolean> {
+    const relDir = relative(resolve(config.folder), dirname(path));
+    const output = await finishedOutputOnDisk(path, intendedOutput(path, relDir, config.settings, Date.now()), settled.mtimeMs, (p) => {
+      const owner = this.options.queue.inputOfOutput(p);
+      return owner !== undefined && owner !== path;
+    });
+    if (!output) return false;
+    await this.ledger.addOutput(output);
+    await this.ledger.put([{ watchId: config.id, path, ...settled, hash, state: 'done', itemId: null }]);
+    this.countsChanged(config.id);
+    this.activity(config.id, 'unchanged', path, `its output ${output} is already on disk: not redone`);
     return true;
   }
 
@@ -371,6 +398,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
 
   /** At start: bring ledger entries up to date with what the queue did while the ledger was not listening. */
   private async reconcile(): Promise<void> {
+    let lost = 0;
     const items = new Map(this.options.queue.list().map((i) => [i.id, i]));
     for (const item of items.values()) {
       if (item.origin.kind === 'watch' && !this.ledger.byItemId(item.id)) this.unledgered.set(`${item.origin.watchId}\0${item.input}`, item);
@@ -379,10 +407,17 @@ export class WatchService extends EventEmitter<WatchEvents> {
       for (const entry of this.ledger.entries(config.id)) {
         if (entry.state !== 'queued' || !entry.itemId) continue;
         const item = items.get(entry.itemId);
-        if (!item) await this.ledger.put([{ ...entry, state: 'removed' }]);
-        else await this.applyItemState(entry, item);
+        if (item) {
+          await this.applyItemState(entry, item);
+          continue;
+        }
+        // Removing an item while this service listens marks its entry 'removed' at once; an entry still 'queued'
+        // with no item means the queue journal lost it. Take the file again (its output on disk, if any, decides).
+        await this.ledger.forget(config.id, entry.path);
+        lost++;
       }
     }
+    if (lost) this.log('warn', `queue journal lost ${lost} watched file(s) the ledger had queued; they are checked again (done ones are not redone)`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -393,16 +428,29 @@ export class WatchService extends EventEmitter<WatchEvents> {
     try {
       text = await readFile(this.options.watchesPath, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // No watch list but watches in the ledger: the file was deleted or never reached the disk.
+      const restored = this.ledger.watchConfigs();
+      if (restored.length) {
+        this.log('warn', `watch list ${this.options.watchesPath} is missing; restored ${restored.length} watch(es) from the ledger's copy`);
+        this.configs = restored;
+        await this.persist();
+      }
+      return restored;
     }
     try {
       return watchesFileSchema.parse(JSON.parse(text)).watches;
     } catch (error) {
       const aside = `${this.options.watchesPath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await rename(this.options.watchesPath, aside);
-      this.log('warn', `watch list ${this.options.watchesPath} could not be read (${(error as Error).message.split('\n')[0]}); kept it as ${aside}`);
-      return [];
+      const restored = this.ledger.watchConfigs();
+      this.log('warn', `watch list ${this.options.watchesPath} could not be read (${(error as Error).message.split('\n')[0]}); kept it as ${aside}`
+        + `; restored ${restored.length} watch(es) from the ledger's copy`);
+      if (restored.length) {
+        this.configs = restored;
+        await this.persist();
+      }
+      return restored;
     }
   }
 
@@ -452,7 +500,9 @@ export class WatchService extends EventEmitter<WatchEvents> {
   }
 
   private log(level: LogEntry['level'], message: string): void {
-    this.emit('log', { level, source: 'watch', message, time: Date.now() });
+    const entry: LogEntry = { level, source: 'watch', message, time: Date.now() };
+    if (this.openingNotes) this.openingNotes.add(entry);
+    else this.emit('log', entry);
   }
 }
 
