@@ -173,13 +173,15 @@ export const ModelInfo = z.object({
   scale: Scale,
   channels: z.union([z.literal(1), z.literal(3)]),
   architecture: z.string(),
+  /** clean: learned from bicubic downscales; robust: from degraded inputs (JPEG, noise, blur), chosen per image by Automatic. */
+  family: z.enum(['clean', 'robust']),
   parameters: z.number().int().nonnegative(),
   source: z.enum(['shipped', 'custom']),
   /** Measured quality keyed by eval set, e.g. { Set5: { psnr, ssim } }. */
   scores: z.record(z.string(), ModelScore),
   baseModel: z.string().nullable(),
   createdAt: Timestamp.nullable(),
-  /** The model a setting without a model (Automatic) falls back to for this scale. */
+  /** The clean model of this scale: what Automatic runs on pristine inputs (and on all when no robust one is installed). */
   isDefault: z.boolean(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;

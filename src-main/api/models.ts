@@ -2,7 +2,7 @@ import { cp, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parameterCount } from '../engine/models/spec.js';
 import { manifestEntryFor, removeManifestEntry, upsertManifestEntry } from '../engine/models/manifest.js';
-import { listModels, loadModelDir, type ModelListing } from '../engine/models/store.js';
+import { defaultModelOf, familyOf, listModels, loadModelDir, type ModelListing } from '../engine/models/store.js';
 import type { ModelInfo } from '../../src-common/api.js';
 import { ApiFailure } from './dispatcher.js';
 
@@ -17,7 +17,7 @@ export interface ModelFolders {
 export async function listModelInfos(folders: ModelFolders): Promise<ModelInfo[]> {
   const { models } = await listModels(folders.dirs);
   // The engine's default for a scale is its first clean model in search order (resolveModel); robust ones are chosen per image.
-  const defaults = new Set([2, 3, 4].map((scale) => models.find((m) => m.scale === scale && m.entry?.family !== 'robust')?.id));
+  const defaults = new Set(([2, 3, 4] as const).map((scale) => defaultModelOf(models, scale)?.id));
   return models.map((m) => ({ ...toModelInfo(m, folders), isDefault: defaults.has(m.id) }));
 }
 
@@ -37,6 +37,7 @@ function toModelInfo(m: ModelListing, folders: ModelFolders): Omit<ModelInfo, 'i
     scale: m.scale,
     channels: m.channels,
     architecture: m.spec.name,
+    family: familyOf(m),
     parameters: parameterCount(m.spec),
     source: resolve(m.root) === resolve(folders.user) ? 'custom' : 'shipped',
     scores,

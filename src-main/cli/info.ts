@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { probeBackends } from '../engine/backends/select.js';
-import { defaultModelDirs, listModels } from '../engine/models/store.js';
+import { defaultModelDirs, familyOf, listModels } from '../engine/models/store.js';
 import { macsPerPixel } from '../engine/models/spec.js';
 import { packageVersion } from '../common/version.js';
 import { printJson } from './output.js';
@@ -20,6 +20,7 @@ export async function systemInfo() {
       scale: m.scale,
       channels: m.channels,
       architecture: m.spec.name,
+      family: familyOf(m),
       macsPerPixel: macsPerPixel(m.spec),
       path: m.dir,
       scores: m.entry?.scores,
@@ -48,7 +49,7 @@ export function registerInfoCommand(program: Command): void {
       if (!info.models.length) out('  none installed');
       for (const m of info.models) {
         const set5 = m.scores?.Set5?.[`x${m.scale}`];
-        out(`  ${m.id.padEnd(20)} x${m.scale} ${m.channels === 1 ? 'Y  ' : 'RGB'} ${m.architecture.padEnd(10)} ${String(m.macsPerPixel).padStart(6)} MAC/px${set5 ? `  Set5 ${set5.psnr.toFixed(2)} dB` : ''}`);
+        out(`  ${m.id.padEnd(20)} x${m.scale} ${m.channels === 1 ? 'Y  ' : 'RGB'} ${m.architecture.padEnd(10)} ${m.family.padEnd(6)} ${String(m.macsPerPixel).padStart(6)} MAC/px${set5 ? `  Set5 ${set5.psnr.toFixed(2)} dB` : ''}`);
       }
       for (const p of info.problems) out(`  ! ${p}`);
     });

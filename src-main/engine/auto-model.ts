@@ -8,7 +8,7 @@ import { estimateJpegQuality } from './image-io/jpeg-quality.js';
 import { estimateNoiseSigma } from './noise-level.js';
 import type { Scale } from './models/spec.js';
 import type { ModelFamily } from './models/manifest.js';
-import { defaultModelDirs, listModels, type ModelListing } from './models/store.js';
+import { defaultModelDirs, defaultModelOf, familyOf, listModels, modelOfFamily } from './models/store.js';
 import type { Raster } from './raster.js';
 
 /**
@@ -49,22 +49,13 @@ export async function analyzeInput(path: string, raster: Raster): Promise<InputA
   return { ...(jpeg ? { jpegQuality: jpeg.quality } : {}), noiseSigma: estimateNoiseSigma(raster) };
 }
 
-export function familyOf(m: ModelListing): ModelFamily {
-  return m.entry?.family === 'robust' ? 'robust' : 'clean';
-}
-
-/** The first listed model of a family for a scale. */
-export function modelOfFamily(models: ModelListing[], scale: Scale, family: ModelFamily): ModelListing | undefined {
-  return models.find((m) => m.scale === scale && familyOf(m) === family);
-}
-
 /** Picks robust or clean for an analysed input; clean when no robust model of the scale is installed (and says so). */
 export async function chooseModel(analysis: InputAnalysis, scale: Scale, searchPaths: string[] = defaultModelDirs()): Promise<AutoChoice> {
   const { models } = await listModels(searchPaths);
   const signs: string[] = [];
   if (analysis.jpegQuality !== undefined && analysis.jpegQuality < AUTO_THRESHOLDS.jpegQuality) signs.push(`JPEG q≈${analysis.jpegQuality}`);
   if (analysis.noiseSigma >= AUTO_THRESHOLDS.noiseSigma) signs.push(`noise σ≈${analysis.noiseSigma.toFixed(1)}`);
-  const clean = modelOfFamily(models, scale, 'clean') ?? models.find((m) => m.scale === scale);
+  const clean = defaultModelOf(models, scale);
   if (signs.length) {
     const robust = modelOfFamily(models, scale, 'robust');
     if (robust) return { model: robust.id, family: 'robust', reason: `robust: ${signs.join(', ')}` };

@@ -15,7 +15,7 @@ import { checkWeightShapes } from './check.js';
 import { stateHome, statePaths } from '../../common/state-home.js';
 import { writeFileAtomic } from '../../common/atomic-write.js';
 import { ModelLoadError } from './errors.js';
-import { readManifest, type ManifestEntry } from './manifest.js';
+import { readManifest, type ManifestEntry, type ModelFamily } from './manifest.js';
 import {
   convShapes, slopeCount, validateSpec,
   type ArchitectureSpec, type ConvWeights, type ModelWeights, type Scale,
@@ -346,9 +346,7 @@ export async function resolveModel(idOrPath: string | undefined, options: ModelS
       : [];
     let found = idOrPath
       ? candidates.map((c) => models.find((m) => m.id === c)).find((m) => m !== undefined)
-      // the default of a scale is its clean model (robust ones are for degraded inputs, chosen per image)
-      : models.find((m) => (scale === undefined || m.scale === scale) && m.entry?.family !== 'robust')
-        ?? models.find((m) => scale === undefined || m.scale === scale);
+      : defaultModelOf(models, scale);
     if (!found) {
       const known = models.filter((m) => scale === undefined || m.scale === scale).map((m) => m.id);
       const what = idOrPath ? `unknown model id` : `no model for x${scale ?? '?'}`;
@@ -375,6 +373,25 @@ async function isDirectory(path: string): Promise<boolean> {
 
 // ---------------------------------------------------------------------------------------------
 // Listing
+
+/** A listed model's family: robust when its manifest entry says so, else clean. */
+export function familyOf(m: ModelListing): ModelFamily {
+  return m.entry?.family === 'robust' ? 'robust' : 'clean';
+}
+
+/** The first listed model of a family for a scale. */
+export function modelOfFamily(models: ModelListing[], scale: Scale, family: ModelFamily): ModelListing | undefined {
+  return models.find((m) => m.scale === scale && familyOf(m) === family);
+}
+
+/**
+ * The model a scale falls back to without a choice: its first clean model (robust ones are for degraded inputs and
+ * are chosen per image), else its first model of any family. Without a scale, the first clean model of any scale.
+ */
+export function defaultModelOf(models: ModelListing[], scale: Scale | undefined): ModelListing | undefined {
+  const fits = (m: ModelListing): boolean => scale === undefined || m.scale === scale;
+  return models.find((m) => fits(m) && familyOf(m) === 'clean') ?? models.find(fits);
+}
 
 /**
  * Models in each folder: its manifest's entries, then model directories the manifest does not list.
