@@ -20,7 +20,7 @@ export function pixelFormatFacts(pixFmt: string): PixelFormatFacts {
   const gray = /^(gray|ya\d|y\d|monow|monob)/.test(name);
   const alpha = /^(yuva|rgba|bgra|argb|abgr|gbrap|ya|rgba64|bgra64|pal8)/.test(name) || /^(rgb|bgr)a/.test(name);
   let bitDepth = 8;
-  const packed = /^(rgb|bgr)(48|64)/.exec(name);
+  const packed = /^(rgba?|bgra?)(48|64)/.exec(name);
   if (packed || /^ya16/.test(name)) bitDepth = 16;
   else {
     const m = /p(\d{1,2})(le|be)?$/.exec(name) ?? /^gray(\d{1,2})(le|be)?$/.exec(name) ?? /^(?:x2)?(?:rgb|bgr)(10)/.exec(name);

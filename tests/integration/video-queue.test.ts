@@ -93,6 +93,34 @@ test('a video interrupted by a shutdown resumes from its committed segments afte
   }
 });
 
+test('cancel stops a running video; retry goes on from its committed segments', { timeout: 180_000 }, async () => {
+  const home = join(root.path, 'home-c');
+  const out = join(root.path, 'out-c');
+  const h = await openWatchHarness(home, runner());
+  try {
+    const { items } = await h.queue.addPaths([clip], { scale: 2, outputDir: out });
+    const id = items[0].id;
+    const parts = partsDirFor(join(out, 'clip_x2.mkv'));
+    const committed = (): number => (existsSync(parts) ? readdirSync(parts).filter((f) => /^seg-\d+\.json$/.test(f)).length : 0);
+    await waitFor(() => committed() >= 2, 'two segments committed', 60_000, 5);
+    await h.queue.cancel([id]);
+    await waitFor(() => h.queue.list()[0].state === 'canceled' && h.queue.list()[0], 'canceled');
+    const kept = committed();
+    assert.ok(kept >= 2 && kept < 6, `stopped part-way (${kept} segments)`);
+    const firstProgress: number[] = [];
+    h.queue.on('item', (v) => { if (v.frames && firstProgress.length === 0) firstProgress.push(v.frames.framesDone); });
+    await h.queue.retry([id]);
+    await h.queue.idle();
+    const item = h.queue.list()[0];
+    assert.equal(item.state, 'done', item.error ?? '');
+    assert.equal(item.output, join(out, 'clip_x2.mkv'));
+    assert.ok(firstProgress[0] > kept * SEGMENT, `resumed after the committed frames (first progress at frame ${firstProgress[0]})`);
+    assert.deepEqual(await frameHashes(item.output!), await frameHashes(join(root.path, 'out-a', 'clip_x2.mkv')));
+  } finally {
+    await h.close();
+  }
+});
+
 test('a watch folder takes a video only once it is completely written', { timeout: 120_000 }, async () => {
   const dir = join(root.path, 'watch');
   const inbox = join(dir, 'inbox');

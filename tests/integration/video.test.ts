@@ -11,6 +11,7 @@ import { findFfmpeg, FfmpegMissingError } from '../../src-main/video/ffmpeg.js';
 import { probeVideo } from '../../src-main/video/probe.js';
 import { partsDirFor, upscaleVideo } from '../../src-main/video/upscale-video.js';
 import { VideoError } from '../../src-main/video/errors.js';
+import { matroskaFramePrefix, matroskaHeader } from '../../src-main/video/raw-matroska.js';
 
 const exec = promisify(execFile);
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
@@ -138,7 +139,7 @@ describe('video', () => {
 
   it('SIGKILL mid-video, then the same command: at most one segment redone, frames identical to an uninterrupted run', async () => {
     const clip = join(dir, 'long.mkv');
-    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000', '-t', '3', '-c:v', 'ffv1', '-c:a', 'flac', '-shortest', clip);
+    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000', '-t', '2', '-c:v', 'ffv1', '-c:a', 'flac', '-shortest', clip);
     const args = (out: string): string[] => [BIN, 'upscale', clip, '-o', out, '-s', '2', '--segment-frames', '6', '--json'];
     const reference = join(dir, 'ref');
     assert.equal((await subpixel(args(reference).slice(1))).code, 0);
@@ -161,11 +162,30 @@ describe('video', () => {
     const again = await subpixel(args(out).slice(1));
     assert.equal(again.code, 0, again.stderr);
     const doc = JSON.parse(again.stdout) as { done: Array<{ frames: number; resumedFrames: number }> };
-    assert.equal(doc.done[0].frames, 72);
+    assert.equal(doc.done[0].frames, 48);
     assert.equal(doc.done[0].resumedFrames, committed * 6, 'committed segments are not redone');
     assert.deepEqual(await frameHashes(join(out, 'long.mkv')), await frameHashes(join(reference, 'long.mkv')));
     assert.deepEqual(await packetHashes(join(out, 'long.mkv'), '0:a'), await packetHashes(clip, '0:a'));
     assert.ok(!existsSync(parts), 'segments cleaned up after success');
+  });
+
+  it('a codec this FFmpeg cannot decode is named in the error', async () => {
+    const path = join(dir, 'unknown-codec.mkv');
+    // A valid Matroska file whose track claims a codec no FFmpeg knows.
+    const header = Buffer.from(matroskaHeader(8, 4, { pixFmt: 'rgb24', channels: 3, bitDepth: 8 }).toString('latin1').replace('V_UNCOMPRESSED', 'V_QUUX/FOOBAR1'), 'latin1');
+    writeFileSync(path, Buffer.concat([header, matroskaFramePrefix(0n, 96), Buffer.alloc(96, 9), matroskaFramePrefix(40_000_000n, 96), Buffer.alloc(96, 9)]));
+    await assert.rejects(upscaleVideo(path, join(dir, 'unknown-out', 'x.mkv'), { scale: 2 }),
+      (e: Error) => e instanceof VideoError && e.kind === 'unsupported-codec' && /video codec .*RGB\[24\].* cannot be decoded/.test(e.message));
+  });
+
+  it('h264 output goes in the input\'s mp4 with its audio; --deflicker keeps every frame', async () => {
+    const out = join(dir, 'out-h264', 'clip8.mp4');
+    const r = await upscaleVideo(clip8, out, { scale: 2, codec: 'h264', crf: 23, deflicker: true, segmentFrames: 16 });
+    assert.equal(r.frames, 48);
+    const v = await videoStream(out);
+    assert.deepEqual([v.codec_name, v.width, v.pix_fmt, Number(v.nb_read_packets)], ['h264', 128, 'yuv420p', 48]);
+    assert.deepEqual(await packetHashes(out, '0:a'), await packetHashes(clip8, '0:a'));
+    assert.deepEqual(await framePts(out), await framePts(clip8));
   });
 
   it('truncated and corrupt videos fail with a clear reason; the rest of the batch goes on', async () => {
