@@ -14,4 +14,8 @@ test('the luma noise estimate measures added noise back, and smooth structure is
     const est = estimateNoiseSigma(noisy);
     assert.ok(Math.abs(est / sigma - 1) < 0.12, `σ ${sigma} reads ${est.toFixed(2)}`);
   }
+  // a wide image is read in its centred window; the estimate stays the same
+  const wide = { data: new Uint8Array(2600 * 200).fill(100), width: 2600, height: 200, channels: 1 as const, bitDepth: 8 as const };
+  applyNoise(wide, { kind: 'gaussian', sigma: 8, luma: true }, createRng(5));
+  assert.ok(Math.abs(estimateNoiseSigma(wide) / 8 - 1) < 0.12, `wide image reads ${estimateNoiseSigma(wide)}`);
 });
