@@ -2,18 +2,24 @@
  * The wiring from contract commands to the services, and from service events to contract events: the one place
  * that knows both sides. Commands whose service is not part of AppServices yet are left out and answer `unavailable`.
  */
+import type { EventEmitter as NodeEventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { ffmpegInfo } from '../video/ffmpeg.js';
 import { cpus, arch, platform } from 'node:os';
 import { basename, join } from 'node:path';
 import { mkdir, stat } from 'node:fs/promises';
+import { DisposableStore } from '../common/disposable.js';
 import { backendOrder, probeBackends } from '../engine/backends/select.js';
 import { READABLE_FORMATS } from '../engine/image-io/formats.js';
 import { defaultOutputFolder } from '../common/pictures.js';
 import { isImagePath } from '../jobs/expand.js';
 import { listModels } from '../engine/models/store.js';
+import type { QueueEvents } from '../jobs/queue.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
-import type { WatchActivity, WatchView } from '../watch/types.js';
-import { API_VERSION, type EventPayload, type ItemStatus, type QueueItem, type TrainJob } from '../../src-common/api.js';
+import type { SettingsEvents } from '../settings/store.js';
+import type { WatchEvents } from '../watch/types.js';
+import type { TrainingJobEvents } from './training-jobs.js';
+import { API_VERSION, type ItemStatus, type QueueItem } from '../../src-common/api.js';
 import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher.js';
 import { compareItem, previewCrop, thumbnail } from './images.js';
 import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';
@@ -27,7 +33,7 @@ export function toContractItem(view: QueueItemView): QueueItem {
   return rest;
 }
 
-export function createHandlers(services: AppServices, dispatcherHooks: { modelsChanged(): void } = { modelsChanged: () => {} }): Partial<Handlers> {
+export function createHandlers(services: AppServices, dispatcherHooks: { modelsChanged(): void } = { modelsChanged: () => {} }): Handlers {
   const { queue, settings, roots } = services;
   const jobSettings = (patch: object | undefined) => ({ ...settings.get().jobDefaults, ...patch });
   const modelFolders = { dirs: services.modelDirs, user: services.userModelsDir };
@@ -252,33 +258,49 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
   };
 }
 
-/** Service events → contract events. Returns a function that detaches every listener. */
-export function forwardServiceEvents(services: AppServices, dispatcher: Dispatcher): () => void {
-  const { queue, settings } = services;
-  const detach: Array<() => void> = [];
-  const on = <E extends { on(name: string, fn: (...args: never[]) => void): unknown; off(name: string, fn: (...args: never[]) => void): unknown }>(
-    emitter: E, name: string, fn: (...args: never[]) => void,
-  ): void => {
-    emitter.on(name, fn);
-    detach.push(() => emitter.off(name, fn));
+/**
+ * Listens on a typed EventEmitter: the listener's parameters come from the emitter's own event map (named
+ * explicitly: TypeScript does not infer it from a subclass), so a payload is never described twice; the store takes
+ * the listener off again.
+ */
+function listenOn<Events extends Record<keyof Events, unknown[]>>(store: DisposableStore, emitter: EventEmitter<Events>) {
+  const untyped = emitter as unknown as NodeEventEmitter;
+  return <K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): void => {
+    const fn = listener as (...args: unknown[]) => void;
+    untyped.on(event, fn);
+    store.defer(() => { untyped.off(event, fn); });
   };
-  on(queue, 'item', (item: QueueItemView) => dispatcher.emit('queue.item', { item: toContractItem(item) }));
-  on(queue, 'removed', (ids: string[]) => dispatcher.emit('queue.removed', { ids }));
-  on(queue, 'order', (ids: string[]) => dispatcher.emit('queue.order', { ids }));
-  on(queue, 'progress', (summary: ReturnType<typeof queue.progress>) => dispatcher.emit('queue.progress', { summary }));
-  on(queue, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
-  on(settings, 'changed', (value: ReturnType<typeof settings.get>) => dispatcher.emit('settings.changed', { settings: value }));
-  on(settings, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
-  on(services.watch, 'watch', (watch: WatchView) => dispatcher.emit('watch.changed', { watch }));
-  on(services.watch, 'removed', (id: string) => dispatcher.emit('watch.removed', { id }));
-  on(services.watch, 'activity', (activity: WatchActivity) => dispatcher.emit('watch.activity', activity));
-  on(services.watch, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
-  on(services.training, 'changed', (job: TrainJob) => dispatcher.emit('train.changed', { job }));
-  on(services.training, 'progress', (p: EventPayload<'train.progress'>) => dispatcher.emit('train.progress', p));
-  on(services.training, 'removed', (id: string) => dispatcher.emit('train.removed', { id }));
-  on(services.training, 'log', (entry: LogEntry) => dispatcher.emit('log', entry));
-  on(services.training, 'modelAdded', () => { void announceModels(services, dispatcher); });
-  return () => { for (const d of detach) d(); };
+}
+
+/** Service events → contract events, typed from the emitters' event maps to the contract's payloads. Returns a detach. */
+export function forwardServiceEvents(services: AppServices, dispatcher: Dispatcher): () => void {
+  const store = new DisposableStore();
+  const log = (entry: LogEntry): void => dispatcher.emit('log', entry);
+
+  const queue = listenOn<QueueEvents>(store, services.queue);
+  queue('item', (item) => dispatcher.emit('queue.item', { item: toContractItem(item) }));
+  queue('removed', (ids) => dispatcher.emit('queue.removed', { ids }));
+  queue('order', (ids) => dispatcher.emit('queue.order', { ids }));
+  queue('progress', (summary) => dispatcher.emit('queue.progress', { summary }));
+  queue('log', log);
+
+  const settings = listenOn<SettingsEvents>(store, services.settings);
+  settings('changed', (value) => dispatcher.emit('settings.changed', { settings: value }));
+  settings('log', log);
+
+  const watch = listenOn<WatchEvents>(store, services.watch);
+  watch('watch', (view) => dispatcher.emit('watch.changed', { watch: view }));
+  watch('removed', (id) => dispatcher.emit('watch.removed', { id }));
+  watch('activity', (activity) => dispatcher.emit('watch.activity', activity));
+  watch('log', log);
+
+  const training = listenOn<TrainingJobEvents>(store, services.training);
+  training('changed', (job) => dispatcher.emit('train.changed', { job }));
+  training('progress', (progress) => dispatcher.emit('train.progress', progress));
+  training('removed', (id) => dispatcher.emit('train.removed', { id }));
+  training('log', log);
+  training('modelAdded', () => { void announceModels(services, dispatcher); });
+  return () => { void store.dispose(); };
 }
 
 /** What 'auto' runs on: the first backend in the automatic order with a usable device (select.ts decides the same way). */

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { withDisposables } from '../common/disposable.js';
 import type { Dispatcher } from './dispatcher.js';
 import { createAppDispatcher } from './handlers.js';
 import { openAppServices, type AppServices, type OpenServicesOptions } from './services.js';
@@ -23,37 +24,21 @@ export interface BrowserMode {
 /** Services + dispatcher + HTTP/WebSocket server: the whole app without a window (`subpixel serve`, `npm start` fallback). */
 export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
   const allow = (options.allow ?? []).map((dir) => (isAbsolute(dir) ? dir : resolve(dir)));
-  const services = await openAppServices({ role: 'subpixel serve', ...options, allow });
-  const { dispatcher, detach } = createAppDispatcher(services);
-  let server: ApiServer;
-  try {
-    server = await startApiServer({
+  const { value, store } = await withDisposables(async (store) => {
+    const services = store.add(await openAppServices({ role: 'subpixel serve', ...options, allow }), (s) => s.close());
+    const { dispatcher, detach } = createAppDispatcher(services);
+    store.defer(detach);
+    const server = store.add(await startApiServer({
       dispatcher,
       host: options.host,
       port: options.port,
       token: options.token,
       staticDir: options.staticDir === undefined ? defaultRendererDir() : options.staticDir,
       files: services.roots,
-    });
-  } catch (error) {
-    detach();
-    await services.close();
-    throw error;
-  }
-  // A second process pointed at this state folder is told where to find this one.
-  await services.lock.setUrl(server.url);
-  let stopping: Promise<void> | null = null;
-  return {
-    server,
-    services,
-    dispatcher,
-    stop() {
-      stopping ??= (async () => {
-        await server.close();
-        detach();
-        await services.close();
-      })();
-      return stopping;
-    },
-  };
+    }), (s) => s.close());
+    // A second process pointed at this state folder is told where to find this one.
+    await services.lock.setUrl(server.url);
+    return { server, services, dispatcher };
+  });
+  return { ...value, stop: () => store.dispose() };
 }

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { withDisposables } from '../common/disposable.js';
 import { defaultOutputFolder } from '../common/pictures.js';
 import { join } from 'node:path';
 import { openLogFile, type LogLine } from '../common/log-file.js';
@@ -66,82 +67,64 @@ export interface OpenServicesOptions {
 export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
   const paths = statePaths(stateHome(options.home));
   await mkdir(paths.home, { recursive: true });
-  // Before any state file is read: a second process on this folder would redo and rewrite the first one's work.
-  const lock = await claimStateHome(paths.home, options.role ?? `a Subpixel process (${process.argv.slice(1, 3).map((a) => a.split('/').pop()).join(' ')})`);
-  try {
-    return await openServices(paths, lock, options);
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-}
-
-async function openServices(paths: StatePaths, lock: StateLock, options: OpenServicesOptions): Promise<AppServices> {
-  const logFile = join(paths.logs, 'subpixel.log');
-  const appLog = openLogFile(logFile);
-  const toLog = (entry: LogEntry | LogLine): void => appLog.write(entry);
-  for (const note of lock.notes) toLog({ level: 'warn', source: 'state', message: note, time: Date.now() });
-  await mkdir(paths.models, { recursive: true });
-  const settings = await SettingsStore.open(paths.settings);
-  const modelDirs = [shippedModelsDir(), paths.models];
-  const engine = createEngineClient();
-  const queue = await JobQueue.open({
-    journalPath: paths.queueJournal,
-    // Backend and tile come from the settings of the moment each item starts, so a change applies to the next item.
-    runner: (job, hooks) => {
-      const { backend, tile, ffmpegPath } = settings.get().engine;
-      return engineRunner(engine, { modelSearchPaths: modelDirs, backend, tile, ffmpegPath })(job, hooks);
-    },
-    concurrency: 2,
-    autoStart: options.autoStart,
+  // Everything opened goes into the store at once: when a later step throws, what was opened before it is closed,
+  // the state folder's lock last.
+  const { value, store } = await withDisposables(async (store) => {
+    // Before any state file is read: a second process on this folder would redo and rewrite the first one's work.
+    const lock = store.add(
+      await claimStateHome(paths.home, options.role ?? `a Subpixel process (${process.argv.slice(1, 3).map((a) => a.split('/').pop()).join(' ')})`),
+      (l) => l.release(),
+    );
+    const logFile = join(paths.logs, 'subpixel.log');
+    const appLog = store.add(openLogFile(logFile), (log) => log.flush());
+    const toLog = (entry: LogEntry | LogLine): void => appLog.write(entry);
+    for (const note of lock.notes) toLog({ level: 'warn', source: 'state', message: note, time: Date.now() });
+    await mkdir(paths.models, { recursive: true });
+    const settings = await SettingsStore.open(paths.settings);
+    const modelDirs = [shippedModelsDir(), paths.models];
+    const engine = store.add(createEngineClient(), (e) => e.close());
+    const queue = store.add(await JobQueue.open({
+      journalPath: paths.queueJournal,
+      // Backend and tile come from the settings of the moment each item starts, so a change applies to the next item.
+      runner: (job, hooks) => {
+        const { backend, tile, ffmpegPath } = settings.get().engine;
+        return engineRunner(engine, { modelSearchPaths: modelDirs, backend, tile, ffmpegPath })(job, hooks);
+      },
+      concurrency: 2,
+      autoStart: options.autoStart,
+    }), (q) => q.close({ cancelRunning: true }));
+    const watch = store.add(await WatchService.open({
+      watchesPath: paths.watches,
+      ledgerPath: paths.watchLedger,
+      queue,
+      stabilityMs: settings.get().watch.stabilityMs,
+    }), (w) => w.close());
+    if (options.startWatches ?? options.autoStart !== false) await watch.start();
+    // uploads whose items left the queue while the app was not running (or before this cleanup existed)
+    await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
+    const training = store.add(await TrainingJobs.open({
+      // The job's parameters go to fineTune as they are: both speak FineTuneParams (src-common/training.ts).
+      run: ({ id, outDir, input: { name: _name, ...params }, resume }, onProgress, signal) => fineTuneInWorker({
+        ...params, id, outDir, searchPaths: modelDirs, ...(resume ? { resume } : {}),
+      }, onProgress, signal),
+      modelsDir: paths.models,
+      existingIds: async () => (await listModels(modelDirs)).models.map((m) => m.id),
+      statePath: paths.trainingJobs,
+      autoStart: options.startTraining ?? options.autoStart !== false,
+    }), (t) => t.close());
+    // The app log hears every service from its first note on (notes made while opening are replayed to it).
+    for (const emitter of [settings, queue, watch, training]) emitter.on('log', toLog);
+    const roots = await createAllowedRoots([
+      ...(options.allowHome === false ? [] : [{ path: homedir(), source: 'home' as const }]),
+      ...(options.allow ?? []).map((path) => ({ path, source: 'start' as const })),
+      ...settings.get().folders.allowed.map((path) => ({ path, source: 'settings' as const })),
+    ]);
+    return {
+      paths, settings, queue, watch, training, engine, roots, modelDirs, userModelsDir: paths.models,
+      uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),
+      lock, logFile,
+    };
   });
-  const watch = await WatchService.open({
-    watchesPath: paths.watches,
-    ledgerPath: paths.watchLedger,
-    queue,
-    stabilityMs: settings.get().watch.stabilityMs,
-  });
-  if (options.startWatches ?? options.autoStart !== false) await watch.start();
-  // uploads whose items left the queue while the app was not running (or before this cleanup existed)
-  await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
-  const training = await TrainingJobs.open({
-    // The job's parameters go to fineTune as they are: both speak FineTuneParams (src-common/training.ts).
-    run: ({ id, outDir, input: { name: _name, ...params }, resume }, onProgress, signal) => fineTuneInWorker({
-      ...params, id, outDir, searchPaths: modelDirs, ...(resume ? { resume } : {}),
-    }, onProgress, signal),
-    modelsDir: paths.models,
-    existingIds: async () => (await listModels(modelDirs)).models.map((m) => m.id),
-    statePath: paths.trainingJobs,
-    autoStart: options.startTraining ?? options.autoStart !== false,
-  });
-  // The app log hears every service from its first note on (notes made while opening are replayed to it).
-  for (const emitter of [settings, queue, watch, training]) emitter.on('log', toLog);
-  const roots = await createAllowedRoots([
-    ...(options.allowHome === false ? [] : [{ path: homedir(), source: 'home' as const }]),
-    ...(options.allow ?? []).map((path) => ({ path, source: 'start' as const })),
-    ...settings.get().folders.allowed.map((path) => ({ path, source: 'settings' as const })),
-  ]);
-  return {
-    paths,
-    settings,
-    queue,
-    watch,
-    training,
-    engine,
-    roots,
-    modelDirs,
-    userModelsDir: paths.models,
-    uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),
-    lock,
-    logFile,
-    async close() {
-      // Each service closes even when one before it fails; the first failure is reported.
-      let failure: unknown;
-      for (const step of [() => training.close(), () => watch.close(), () => queue.close({ cancelRunning: true }), () => engine.close(),
-        () => appLog.flush(), () => lock.release()]) {
-        try { await step(); } catch (error) { failure ??= error; }
-      }
-      if (failure !== undefined) throw failure;
-    },
-  };
+  // Closing runs the same teardowns, newest first; each runs even when one before it fails.
+  return { ...value, close: () => store.dispose() };
 }

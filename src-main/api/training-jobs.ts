@@ -11,6 +11,7 @@ import { CHECKPOINT_JSON } from '../training/checkpoint.js';
 import type { LogEntry } from '../jobs/types.js';
 import type { TrainProgress } from '../training/trainer.js';
 import { thinTrainHistory } from '../../src-common/train-history.js';
+import type { EventPayload } from '../../src-common/api.js';
 import { TrainJob, TrainStartInput } from '../../src-common/training.js';
 import { stickyNotes } from '../common/sticky-log.js';
 
@@ -35,7 +36,7 @@ export type FineTuneRunner = (
 export interface TrainingJobEvents {
   changed: [job: TrainJob];
   removed: [id: string];
-  progress: [progress: { jobId: string; step: number; steps: number; loss: number; valPsnr?: number; stepsPerSec: number; etaMs: number | null }];
+  progress: [progress: EventPayload<'train.progress'>];
   /** A fine-tune finished and saved a model. */
   modelAdded: [modelId: string];
   log: [entry: LogEntry];
