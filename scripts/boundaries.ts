@@ -29,7 +29,12 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['workers'],
   ['jobs'],
   ['watch', 'settings', 'cluster'],
+  /** Domain services the API exposes (training jobs, model library, images, uploads, allowed roots). */
+  ['services'],
+  /** Commands → services, events ← services, and the composition root (openAppServices). */
   ['api'],
+  /** Transports: the browser-mode HTTP/WebSocket server; the Electron IPC transport lives in electron/. */
+  ['server'],
   ['cli', 'electron'],
 ];
 

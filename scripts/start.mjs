@@ -73,7 +73,7 @@ if (availability.ok) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
   process.stdout.write(`Electron can't start here: ${availability.reason}; serving Subpixel in browser mode instead.\n`);
-  const { startBrowserMode } = await import('../src-main/api/serve-app.ts');
+  const { startBrowserMode } = await import('../src-main/server/serve-app.ts');
   const app = await startBrowserMode({ ...(port ? { port: Number(port) } : {}), allow });
   const stop = () => {
     app.stop().then(() => process.exit(0), (error) => {

@@ -5,7 +5,7 @@ import {
   type EventPayload, type ParsedInput, type Result,
 } from '../../src-common/api.js';
 import { errorCodeOf, errorMessageOf, type ErrorCode as InternalCode } from '../common/errors.js';
-import type { AllowedRoots } from './roots.js';
+import type { AllowedRoots } from '../services/roots.js';
 
 /** Which transport a call came through: native dialogs exist only in Electron. */
 export interface CallContext {

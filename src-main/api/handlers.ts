@@ -18,13 +18,13 @@ import type { QueueEvents } from '../jobs/queue.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
 import type { SettingsEvents } from '../settings/store.js';
 import type { WatchEvents } from '../watch/types.js';
-import type { TrainingJobEvents } from './training-jobs.js';
+import type { TrainingJobEvents } from '../services/training-jobs.js';
 import { API_VERSION, type ItemStatus, type QueueItem } from '../../src-common/api.js';
 import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher.js';
-import { compareItem, previewCrop, thumbnail } from './images.js';
-import { deleteModel, exportModel, importModel, listModelInfos } from './models.js';
+import { compareItem, previewCrop, thumbnail } from '../services/images.js';
+import { deleteModel, exportModel, importModel, listModelInfos } from '../services/models.js';
 import type { AppServices } from './services.js';
-import { pruneUploads, saveUploads } from './uploads.js';
+import { pruneUploads, saveUploads } from '../services/uploads.js';
 
 const APP_VERSION = '0.1.0';
 

@@ -14,9 +14,9 @@ import { SettingsStore } from '../settings/store.js';
 import { WatchService } from '../watch/service.js';
 import { createEngineClient, type EngineClient } from '../workers/engine-client.js';
 import { fineTuneInWorker } from '../workers/training-client.js';
-import { createAllowedRoots, type AllowedRoots } from './roots.js';
-import { TrainingJobs } from './training-jobs.js';
-import { pruneUploads } from './uploads.js';
+import { createAllowedRoots, type AllowedRoots } from '../services/roots.js';
+import { TrainingJobs } from '../services/training-jobs.js';
+import { pruneUploads } from '../services/uploads.js';
 
 /**
  * Everything the API drives, opened from one state folder. The composition root for `subpixel serve` and the

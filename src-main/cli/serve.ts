@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { isLoopbackHost } from '../api/auth.js';
-import { startBrowserMode } from '../api/serve-app.js';
+import { isLoopbackHost } from '../server/auth.js';
+import { startBrowserMode } from '../server/serve-app.js';
 import { escapeControl } from '../common/sticky-log.js';
 import type { LogEntry } from '../jobs/types.js';
 

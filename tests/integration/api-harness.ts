@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import type { AnyEvent, Result } from '../../src-common/api.js';
 import { createAppDispatcher } from '../../src-main/api/handlers.js';
-import { startBrowserMode } from '../../src-main/api/serve-app.js';
+import { startBrowserMode } from '../../src-main/server/serve-app.js';
 import { openAppServices, type AppServices } from '../../src-main/api/services.js';
 import { appUrlMatcher, createIpcCallHandler, forwardEvents, type InvokeEventLike } from '../../src-main/electron/ipc-transport.js';
 

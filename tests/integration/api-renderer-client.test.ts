@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { startBrowserMode, type BrowserMode } from '../../src-main/api/serve-app.js';
+import { startBrowserMode, type BrowserMode } from '../../src-main/server/serve-app.js';
 import { webSocketClient, webSocketUrl } from '../../src-renderer/api.js';
 import { makeFixture, type Fixture } from './api-harness.js';
 

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startBrowserMode, type BrowserMode } from '../../src-main/api/serve-app.js';
+import { startBrowserMode, type BrowserMode } from '../../src-main/server/serve-app.js';
 import { connectWs, makeFixture, tryWs, type Fixture } from './api-harness.js';
 
 interface HttpAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openAppServices } from '../../src-main/api/services.js';
-import { startBrowserMode } from '../../src-main/api/serve-app.js';
+import { startBrowserMode } from '../../src-main/server/serve-app.js';
 import { DisposableStore, withDisposables } from '../../src-main/common/disposable.js';
 
 /** Handles that keep the process alive, by type (watchers, timers, sockets). */

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import * as z from 'zod';
 import { AbsolutePath, ClientMessage, commandNames, commands, eventNames, events, isCommandName } from '../../src-common/api.js';
 import { ApiFailure, createDispatcher, type Handlers } from '../../src-main/api/dispatcher.js';
-import { createAllowedRoots, isInside } from '../../src-main/api/roots.js';
+import { createAllowedRoots, isInside } from '../../src-main/services/roots.js';
 import { appUrlMatcher } from '../../src-main/electron/ipc-transport.js';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-main/electron/ipc-channels.js';
 

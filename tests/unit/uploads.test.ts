@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { pruneUploads, safeFileName, saveUploads } from '../../src-main/api/uploads.js';
+import { pruneUploads, safeFileName, saveUploads } from '../../src-main/services/uploads.js';
 
 test('dropped file names lose their path and control characters', () => {
   assert.equal(safeFileName('../../evil/cat.png'), 'cat.png');

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { checkHost, checkOrigin, checkToken, newToken, tokenCookieName } from './auth.js';
 import { API_VERSION, ClientMessage, eventNames, isEventName, issueLines, type EventName, type ServerMessage } from '../../src-common/api.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { Dispatcher } from '../api/dispatcher.js';
 import { serveFileRoute, type FileAccess } from './file-routes.js';
 import { placeholderPage, serveStatic } from './static-files.js';
 

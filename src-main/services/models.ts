@@ -4,7 +4,7 @@ import { parameterCount } from '../engine/models/spec.js';
 import { manifestEntryFor, removeManifestEntry, upsertManifestEntry } from '../engine/models/manifest.js';
 import { defaultModelOf, familyOf, listModels, loadModelDir, type ModelListing } from '../engine/models/store.js';
 import type { ModelInfo } from '../../src-common/api.js';
-import { ApiFailure } from './dispatcher.js';
+import { CodedError } from '../common/errors.js';
 
 /** The model commands over the model store: shipped models are read-only, custom ones live in the user's folder. */
 export interface ModelFolders {
@@ -49,13 +49,13 @@ function toModelInfo(m: ModelListing, folders: ModelFolders): Omit<ModelInfo, 'i
 async function findModel(folders: ModelFolders, id: string): Promise<ModelListing> {
   const { models } = await listModels(folders.dirs);
   const found = models.find((m) => m.id === id);
-  if (!found) throw new ApiFailure('not_found', `no model ${id}`);
+  if (!found) throw new CodedError('not_found', `no model ${id}`);
   return found;
 }
 
 export async function deleteModel(folders: ModelFolders, id: string): Promise<void> {
   const model = await findModel(folders, id);
-  if (resolve(model.root) !== resolve(folders.user)) throw new ApiFailure('conflict', `${id} is a shipped model and cannot be deleted`);
+  if (resolve(model.root) !== resolve(folders.user)) throw new CodedError('conflict', `${id} is a shipped model and cannot be deleted`);
   // the entry goes first, so a crash never lists a missing folder
   await removeManifestEntry(model.root, id);
   await rm(model.dir, { recursive: true, force: true });
@@ -67,16 +67,16 @@ export async function importModel(folders: ModelFolders, path: string): Promise<
   try {
     loaded = await loadModelDir(path);
   } catch (error) {
-    throw new ApiFailure('bad_request', `${path} is not a usable model folder: ${(error as Error).message}`);
+    throw new CodedError('invalid_input', `${path} is not a usable model folder: ${(error as Error).message}`);
   }
   const { models } = await listModels(folders.dirs);
-  if (models.some((m) => m.id === loaded.id)) throw new ApiFailure('conflict', `a model with id ${loaded.id} exists already`);
+  if (models.some((m) => m.id === loaded.id)) throw new CodedError('conflict', `a model with id ${loaded.id} exists already`);
   const target = join(folders.user, loaded.id);
-  if (await exists(target)) throw new ApiFailure('conflict', `${target} exists already`);
+  if (await exists(target)) throw new CodedError('conflict', `${target} exists already`);
   await cp(path, target, { recursive: true, errorOnExist: true, force: false, filter: withoutCheckpoints(path) });
   await upsertManifestEntry(folders.user, manifestEntryFor({ ...loaded, dir: target }, loaded.id));
   const info = (await listModelInfos(folders)).find((m) => m.id === loaded.id);
-  if (!info) throw new ApiFailure('internal', `imported ${loaded.id} but it does not list`);
+  if (!info) throw new CodedError('internal', `imported ${loaded.id} but it does not list`);
   return info;
 }
 
@@ -84,7 +84,7 @@ export async function importModel(folders: ModelFolders, path: string): Promise<
 export async function exportModel(folders: ModelFolders, id: string, folder: string): Promise<string> {
   const model = await findModel(folders, id);
   const target = join(folder, id);
-  if (await exists(target)) throw new ApiFailure('conflict', `${target} exists already`);
+  if (await exists(target)) throw new CodedError('conflict', `${target} exists already`);
   await cp(model.dir, target, { recursive: true, errorOnExist: true, force: false, filter: withoutCheckpoints(model.dir) });
   return target;
 }

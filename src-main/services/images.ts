@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
 import type { ImageData, Region } from '../../src-common/api.js';
-import { ApiFailure } from './dispatcher.js';
+import { CodedError } from '../common/errors.js';
 
 /** Small images for the renderer: PNG data URLs, decoded upright (EXIF orientation applied). */
 
@@ -27,9 +27,9 @@ async function uprightSize(path: string): Promise<{ width: number; height: numbe
   try {
     meta = await sharp(path, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
   } catch (error) {
-    throw new ApiFailure('bad_request', `${path}: not a readable image (${(error as Error).message})`);
+    throw new CodedError('invalid_input', `${path}: not a readable image (${(error as Error).message})`);
   }
-  if (!meta.width || !meta.height) throw new ApiFailure('bad_request', `${path}: image has no size`);
+  if (!meta.width || !meta.height) throw new CodedError('invalid_input', `${path}: image has no size`);
   // Orientations 5–8 swap width and height once applied.
   const swapped = (meta.orientation ?? 1) >= 5;
   return swapped ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
@@ -43,7 +43,7 @@ export function clampRegion(size: { width: number; height: number }, region: Reg
     return { x: Math.floor((size.width - width) / 2), y: Math.floor((size.height - height) / 2), width, height };
   }
   if (region.x >= size.width || region.y >= size.height) {
-    throw new ApiFailure('bad_request', `region starts outside the ${size.width}x${size.height} image`);
+    throw new CodedError('invalid_input', `region starts outside the ${size.width}x${size.height} image`);
   }
   return { ...region, width: Math.min(region.width, size.width - region.x), height: Math.min(region.height, size.height - region.y) };
 }

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isInside } from './roots.js';
+import { isInside } from '../services/roots.js';
 import { contentTypeFor } from '../common/content-type.js';
 
 /** Where the renderer build lands (Vite's outDir in this repo), found from the package root. */

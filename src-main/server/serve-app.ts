@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { withDisposables } from '../common/disposable.js';
-import type { Dispatcher } from './dispatcher.js';
-import { createAppDispatcher } from './handlers.js';
-import { openAppServices, type AppServices, type OpenServicesOptions } from './services.js';
+import type { Dispatcher } from '../api/dispatcher.js';
+import { createAppDispatcher } from '../api/handlers.js';
+import { openAppServices, type AppServices, type OpenServicesOptions } from '../api/services.js';
 import { defaultRendererDir } from './static-files.js';
 import { startApiServer, type ApiServer } from './ws-server.js';
 
