@@ -1,24 +1,18 @@
 // Videos in the durable queue and in watch folders, through the real engine worker and FFmpeg.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createEngineClient, type EngineClient } from '../../src-main/workers/engine-client.js';
 import { engineRunner } from '../../src-main/jobs/engine-runner.js';
 import { partsDirFor } from '../../src-main/video/parts-dir.js';
 import type { QueueItemView } from '../../src-main/jobs/types.js';
 import { openWatchHarness, tempDir, waitFor } from './fixtures/services-fixtures.js';
+import { ffmpeg, frameHashes } from './fixtures/video-fixtures.js';
 
-const exec = promisify(execFile);
 const SEGMENT = 8;
 
-async function frameHashes(path: string): Promise<string[]> {
-  const { stdout } = await exec('ffmpeg', ['-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 1 << 26 });
-  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').slice(2).join(','));
-}
 
 let root: { path: string; cleanup: () => Promise<void> };
 let clip: string;
@@ -27,8 +21,8 @@ let engine: EngineClient;
 before(async () => {
   root = await tempDir('video-queue');
   clip = join(root.path, 'clip.mp4');
-  await exec('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000',
-    '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+  await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000',
+    '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip);
   engine = createEngineClient();
 });
 after(async () => {

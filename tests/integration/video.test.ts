@@ -11,36 +11,12 @@ import { findFfmpeg, FfmpegMissingError } from '../../src-main/video/ffmpeg.js';
 import { probeVideo } from '../../src-main/video/probe.js';
 import { partsDirFor, upscaleVideo } from '../../src-main/video/upscale-video.js';
 import { VideoError } from '../../src-main/video/errors.js';
+import { upscaleFile } from '../../src-main/engine/upscale.js';
 import { matroskaFramePrefix, matroskaHeader } from '../../src-main/video/raw-matroska.js';
+import { ffmpeg, framePts, frameHashes, packetHashes, videoStream } from './fixtures/video-fixtures.js';
 
 const exec = promisify(execFile);
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
-
-async function ffmpeg(...args: string[]): Promise<void> {
-  await exec('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args]);
-}
-async function ffprobeJson(path: string, ...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-print_format', 'json', ...args, path], { maxBuffer: 1 << 26 });
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
-/** md5 of each packet of a stream, copied without decoding (what "bit-exact" means for audio). */
-async function packetHashes(path: string, map: string): Promise<string[]> {
-  const { stdout } = await exec('ffmpeg', ['-nostdin', '-v', 'error', '-i', path, '-map', map, '-c', 'copy', '-f', 'framemd5', '-'], { maxBuffer: 1 << 26 });
-  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').map((f) => f.trim()).slice(4, 6).join(','));
-}
-/** md5 of each decoded video frame. */
-async function frameHashes(path: string): Promise<string[]> {
-  const { stdout } = await exec('ffmpeg', ['-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 1 << 26 });
-  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').map((f) => f.trim()).slice(2).join(','));
-}
-async function framePts(path: string): Promise<number[]> {
-  const doc = await ffprobeJson(path, '-select_streams', 'v:0', '-show_entries', 'frame=pts_time');
-  return (doc.frames as Array<{ pts_time: string }>).map((f) => Number(f.pts_time));
-}
-async function videoStream(path: string): Promise<Record<string, string | number>> {
-  const doc = await ffprobeJson(path, '-select_streams', 'v:0', '-count_packets', '-show_streams');
-  return (doc.streams as Array<Record<string, string | number>>)[0];
-}
 
 interface CliResult { code: number; stdout: string; stderr: string }
 async function subpixel(args: string[]): Promise<CliResult> {
@@ -135,6 +111,20 @@ describe('video', () => {
     assert.deepEqual(readdirSync(out).sort(), [5, 6, 7, 8, 10, 11, 12, 13, 14].map((n) => `scan_${String(n).padStart(6, '0')}.tif`));
     const meta = await sharp(join(out, 'scan_000010.tif')).metadata();
     assert.deepEqual([meta.width, meta.height, meta.depth], [128, 96, 'ushort']);
+  });
+
+  it('each frame of a PNG sequence comes out exactly as the same PNG upscaled as a still', async () => {
+    const frames = join(dir, 'pngs');
+    mkdirSync(frames);
+    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=40x30:r=24', '-frames:v', '5', '-pix_fmt', 'rgb24', join(frames, 'f_%03d.png'));
+    const out = join(dir, 'png-out', 'f');
+    await upscaleVideo(join(frames, 'f_%03d.png'), out, { scale: 2, codec: 'png-sequence', segmentFrames: 2 });
+    for (const n of ['001', '003', '005']) {
+      const still = join(dir, 'png-out', `still_${n}.png`);
+      await upscaleFile(join(frames, `f_${n}.png`), still, { scale: 2 });
+      const [a, b] = await Promise.all([join(out, `f_${n}.png`), still].map((p) => sharp(p).raw().toBuffer()));
+      assert.ok(a.equals(b), `frame ${n} equals its still upscale`);
+    }
   });
 
   it('SIGKILL mid-video, then the same command: at most one segment redone, frames identical to an uninterrupted run', async () => {
