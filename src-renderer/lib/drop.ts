@@ -3,6 +3,7 @@
  * (folders then keep their structure on the service side); in a browser the bytes are uploaded, folders walked here.
  */
 import type { JobSettingsPatch } from '../../src-common/api.js';
+import { settings } from '../stores/settings.svelte.js';
 import { call } from './client.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|avif|gif|bmp|heic|heif)$/i;
@@ -24,18 +25,20 @@ function outcomeOf(items: Array<{ input: string; pixels: number | null }>, probl
   return { added: items.length - unreadable.length, unreadable, problems };
 }
 
-export async function addPaths(paths: string[], settings?: JobSettingsPatch): Promise<AddOutcome> {
-  const { items, problems } = await call('queue.add', { paths, ...(settings ? { settings } : {}) });
+export async function addPaths(paths: string[], patch?: JobSettingsPatch): Promise<AddOutcome> {
+  await settings.settled(); // a scale or model picked a moment ago applies to these images
+  const { items, problems } = await call('queue.add', { paths, ...(patch ? { settings: patch } : {}) });
   return outcomeOf(items, problems);
 }
 
-export async function uploadFiles(files: Array<File | UploadFile>, settings?: JobSettingsPatch): Promise<AddOutcome> {
+export async function uploadFiles(files: Array<File | UploadFile>, patch?: JobSettingsPatch): Promise<AddOutcome> {
+  await settings.settled();
   const outcome: AddOutcome = { added: 0, unreadable: [], problems: [] };
   let batch: Array<{ name: string; dataBase64: string; relDir?: string }> = [];
   let bytes = 0;
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
-    const { items, problems } = await call('queue.upload', { files: batch, ...(settings ? { settings } : {}) });
+    const { items, problems } = await call('queue.upload', { files: batch, ...(patch ? { settings: patch } : {}) });
     const part = outcomeOf(items, problems);
     outcome.added += part.added;
     outcome.unreadable.push(...part.unreadable);

@@ -4,6 +4,11 @@ import { call, on } from '../lib/client.js';
 
 class SettingsStore {
   value = $state.raw<AppSettings | null>(null);
+  /**
+   * Changes go out one after another, and adding images waits for them (settled): a scale or model picked just
+   * before a drop applies to that drop, and two quick changes land in the order they were made.
+   */
+  private chain: Promise<unknown> = Promise.resolve();
 
   start(): () => void {
     const off = on('settings.changed', ({ settings }) => { this.value = settings; });
@@ -11,8 +16,15 @@ class SettingsStore {
     return off;
   }
 
-  async update(patch: SettingsPatch): Promise<void> {
-    this.value = await call('settings.set', { patch });
+  update(patch: SettingsPatch): Promise<void> {
+    const run = this.chain.then(async () => { this.value = await call('settings.set', { patch }); });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves once every change made so far has been saved (or failed). */
+  settled(): Promise<void> {
+    return this.chain.then(() => {});
   }
 }
 
