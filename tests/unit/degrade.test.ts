@@ -8,7 +8,7 @@ import type { Raster } from '../../src-main/engine/raster.js';
 import { imresizeRaster } from '../../src-main/engine/resize.js';
 import { estimateJpegQuality, ijgQuantTable, readQuantTables } from '../../src-main/engine/image-io/jpeg-quality.js';
 import {
-  applyNoise, applyPlan, blurKernel, drawPlan, encodeJpeg, grainAmplitude, maxKernelSize, type DegradationPlan,
+  applyBlur, applyNoise, applyPlan, blurKernel, drawPlan, encodeJpeg, grainAmplitude, maxKernelSize, type DegradationPlan,
 } from '../../src-main/training/degrade.js';
 import { DEGRADATION_PRESETS, PRESET_RECIPES } from '../../src-main/training/degrade-presets.js';
 import { loadTrainingData, sampleDegradedBatch } from '../../src-main/training/data.js';
@@ -93,6 +93,32 @@ test('blur through libvips keeps the mean and smooths as the kernel says; kernel
   for (let c = 0; c < 3; c++) assert.ok(Math.abs(channelStats(blurred, c).mean - channelStats(img, c).mean) < 1);
   assert.ok(channelStats(blurred, 1).sd < channelStats(img, 1).sd);
   assert.ok(neighbourCorrelation(blurred, 1) > neighbourCorrelation(img, 1));
+  // the blur applied is the kernel's convolution (edges repeated) within a level, on the separable path for
+  // isotropic Gaussians and the 2-D mask for the others
+  for (const k of [
+    { kind: 'iso', sigmaX: 1.7, sigmaY: 1.7, theta: 0, beta: 1, size: 13 },
+    { kind: 'aniso', sigmaX: 2.2, sigmaY: 0.8, theta: 0.6, beta: 1, size: 15 },
+    { kind: 'plateau', sigmaX: 1.2, sigmaY: 1.2, theta: 0, beta: 1.5, size: 11 },
+  ] as const) {
+    const got = await applyBlur(img, k);
+    const w = blurKernel(k);
+    const r = (k.size - 1) / 2;
+    let max = 0;
+    for (const [x, y] of [[0, 0], [20, 30], [64, 50], [127, 95], [5, 90]]) {
+      for (let c = 0; c < 3; c++) {
+        let acc = 0;
+        for (let dy = -r; dy <= r; dy++) {
+          for (let dx = -r; dx <= r; dx++) {
+            const sx = Math.min(img.width - 1, Math.max(0, x + dx));
+            const sy = Math.min(img.height - 1, Math.max(0, y + dy));
+            acc += w[(dy + r) * k.size + dx + r] * img.data[(sy * img.width + sx) * 3 + c];
+          }
+        }
+        max = Math.max(max, Math.abs(got.data[(y * img.width + x) * 3 + c] - acc));
+      }
+    }
+    assert.ok(max <= 1.5, `${k.kind}: ${max.toFixed(2)} levels from the kernel's convolution`);
+  }
   assert.equal(maxKernelSize(2), 13);
   assert.equal(maxKernelSize(4), 21);
   for (const scale of [2, 3, 4]) {
