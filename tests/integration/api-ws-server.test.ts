@@ -109,6 +109,34 @@ describe('browser-mode server', () => {
     }
   });
 
+  test('outputs are served to the token holder only inside the allowed folders: download, view (raster images only), folder page', async () => {
+    await writeFile(join(fx.allowed, 'photo_x2.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    await writeFile(join(fx.allowed, 'drawing.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    await writeFile(join(fx.outside, 'secret.png'), 'the private bytes');
+    const route = (name: string, path: string) => `/files/${name}?path=${encodeURIComponent(path)}`;
+    const withToken = { 'X-Subpixel-Token': token };
+    assert.equal((await get(port, route('download', join(fx.allowed, 'photo_x2.png')))).status, 401, 'no token, no file');
+    const download = await get(port, route('download', join(fx.allowed, 'photo_x2.png')), withToken);
+    assert.equal(download.status, 200);
+    assert.match(String(download.headers['content-disposition']), /^attachment; filename="photo_x2\.png"/);
+    const view = await get(port, route('view', join(fx.allowed, 'photo_x2.png')), withToken);
+    assert.equal(view.headers['content-type'], 'image/png');
+    assert.match(String(view.headers['content-disposition']), /^inline/);
+    const svg = await get(port, route('view', join(fx.allowed, 'drawing.svg')), withToken);
+    assert.match(String(svg.headers['content-disposition']), /^attachment/, 'an SVG is never shown inline');
+    assert.equal(svg.headers['content-type'], 'application/octet-stream');
+    for (const outside of [join(fx.outside, 'secret.png'), `${fx.allowed}/../outside/secret.png`, '/etc/passwd']) {
+      const refused = await get(port, route('download', outside), withToken);
+      assert.equal(refused.status, 403, outside);
+      assert.doesNotMatch(refused.body, /private bytes/);
+    }
+    assert.equal((await get(port, route('download', join(fx.allowed, 'gone.png')), withToken)).status, 404);
+    const folder = await get(port, route('folder', fx.allowed), withToken);
+    assert.equal(folder.status, 200);
+    assert.match(folder.body, /photo_x2\.png/);
+    assert.doesNotMatch(folder.body, /<script>/);
+  });
+
   test('protocol errors are answered, and the connection stays usable', async () => {
     const client = await connectWs(wsUrl, app.server.origin);
     try {
