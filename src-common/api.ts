@@ -277,8 +277,13 @@ export const commands = {
   /** Before/after of a finished item over the same region (source bicubic-upscaled vs the output), at 1:1. */
   'queue.compare': command({
     /** whole: the whole image (when it is small enough to ship; else the centred crop); region: that part. */
-    input: z.strictObject({ id: Id, region: Region.optional(), whole: z.boolean().optional() }),
-    output: z.object({ before: ImageData, after: ImageData, region: Region, scale: Scale, whole: z.boolean() }),
+    /** frame: for a video, which frame (0-based; default the middle one). */
+    input: z.strictObject({ id: Id, region: Region.optional(), whole: z.boolean().optional(), frame: z.number().int().nonnegative().optional() }),
+    output: z.object({
+      before: ImageData, after: ImageData, region: Region, scale: Scale, whole: z.boolean(),
+      /** For a video: the frame shown and how many there are. */
+      frame: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+    }),
   }),
 
   'watch.add': command({

@@ -2,12 +2,15 @@
  * The wiring from contract commands to the services, and from service events to contract events: the one place
  * that knows both sides. Commands whose service is not part of AppServices yet are left out and answer `unavailable`.
  */
+import { extractFrame, frameCount } from '../video/frames.js';
+import { isVideoPath } from '../../src-common/video-files.js';
 import type { EventEmitter as NodeEventEmitter } from 'node:events';
 import type { EventEmitter } from 'node:events';
 import { ffmpegInfo } from '../video/ffmpeg.js';
 import { cpus, arch, platform } from 'node:os';
 import { basename, join } from 'node:path';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { DisposableStore } from '../common/disposable.js';
 import { backendOrder, probeBackends } from '../engine/backends/select.js';
 import { READABLE_FORMATS } from '../engine/image-io/formats.js';
@@ -106,10 +109,26 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       await pruneUploads(services.paths.uploads, queue.list().map((i) => i.input));
       return { changed };
     },
-    async 'queue.compare'({ id, region, whole }) {
+    async 'queue.compare'({ id, region, whole, frame }) {
       const item = requireItem(id);
       if (item.state !== 'done' || !item.output) throw new ApiFailure('conflict', `${fileNameOf(item.input)} is not finished yet`);
-      return { ...(await compareItem(item.input, item.output, item.settings.scale, region, whole ?? false)), scale: item.settings.scale };
+      if (!isVideoPath(item.input)) {
+        return { ...(await compareItem(item.input, item.output, item.settings.scale, region, whole ?? false)), scale: item.settings.scale };
+      }
+      // A video: the same frame of the source and of the output, as PNGs in a scratch folder, compared like stills.
+      const { ffmpegPath } = settings.get().engine;
+      const count = await frameCount(item.output, ffmpegPath);
+      const index = Math.min(frame ?? Math.floor(count / 2), count - 1);
+      const dir = join(services.paths.home, 'tmp', `frame-${randomUUID()}`);
+      await mkdir(dir, { recursive: true });
+      try {
+        const [before, after] = [join(dir, 'before.png'), join(dir, 'after.png')];
+        await Promise.all([extractFrame(item.input, index, before, ffmpegPath), extractFrame(item.output, index, after, ffmpegPath)]);
+        const pair = await compareItem(before, after, item.settings.scale, region, whole ?? false);
+        return { ...pair, scale: item.settings.scale, frame: { index, count } };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
 
     async 'watch.add'({ folder, settings: patch, ...rest }) {

@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import { createEngineClient, type EngineClient } from '../../src-main/workers/engine-client.js';
 import { engineRunner } from '../../src-main/jobs/engine-runner.js';
 import { partsDirFor } from '../../src-main/video/parts-dir.js';
+import { extractFrame, frameCount } from '../../src-main/video/frames.js';
+import { compareItem } from '../../src-main/services/images.js';
 import type { QueueItemView } from '../../src-main/jobs/types.js';
 import { openWatchHarness, tempDir, waitFor } from './fixtures/services-fixtures.js';
 import { ffmpeg, frameHashes } from './fixtures/video-fixtures.js';
@@ -50,6 +52,14 @@ test('the queue runs a video: frame progress with fps, the codec container as ex
     const running = views.filter((v) => v.state === 'running' && v.frames);
     assert.ok(running.length > 0, 'running views carry frame progress');
     assert.ok(running.every((v) => v.frames!.framesTotal === 48 && v.frames!.fps >= 0));
+
+    // The before/after viewer's frame: the same frame of source and output, compared as stills.
+    assert.equal(await frameCount(item.output!), 48);
+    const [before, after] = [join(root.path, 'before.png'), join(root.path, 'after.png')];
+    await Promise.all([extractFrame(clip, 30, before), extractFrame(item.output!, 30, after)]);
+    const pair = await compareItem(before, after, 2, undefined, true);
+    assert.deepEqual([pair.before.width, pair.before.height, pair.after.width, pair.after.height, pair.whole], [128, 96, 128, 96, true]);
+    await assert.rejects(extractFrame(join(root.path, 'nope.mkv'), 0, before));
   } finally {
     await h.close();
   }
