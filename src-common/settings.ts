@@ -26,6 +26,12 @@ const FolderSettings = z.object({
   /** Folders allowed in Settings (besides the home folder and `--allow`), kept across restarts. */
   allowed: z.array(z.string().min(1)).max(200),
 });
+/** A Redis URL of the worker pool (`subpixel worker`): redis:// or rediss:// (TLS), with user and password if needed. */
+export const RedisUrl = z.string().trim().regex(/^rediss?:\/\/[^\s/]+(\/\d+)?\/?$/, 'a Redis URL: redis://[user:password@]host:port[/db] or rediss:// for TLS');
+const ClusterSettings = z.object({
+  /** null: the queue runs on this machine; a URL: queue items run on the worker pool behind it. */
+  redisUrl: RedisUrl.nullable(),
+});
 
 export const DEFAULT_SETTINGS = {
   version: SETTINGS_VERSION,
@@ -34,6 +40,7 @@ export const DEFAULT_SETTINGS = {
   watch: { stabilityMs: 1000 },
   ui: { theme: 'system' },
   folders: { uploadsOutputDir: null, allowed: [] },
+  cluster: { redisUrl: null },
 } as const satisfies {
   version: number;
   jobDefaults: unknown;
@@ -41,6 +48,7 @@ export const DEFAULT_SETTINGS = {
   watch: z.infer<typeof WatchSettings>;
   ui: z.infer<typeof UiSettings>;
   folders: { uploadsOutputDir: null; allowed: readonly [] };
+  cluster: z.infer<typeof ClusterSettings>;
 };
 
 export const settingsSchema = z.object({
@@ -54,6 +62,7 @@ export const settingsSchema = z.object({
     uploadsOutputDir: FolderSettings.shape.uploadsOutputDir.default(null),
     allowed: FolderSettings.shape.allowed.default([]),
   }).prefault({}),
+  cluster: withDefaults(ClusterSettings, DEFAULT_SETTINGS.cluster).prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -73,6 +82,7 @@ export const SettingsPatch = z.strictObject({
   ui: UiSettings.partial().strict().optional(),
   // Allowed folders change through folders.allow / folders.remove, which also apply them at once.
   folders: FolderSettings.pick({ uploadsOutputDir: true }).partial().strict().optional(),
+  cluster: ClusterSettings.partial().strict().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 

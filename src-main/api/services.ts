@@ -8,6 +8,7 @@ import { claimStateHome, type StateLock } from '../common/state-lock.js';
 import { stateHome, statePaths, type StatePaths } from '../common/state-home.js';
 import type { LogEntry } from '../jobs/types.js';
 import { listModels, shippedModelsDir } from '../engine/models/store.js';
+import type { RemoteRunner } from '../cluster/remote-runner.js';
 import { engineRunner } from '../jobs/engine-runner.js';
 import { JobQueue } from '../jobs/queue.js';
 import { SettingsStore } from '../settings/store.js';
@@ -62,6 +63,8 @@ export interface OpenServicesOptions {
   startTraining?: boolean;
   /** What this process is, for the message a second process gets (default 'a Subpixel process'). */
   role?: string;
+  /** Run queue items on the worker pool behind this Redis, whatever the Cluster setting says (`subpixel watch --redis`). */
+  redisUrl?: string;
 }
 
 export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
@@ -83,10 +86,20 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     const settings = await SettingsStore.open(paths.settings);
     const modelDirs = [shippedModelsDir(), paths.models];
     const engine = store.add(createEngineClient(), (e) => e.close());
+    // The pool's client (BullMQ, the Redis driver) loads only when a Redis URL is set.
+    let pool: Promise<RemoteRunner> | undefined;
+    store.defer(async () => (await pool)?.close());
     const queue = store.add(await JobQueue.open({
       journalPath: paths.queueJournal,
-      // Backend and tile come from the settings of the moment each item starts, so a change applies to the next item.
+      // Backend, tile and the worker pool come from the settings of the moment each item starts, so a change applies
+      // to the next item.
       runner: (job, hooks) => {
+        const redisUrl = options.redisUrl ?? settings.get().cluster.redisUrl;
+        // Stills go to the pool; videos run here (the pool does not split them into segment jobs).
+        if (redisUrl && !job.options.video) {
+          pool ??= import('../cluster/remote-runner.js').then((m) => m.remoteRunner());
+          return pool.then((p) => p.run(redisUrl, job, hooks));
+        }
         const { backend, tile, ffmpegPath } = settings.get().engine;
         return engineRunner(engine, { modelSearchPaths: modelDirs, backend, tile, ffmpegPath })(job, hooks);
       },

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openAppServices, type AppServices } from '../api/services.js';
+import { parseRedisUrl, redactRedisUrl, redisUrlFrom } from '../cluster/redis.js';
 import { escapeControl } from '../common/sticky-log.js';
 import { OUTPUT_FORMATS, type JobSettingsInput, type LogEntry } from '../jobs/types.js';
 
@@ -11,6 +12,7 @@ interface WatchCliOptions {
   format: JobSettingsInput['format'];
   quality?: number;
   recursive: boolean;
+  redis?: string | true;
 }
 
 function parseScale(value: string): 2 | 3 | 4 {
@@ -42,6 +44,7 @@ export function registerWatchCommand(program: Command): void {
     .option('--format <format>', `output format: keep, ${OUTPUT_FORMATS.join(', ')}`, parseFormat, 'keep')
     .option('--quality <n>', 'quality 1..100 for jpg, webp and avif', parseQuality)
     .option('--recursive', 'also watch sub-folders', false)
+    .option('--redis [url]', 'run the images on the worker pool behind this Redis (redis:// or rediss://; without a value: $SUBPIXEL_REDIS_URL)')
     .action(async (folders: string[], options: WatchCliOptions) => {
       await runWatch(folders, options);
     });
@@ -116,5 +119,6 @@ async function watchFolders(services: AppServices, folders: string[], options: W
     if (existing) await watches.update(existing.id, config);
     else await watches.add(config);
   }
-  console.error(`watching ${folders.length} folder(s); state in ${paths.home}; Ctrl+C to stop`);
+  const pool = options.redis === undefined ? '' : `; images run on the worker pool at ${redactRedisUrl(redisUrlFrom(options.redis))}`;
+  console.error(`watching ${folders.length} folder(s); state in ${paths.home}${pool}; Ctrl+C to stop`);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { isVideoPath } from '../../src-common/video.js';
 import { runJobFor } from '../jobs/engine-runner.js';
 import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from '../jobs/naming.js';
 import type { OutputPlan, Runner, TileProgress } from '../jobs/types.js';
@@ -77,6 +78,8 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
   const parsed = clusterJobSchema.safeParse(handle.data);
   if (!parsed.success) throw new JobRejectedError(`not a subpixel upscale job: ${parsed.error.issues[0]?.message ?? 'invalid data'}`);
   const job = parsed.data;
+  // A video's output is resumed in place, not renamed into place: the exactly-once check below does not hold for it.
+  if (isVideoPath(job.input)) throw new JobRejectedError(`${job.input}: videos are not processed by the worker pool (upscale them locally or with --shard)`);
   try {
     await assertAllowed(job.input, ctx.allowed, 'input');
     await assertAllowed(job.settings.outputDir ? join(job.settings.outputDir, job.relDir) : dirname(job.input), ctx.allowed, 'output folder');
@@ -105,7 +108,7 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
   let lastProgress = 0;
   try {
     await mkdir(dirname(plan.path), { recursive: true });
-    const result = await ctx.runner(runJobFor(handle.id, job.input, job.settings, plan.path), {
+    const result = await ctx.runner(runJobFor(handle.id, job.input, job.settings, plan), {
       signal: ctx.signal ?? new AbortController().signal,
       onProgress: (p) => {
         const now = Date.now();

@@ -1,7 +1,7 @@
 import type { EngineClient } from '../workers/engine-client.js';
 import { outputFileTypeFor } from './naming.js';
 import { DEFAULT_VIDEO_OPTIONS, isVideoPath } from '../../src-common/video.js';
-import type { JobSettings, RunJob, Runner } from './types.js';
+import type { JobSettings, OutputPlan, RunJob, Runner } from './types.js';
 
 export interface EngineRunnerOptions {
   /** Extra model folders searched before the defaults (user models under the state folder). */
@@ -52,12 +52,13 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
 }
 
 /** The concrete engine job for one input whose output path is decided (local queue and cluster workers alike). */
-export function runJobFor(id: string, input: string, settings: JobSettings, output: string): RunJob {
+export function runJobFor(id: string, input: string, settings: JobSettings, plan: OutputPlan): RunJob {
   const { format } = outputFileTypeFor(input, settings.format);
   return {
     id,
     input,
-    output,
+    output: plan.path,
+    plan,
     options: {
       ...(settings.model ? { model: settings.model } : {}),
       scale: settings.scale, format, quality: settings.quality, keepMetadata: settings.keepMetadata,

@@ -452,7 +452,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     });
     if (decision === 'aborted') return this.settleAborted(id, run);
     if (decision === null) return;
-    const job = runJobFor(id, item.input, item.settings, decision.plan.path);
+    const job = runJobFor(id, item.input, item.settings, decision.plan);
     const t0 = performance.now();
     this.meter.begin();
     try {

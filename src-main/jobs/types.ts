@@ -3,7 +3,7 @@
  * src-common/ and re-exported here under the names the queue uses; what follows them is internal to src-main.
  */
 import type { OutputFormat } from '../../src-common/formats.js';
-import type { TileProgress } from '../../src-common/queue.js';
+import type { OutputPlan, TileProgress } from '../../src-common/queue.js';
 import type { VideoCodec, VideoOptions, VideoProgress } from '../../src-common/video.js';
 
 export { OUTPUT_FORMATS, type OutputFormat } from '../../src-common/formats.js';
@@ -27,6 +27,8 @@ export interface RunJob {
   id: string;
   input: string;
   output: string;
+  /** The plan the output came from (what was at the path before): a remote runner hands it on to the worker. */
+  plan: OutputPlan;
   options: {
     model?: string;
     scale: 2 | 3 | 4;
