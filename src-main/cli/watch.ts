@@ -67,7 +67,9 @@ async function runWatch(folders: string[], options: WatchCliOptions): Promise<vo
     process.on('SIGTERM', stop);
   });
 
-  const services = await openAppServices({ startWatches: false, startTraining: false, role: 'subpixel watch' });
+  const redisUrl = options.redis === undefined ? undefined : redisUrlFrom(options.redis);
+  if (redisUrl) parseRedisUrl(redisUrl);
+  const services = await openAppServices({ startWatches: false, startTraining: false, role: 'subpixel watch', ...(redisUrl ? { redisUrl } : {}) });
   try {
     await watchFolders(services, folders, options);
   } catch (error) {
