@@ -220,7 +220,7 @@ export const SystemInfo = z.object({
 });
 
 /** A folder the API may use, and where that permission came from (only 'settings' ones can be removed in the app). */
-export const AllowedFolder = z.object({ path: z.string(), source: z.enum(['home', 'start', 'settings', 'dialog']) });
+export const AllowedFolder = z.object({ path: z.string(), source: z.enum(['home', 'start', 'settings', 'dialog', 'output']) });
 export type AllowedFolder = z.infer<typeof AllowedFolder>;
 const AllowedFolders = z.object({ folders: z.array(AllowedFolder) });
 export type SystemInfo = z.infer<typeof SystemInfo>;

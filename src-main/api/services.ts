@@ -132,6 +132,10 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
       ...(options.allow ?? []).map((path) => ({ path, source: 'start' as const })),
       ...settings.get().folders.allowed.map((path) => ({ path, source: 'settings' as const })),
     ]);
+    // Results of uploads go to Pictures/Subpixel (or the folder set for them): it must be usable (Open, Download) even
+    // where the Pictures folder lies outside the home folder.
+    const uploadsOutput = settings.get().folders.uploadsOutputDir ?? defaultOutputFolder();
+    if (options.allowHome !== false && !(await roots.resolveInside(uploadsOutput))) await roots.add(uploadsOutput, 'output');
     return {
       paths, settings, queue, watch, training, engine, roots, modelDirs, userModelsDir: paths.models,
       uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),

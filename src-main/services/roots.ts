@@ -19,7 +19,7 @@ export interface AllowedRoots {
 }
 
 /** home: the user's home folder; start: `--allow` on the command line; settings: added in Settings; dialog: picked in a native dialog. */
-export type RootSource = 'home' | 'start' | 'settings' | 'dialog';
+export type RootSource = 'home' | 'start' | 'settings' | 'dialog' | 'output';
 export interface AllowedRoot { path: string; source: RootSource }
 
 export async function createAllowedRoots(initial: Array<string | AllowedRoot>): Promise<AllowedRoots> {
