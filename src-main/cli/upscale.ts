@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { access } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { DEFAULT_JOB_SETTINGS, jobSettingsSchema, OverwritePolicy, type JobSettings } from '../../src-common/job-settings.js';
 import type { Scale } from '../engine/models/spec.js';
 import { resolveModel } from '../engine/models/store.js';
-import { extensionFor, isWritableFormat, outputFormatFor, type OutputFormat } from '../engine/image-io/formats.js';
+import { isWritableFormat, type OutputFormat } from '../engine/image-io/formats.js';
+import { intendedOutput, planOutput } from '../jobs/naming.js';
 import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
 import { resolveShard, selectShard } from '../cluster/shard.js';
@@ -23,6 +24,8 @@ interface UpscaleCliOptions {
   format: OutputFormat | 'keep';
   quality?: number;
   recursive?: boolean;
+  naming: string;
+  overwrite: string;
   skipExisting?: boolean;
   tile?: number;
   backend: 'auto' | 'onnx' | 'tfjs';
@@ -49,13 +52,17 @@ interface Done {
 interface Failed { input: string; error: string }
 interface Skipped { input: string; output: string; reason: string }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
-}
-
-/** Two images in one folder may want one output name (a.png and a.jpg → a.png): the second fails, never overwrites. */
-function outputPathFor(input: string, relDir: string, outDir: string, format: OutputFormat): string {
-  return join(outDir, relDir, `${basename(input, extname(input))}.${extensionFor(format)}`);
+/**
+ * The app's job settings for this command line: the same schema, defaults, naming and overwrite policy as a queue
+ * item, so `subpixel upscale` and the app name and protect outputs alike.
+ */
+function cliJobSettings(options: UpscaleCliOptions, outputDir: string, overwrite: JobSettings['overwrite']): JobSettings {
+  const parsed = jobSettingsSchema.safeParse({
+    model: options.model ?? null, scale: options.scale, format: options.format, outputDir, naming: options.naming, overwrite,
+    ...(options.quality === undefined ? {} : { quality: options.quality }),
+  });
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+  return parsed.data;
 }
 
 export async function runUpscale(inputs: string[], options: UpscaleCliOptions): Promise<number> {
@@ -75,6 +82,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   // Parsed before any work: a bad --shard or a missing scheduler variable is a usage error, not a failed batch.
   const shard = options.shard === undefined ? undefined : resolveShard(options.shard);
   const outDir = resolve(options.output);
+  const started = Date.now();
   const codecChoice = VideoCodec.safeParse(options.videoCodec);
   if (!codecChoice.success) throw new Error(`--video-codec must be one of ${VIDEO_CODECS.join(', ')} (got '${options.videoCodec}')`);
   const videoCodec = codecChoice.data;
@@ -94,27 +102,44 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   if (shard) log(`${shard.source}: ${files.length} of ${all.length} input(s)`);
   // A shard is re-run after a node failure or a preemption: what it wrote before is complete (outputs are
   // written atomically), so it is skipped rather than redone.
-  const skipExisting = options.skipExisting || shard !== undefined;
+  const policy = OverwritePolicy.safeParse(options.skipExisting || shard !== undefined ? 'skip' : options.overwrite);
+  if (!policy.success) throw new Error(`--overwrite must be one of ${OverwritePolicy.options.join(', ')} (got '${options.overwrite}')`);
+  const skipExisting = policy.data === 'skip';
+  const settings = cliJobSettings(options, outDir, policy.data);
+  const inputSet = new Set(files.map((f) => resolve(f.input)));
   const taken = new Set<string>();
   const work: Array<{ input: string; relDir: string; output: string; pixels: number; video: boolean; frames: number }> = [];
   for (const file of files) {
-    const output = file.video
-      ? videoOutputPath(file, outDir, videoCodec)
-      : outputPathFor(file.input, file.relDir, outDir, outputFormatFor(file.input, options.format));
-    if (taken.has(output)) {
-      failed.push({ input: file.input, error: `another input already writes ${output}` });
+    if (file.video) {
+      const output = videoOutputPath(file, outDir, videoCodec);
+      if (taken.has(output)) {
+        failed.push({ input: file.input, error: `another input already writes ${output}` });
+        continue;
+      }
+      taken.add(output);
+      if (skipExisting && await videoOutputComplete(output)) {
+        skipped.push({ input: file.input, output, reason: 'output exists' });
+        continue;
+      }
+      work.push({ input: file.input, relDir: file.relDir, output, pixels: 1, video: true, frames: 1 });
       continue;
     }
-    taken.add(output);
-    if (resolve(file.input) === output) {
-      failed.push({ input: file.input, error: 'output would replace the input: choose another -o folder or --format' });
+    // Stills are named and protected as queue items are (jobs/naming.ts): the pattern, then the overwrite policy.
+    const intended = intendedOutput(file.input, file.relDir, settings, started);
+    if (resolve(file.input) === intended) {
+      failed.push({ input: file.input, error: 'output would replace the input: choose another -o folder, --naming or --format' });
       continue;
     }
-    if (skipExisting && (file.video ? await videoOutputComplete(output) : await exists(output))) {
-      skipped.push({ input: file.input, output, reason: 'output exists' });
+    const decision = await planOutput(file.input, intended, settings.overwrite, {
+      isInput: (path) => inputSet.has(resolve(path)),
+      isReserved: (path) => taken.has(path),
+    });
+    if (decision.kind === 'skip') {
+      skipped.push({ input: file.input, output: decision.path, reason: 'output exists' });
       continue;
     }
-    work.push({ input: file.input, relDir: file.relDir, output, pixels: 1, video: file.video, frames: 1 });
+    taken.add(decision.plan.path);
+    work.push({ input: file.input, relDir: file.relDir, output: decision.plan.path, pixels: 1, video: false, frames: 1 });
   }
   // Header reads only, a few at a time: the progress bar and ETA count pixels (of every frame), not files.
   // A video that cannot be probed (or no FFmpeg) is left to fail with its reason when its turn comes.
@@ -131,15 +156,11 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   if (options.redis !== undefined) {
     // Videos run locally or in shards for now; the pool takes stills.
     for (const v of work.filter((w) => w.video)) failed.push({ input: v.input, error: 'videos are not sent to the worker pool: upscale them without --redis (or with --shard)' });
-    return runOnCluster(options.redis, work.filter((w) => !w.video), {
-      model: options.model ?? null, scale: options.scale, format: options.format, quality: options.quality ?? 90,
-      outputDir: outDir, naming: '{name}.{ext}', overwrite: skipExisting ? 'skip' : 'overwrite', keepMetadata: true,
-    }, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
+    return runOnCluster(options.redis, work.filter((w) => !w.video), settings, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
   }
 
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);
   const bar = pixelBar(totalPixels, work.length, !options.json);
-  const started = Date.now();
   let pixelsDone = 0;
   let filesDone = 0;
   const inFlight = new Map<string, number>();
@@ -240,7 +261,9 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--format <format>', 'png | jpg | webp | tiff | avif | keep', 'keep')
     .option('--quality <n>', 'quality 1-100 for jpg, webp, avif', intOption('--quality'))
     .option('--recursive', 'include images in sub-folders of input folders')
-    .option('--skip-existing', 'skip images whose output already exists')
+    .option('--naming <pattern>', 'output file name: {name} {scale} {model} {ext} {date}, as in the app', DEFAULT_JOB_SETTINGS.naming)
+    .option('--overwrite <policy>', 'when the output exists: rename (adds " (1)"), skip or overwrite', DEFAULT_JOB_SETTINGS.overwrite)
+    .option('--skip-existing', 'skip images whose output already exists (same as --overwrite skip)')
     .option('--tile <n>', 'LR tile edge in pixels (default: from a memory budget)', intOption('--tile'))
     .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
     .option('--json', 'print one JSON document with the results')

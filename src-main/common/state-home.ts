@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -37,3 +39,22 @@ export function statePaths(home: string) {
 }
 
 export type StatePaths = ReturnType<typeof statePaths>;
+
+/**
+ * Moves the state an earlier app version kept in another folder (Electron's userData on Linux) into `home`, once:
+ * only when `home` holds no settings yet and `legacy` does. Returns the entries moved.
+ */
+export async function moveLegacyState(legacy: string, home: string): Promise<string[]> {
+  if (resolve(legacy) === resolve(home)) return [];
+  const from = statePaths(legacy);
+  const to = statePaths(home);
+  if (!existsSync(from.settings) || existsSync(to.settings)) return [];
+  await mkdir(home, { recursive: true });
+  const moved: string[] = [];
+  for (const key of ['queueJournal', 'watches', 'watchLedger', 'trainingJobs', 'models', 'uploads', 'logs', 'settings'] as const) {
+    if (!existsSync(from[key]) || existsSync(to[key])) continue;
+    await rename(from[key], to[key]);
+    moved.push(to[key]);
+  }
+  return moved;
+}

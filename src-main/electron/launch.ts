@@ -2,6 +2,7 @@
  * Where things are when the app starts, decided without 'electron' (main.ts passes app.isPackaged, argv, paths).
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { stateHome } from '../common/state-home.js';
 
 /**
  * Image files and folders named on the command line (`subpixel-app a.png photos/`, "Open with…", a file dropped
@@ -59,11 +60,12 @@ export function shippedModelsEnv(options: { packaged: boolean; resourcesPath: st
 }
 
 /**
- * The state folder: SUBPIXEL_HOME when set (tests and side-by-side installs isolate a run with it), else
- * Electron's per-user data folder.
+ * The state folder: the CLI's own (SUBPIXEL_HOME when set, else the per-user data folder; common/state-home.ts), so
+ * a model fine-tuned in the app is usable from the CLI and back. Electron's userData keeps only Chromium's caches;
+ * state an earlier version kept there is moved over once (moveLegacyState).
  */
-export function stateFolder(options: { env: NodeJS.ProcessEnv; userData: string }): string {
-  return options.env.SUBPIXEL_HOME ? resolve(options.env.SUBPIXEL_HOME) : options.userData;
+export function stateFolder(options: { env: NodeJS.ProcessEnv }): string {
+  return stateHome(undefined, options.env);
 }
 
 /** The Vite dev server to load instead of the build (development only, never when packaged). */

@@ -20,6 +20,7 @@ import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, appResponseHeaders, resolveAppRe
 import { appMenuTemplate, type Theme } from './app-menu.js';
 import { batchNotification, createBatchTracker, shouldNotify } from './batch-notice.js';
 import { appUrlMatcher, attachWindow, dialogPicker, registerIpcTransport } from './ipc-transport.js';
+import { moveLegacyState } from '../common/state-home.js';
 import { allowedFromArgv, devServerUrl, findRendererDir, launchPaths, shippedModelsEnv, stateFolder } from './launch.js';
 import { contentSecurityPolicy, isNavigationAllowed, isPermissionGranted, mainWindowOptions, windowOpenDecision } from './security.js';
 import { closeAction, hiddenToTrayNotice, trayMenuTemplate, trayTooltip } from './tray-policy.js';
@@ -99,7 +100,9 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveRenderer);
   hardenSession();
-  const home = stateFolder({ env: process.env, userData: app.getPath('userData') });
+  const home = stateFolder({ env: process.env });
+  // Versions before the shared state folder kept it in userData (different from the CLI's on Linux).
+  if (!process.env.SUBPIXEL_HOME) await moveLegacyState(app.getPath('userData'), home);
   services = await openAppServices({ home, role: 'the Subpixel app', allow: allowedFromArgv(process.argv, { cwd: process.cwd(), packaged: app.isPackaged }) });
   const created = createAppDispatcher(services);
   dispatcher = created.dispatcher;

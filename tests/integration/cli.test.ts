@@ -52,10 +52,11 @@ describe('subpixel CLI', () => {
     assert.deepEqual(doc.failed.map((f) => f.input), [join(inputs, 'corrupt.png')]);
     assert.match(doc.failed[0].error, /not an image/);
     const byName = Object.fromEntries(doc.done.map((d) => [d.output.slice(out.length + 1), d]));
-    assert.deepEqual(Object.keys(byName).sort(), ['cat.png', 'sub/deeper/camera.webp', 'sub/rocket.jpg']);
-    assert.equal(byName['cat.png'].width, 120);
-    assert.equal(byName['cat.png'].height, 80);
-    const meta = await sharp(join(out, 'sub', 'rocket.jpg')).metadata();
+    // Named as the app names them (the default pattern {name}_x{scale}.{ext}).
+    assert.deepEqual(Object.keys(byName).sort(), ['cat_x2.png', 'sub/deeper/camera_x2.webp', 'sub/rocket_x2.jpg']);
+    assert.equal(byName['cat_x2.png'].width, 120);
+    assert.equal(byName['cat_x2.png'].height, 80);
+    const meta = await sharp(join(out, 'sub', 'rocket_x2.jpg')).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 100, 66]);
     assert.ok(!readdirSync(out).some((f) => f.includes('subpixel-tmp')), 'no temp files left');
   });
@@ -64,8 +65,8 @@ describe('subpixel CLI', () => {
     const out = join(dir, 'out-flat');
     const first = await subpixel(['upscale', inputs, '-o', out, '-s', '2', '-m', model, '--format', 'webp', '--quality', '80', '--json'], env);
     const doc = JSON.parse(first.stdout) as { done: Array<{ output: string }> };
-    assert.deepEqual(doc.done.map((d) => d.output), [join(out, 'cat.webp')]);
-    assert.equal((await sharp(join(out, 'cat.webp')).metadata()).format, 'webp');
+    assert.deepEqual(doc.done.map((d) => d.output), [join(out, 'cat_x2.webp')]);
+    assert.equal((await sharp(join(out, 'cat_x2.webp')).metadata()).format, 'webp');
     const second = await subpixel(['upscale', join(inputs, 'cat.png'), '-o', out, '-s', '2', '-m', model, '--format', 'webp', '--skip-existing', '--json'], env);
     assert.equal(second.code, 0);
     const doc2 = JSON.parse(second.stdout) as { done: unknown[]; skipped: Array<{ input: string }> };
@@ -74,7 +75,7 @@ describe('subpixel CLI', () => {
   });
 
   it('never writes over an input', async () => {
-    const r = await subpixel(['upscale', join(inputs, 'cat.png'), '-o', inputs, '-s', '2', '-m', model, '--json'], env);
+    const r = await subpixel(['upscale', join(inputs, 'cat.png'), '-o', inputs, '-s', '2', '-m', model, '--naming', '{name}.{ext}', '--json'], env);
     assert.equal(r.code, 1);
     const doc = JSON.parse(r.stdout) as { failed: Array<{ error: string }> };
     assert.match(doc.failed[0].error, /replace the input/);

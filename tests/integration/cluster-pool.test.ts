@@ -112,7 +112,7 @@ describe('worker pool on Redis', { skip: redisMissing }, () => {
     assert.deepEqual(files.filter((f) => f.includes('subpixel-tmp')), []);
     const pngs = files.filter((f) => f.endsWith('.png')).sort();
     assert.equal(pngs.length, IMAGES);
-    assert.ok(pngs.every((f) => /^part\d\/img\d{3}\.png$/.test(f)), 'no second copy under another name');
+    assert.ok(pngs.every((f) => /^part\d\/img\d{3}_x2\.png$/.test(f)), 'no second copy under another name');
     for (const f of pngs) {
       const meta = await sharp(join(out, f)).metadata();
       assert.deepEqual([meta.width, meta.height], [48, 32], f);

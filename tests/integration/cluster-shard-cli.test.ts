@@ -57,7 +57,8 @@ describe('subpixel upscale --shard', () => {
     assert.ok(mine.length >= 3 && theirs.length >= 3, `${mine.length} + ${theirs.length}`);
     assert.deepEqual([...mine, ...theirs].sort(), [...names].sort());
     const written = readdirSync(out, { recursive: true }).map(String).filter((f) => f.endsWith('.png')).sort();
-    assert.deepEqual(written, [...names].sort());
+    // Outputs are named as the app names them ({name}_x{scale}.{ext}).
+    assert.deepEqual(written, names.map((n) => n.replace(/\.png$/, '_x2.png')).sort());
 
     const again = await subpixel(args('1/2'), env);
     const c = JSON.parse(again.stdout) as Doc;

@@ -193,6 +193,6 @@ describe('video', () => {
     const errors = Object.fromEntries(doc.failed.map((f) => [f.input, f.error]));
     assert.match(errors[truncated], /truncated or corrupt/);
     assert.match(errors[garbage], /not a readable video/);
-    assert.ok(readFileSync(join(dir, 'bad-out', 'still.png')).length > 0);
+    assert.ok(readFileSync(join(dir, 'bad-out', 'still_x2.png')).length > 0);
   });
 });

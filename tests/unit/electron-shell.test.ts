@@ -13,6 +13,7 @@ import type { QueueSummary } from '../../src-common/api.js';
 import { shippedModelsDir } from '../../src-main/engine/models/store.js';
 import { appMenuTemplate, findMenuItem, type MenuActions, type Theme } from '../../src-main/electron/app-menu.js';
 import { batchNotification, createBatchTracker, formatDuration, shouldNotify } from '../../src-main/electron/batch-notice.js';
+import { stateHome } from '../../src-main/common/state-home.js';
 import { allowedFromArgv, devServerUrl, findRendererDir, launchPaths, shippedModelsEnv, stateFolder } from '../../src-main/electron/launch.js';
 import { closeAction, hiddenToTrayNotice, trayMenuTemplate, trayTooltip, type TrayActions } from '../../src-main/electron/tray-policy.js';
 
@@ -207,9 +208,9 @@ describe('launch', () => {
     });
   });
 
-  test('state folder: SUBPIXEL_HOME, else Electron\'s userData', () => {
-    assert.equal(stateFolder({ env: {}, userData: '/home/me/.config/Subpixel' }), '/home/me/.config/Subpixel');
-    assert.equal(stateFolder({ env: { SUBPIXEL_HOME: '/tmp/run' }, userData: '/home/me/.config/Subpixel' }), '/tmp/run');
+  test('state folder: SUBPIXEL_HOME, else the CLI\'s per-user folder (not Electron\'s userData)', () => {
+    assert.equal(stateFolder({ env: { HOME: '/home/me' } }), stateHome(undefined, { HOME: '/home/me' }));
+    assert.equal(stateFolder({ env: { SUBPIXEL_HOME: '/tmp/run' } }), '/tmp/run');
   });
 
   test('dev server: loopback http(s) only, never when packaged', () => {
