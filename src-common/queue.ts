@@ -39,8 +39,10 @@ export const queueItemSchema = z.object({
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
   attempts: z.number().int().nonnegative(),
-  /** Input width × height, measured when added (null when the header could not be read). */
+  /** Input width × height, measured when added (null when the header could not be read); a video's of all its frames. */
   pixels: z.number().nonnegative().nullable(),
+  /** A video's codec, size, pixel format and depth, frames and rate, colour tags and other streams, in one line. */
+  media: z.string().nullable().optional(),
   plan: outputPlanSchema.nullable(),
   /** The written file once done. */
   output: z.string().nullable(),

@@ -15,7 +15,8 @@ import { DEFAULT_CRF, VIDEO_CODECS, VideoCodec } from '../../src-common/video.js
 import { findFfmpeg } from '../video/ffmpeg.js';
 import { openSource } from '../video/source.js';
 import { videoOutputComplete } from '../video/upscale-video.js';
-import { describeVideo, splitInputs, videoOutputPath } from './video-inputs.js';
+import { splitInputs, videoOutputPath } from './video-inputs.js';
+import { describeVideo } from '../video/probe.js';
 
 interface UpscaleCliOptions {
   output: string;

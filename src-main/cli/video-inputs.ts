@@ -8,7 +8,6 @@ import { isVideoPath, type VideoCodec } from '../../src-common/video.js';
 import { containerFor, isSequenceCodec } from '../video/codecs.js';
 import { isSequencePattern } from '../video/sequence.js';
 import { videoOutputName } from '../video/upscale-video.js';
-import type { VideoInfo } from '../video/probe.js';
 
 export interface VideoInput { input: string; relDir: string }
 
@@ -52,14 +51,4 @@ export function videoOutputPath(item: VideoInput, outDir: string, codec: VideoCo
   const inputExt = /\.[^./\\]+$/.exec(item.input)?.[0] ?? '';
   const isFileInput = isVideoPath(item.input);
   return join(outDir, item.relDir, videoOutputName(item.input, { sequence, container: containerFor(codec, isFileInput ? inputExt : '') }));
-}
-
-/** "h264 1920x1080 yuv420p10le (10-bit), 240 frames at 24000/1001 fps, bt709/bt709/bt709 tv, audio aac" */
-export function describeVideo(info: VideoInfo): string {
-  const c = info.colour;
-  const colour = c.primaries || c.transfer || c.matrix ? `, colour ${c.primaries ?? '?'}/${c.transfer ?? '?'}/${c.matrix ?? '?'}${c.range ? ` ${c.range}` : ''}` : '';
-  const others = info.others.map((s) => `${s.type} ${s.codec}`).join(', ');
-  return `${info.codec} ${info.width}x${info.height} ${info.pixFmt} (${info.bitDepth}-bit${info.alpha ? ', alpha' : ''}), ` +
-    `${info.frames} frames at ${info.frameRate} fps${info.variableRate ? ` (variable, average ${info.avgFrameRate})` : ''}` +
-    `${info.rotation ? `, rotated ${info.rotation}°` : ''}${colour}${others ? `, ${others}` : ''}`;
 }

@@ -11,6 +11,7 @@ import { ThroughputMeter } from './throughput.js';
 import { runJobFor } from './engine-runner.js';
 import { createMutex } from '../common/mutex.js';
 import { isVideoPath, type VideoProgress } from '../../src-common/video.js';
+import { probeVideoSummary } from '../video/probe.js';
 import { stickyNotes } from '../common/sticky-log.js';
 import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
 import {
@@ -273,11 +274,13 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.assertOpen();
     const settings = jobSettingsSchema.parse(settingsInput);
     if (settings.outputDir) settings.outputDir = resolve(settings.outputDir);
-    const pixels = await mapLimit(files, 4, (f) => this.probe(f.input));
+    const videos = await mapLimit(files, 4, (f) => (isVideoPath(f.input) ? probeVideoSummary(f.input) : Promise.resolve(null)));
+    const pixels = await mapLimit(files, 4, (f) => (isVideoPath(f.input) ? Promise.resolve(null) : this.probe(f.input)));
     const now = Date.now();
     const added: QueueItem[] = files.map((f, i) => ({
       id: randomUUID(), input: resolve(f.input), relDir: f.relDir, settings: { ...settings }, origin: options.origin ?? { kind: 'user' },
-      state: 'queued', addedAt: now, startedAt: null, finishedAt: null, attempts: 0, pixels: pixels[i],
+      state: 'queued', addedAt: now, startedAt: null, finishedAt: null, attempts: 0, pixels: videos[i]?.pixels ?? pixels[i],
+      ...(videos[i] ? { media: videos[i]!.description } : {}),
       plan: null, output: null, error: null, result: null,
     }));
     if (added.length === 0) return [];

@@ -44,6 +44,7 @@ test('the queue runs a video: frame progress with fps, the codec container as ex
     const { items, problems } = await h.queue.addPaths([clip], { scale: 2, outputDir: out, video: { codec: 'ffv1', crf: 18, deflicker: false, allowGaps: false } });
     assert.deepEqual(problems, []);
     assert.ok(items[0].pixels! >= 64 * 48 * 48, 'a video weighs all its frames');
+    assert.match(items[0].media ?? '', /^h264 64x48 yuv420p \(8-bit\), 48 frames at 24\/1 fps.*audio aac$/);
     await h.queue.idle();
     const item = h.queue.list()[0];
     assert.equal(item.state, 'done', item.error ?? '');
