@@ -20,12 +20,24 @@ async function freePort(): Promise<number> {
 
 export interface TestRedis { url: string; port: number; stop(): Promise<void> }
 
+export interface TestRedisOptions {
+  /** requirepass: clients must send it. */
+  password?: string;
+  /** Serve TLS only (rediss://), with this certificate and key. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
 /** A private redis-server on a free loopback port, without persistence; stop() ends it. */
-export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (!REDIS_SERVER) throw new Error(redisMissing);
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
+    const listen = options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key,
+        '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
+    const auth = options.password ? ['--requirepass', options.password] : [];
+    const child: ChildProcess = spawn(REDIS_SERVER, [...listen, ...auth, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -38,7 +50,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
     });
     if (ready) {
       return {
-        url: `redis://127.0.0.1:${port}`,
+        url: `${options.tls ? 'rediss' : 'redis'}://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`,
         port,
         stop: () => new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
