@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { isInside, realLocation } from '../common/paths.js';
 
 /** A job asked for a path outside the worker's --allow folders: failed at once, never retried. */
 export class OutsideAllowedError extends Error {
@@ -20,35 +21,14 @@ export async function resolveAllowed(dirs: readonly string[], option = '--allow'
   }));
 }
 
-/** The real path of `path`, resolving symlinks as far as the path exists (an output folder may not exist yet). */
-async function realPathOfPrefix(path: string): Promise<string> {
-  const rest: string[] = [];
-  let at = path;
-  for (;;) {
-    try {
-      return join(await realpath(at), ...rest.reverse());
-    } catch {
-      const parent = dirname(at);
-      if (parent === at) return path;
-      rest.push(basename(at));
-      at = parent;
-    }
-  }
-}
-
-const inside = (path: string, root: string): boolean => {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-};
-
 /**
  * Throws OutsideAllowedError unless `path` lies in one of the allowed folders once `..` and symlinks are resolved
  * (a link inside an allowed folder that points elsewhere does not count).
  */
 export async function assertAllowed(path: string, allowed: readonly string[], what: string): Promise<void> {
   if (!isAbsolute(path)) throw new OutsideAllowedError(`${what} ${path} is not an absolute path`);
-  const real = await realPathOfPrefix(resolve(path));
-  if (!allowed.some((root) => inside(real, root))) {
+  const real = await realLocation(path);
+  if (!allowed.some((root) => isInside(real, root))) {
     throw new OutsideAllowedError(`${what} ${path} is outside the folders this worker may use (--allow ${allowed.join(', ')})`);
   }
 }

@@ -1,5 +1,7 @@
-import { realpath } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { isInside, realLocation } from '../common/paths.js';
+
+export { isInside };
 
 /**
  * The folders the API may touch: the user's home plus folders the user chose (a native dialog, `serve --allow`).
@@ -53,24 +55,3 @@ export async function createAllowedRoots(initial: Array<string | AllowedRoot>): 
   };
 }
 
-export function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-/** realpath of the longest existing prefix, with the missing tail appended (outputs may not exist yet). */
-async function realLocation(path: string): Promise<string> {
-  const absolute = resolve(path);
-  const tail: string[] = [];
-  let current = absolute;
-  for (;;) {
-    try {
-      return join(await realpath(current), ...tail.reverse());
-    } catch {
-      const parent = dirname(current);
-      if (parent === current) return absolute;
-      tail.push(basename(current));
-      current = parent;
-    }
-  }
-}

@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
+import { subpixel } from './fixtures/cli-run.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
 
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
-const run = promisify(execFile);
 
-async function subpixel(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** A private CA and a certificate for 127.0.0.1, made with openssl for this test. */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {

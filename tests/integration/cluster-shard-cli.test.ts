@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
+import { subpixel } from './fixtures/cli-run.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 
-interface CliResult { code: number; stdout: string; stderr: string }
-async function subpixel(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 interface Doc { done: Array<{ input: string; output: string }>; skipped: Array<{ input: string }>; failed: unknown[]; shard: { index: number; count: number } }
 
