@@ -54,7 +54,7 @@ describe('the pool over TLS with a password (rediss://)', { skip: redisMissing }
       const r = await subpixel(['upscale', join(shared, 'in'), '-o', join(shared, 'out'), '-s', '2', '-m', join(shared, 'model'), '--redis', '--json'], tlsEnv);
       assert.equal(r.code, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as { done: Array<{ output: string; width: number }> };
-      assert.deepEqual(doc.done.map((d) => [d.output, d.width]), [[join(shared, 'out', 'a.png'), 20]]);
+      assert.deepEqual(doc.done.map((d) => [d.output, d.width]), [[join(shared, 'out', 'a_x2.png'), 20]]);
       assert.match(log, /ready on rediss:\/\/:\*\*\*@127\.0\.0\.1/, 'the password is not printed');
       assert.ok(!log.includes('pa55'), log);
     } finally {
