@@ -20,32 +20,22 @@ export interface NetworkOptions {
   phasesOnly?: boolean;
   /** Added to every output map (in the last conv's bias: the skip is added after it and is not shifted). */
   outputShift?: number;
-  /**
-   * Pad the phase maps with zero maps to a multiple of this count, and make the skip a convolution: ORT's blocked
-   * (NCHWc) layout then covers the last conv, the skip sum (fused into the conv) and what follows. ORT pads its
-   * blocked conv outputs to 8 or 16 channels anyway, so the zero maps cost nothing there.
-   */
-  alignPhases?: number;
 }
 
 /** Appends the network (convs, activations, skip, then depth-to-space unless `phasesOnly`) reading NCHW tensor `input`; returns its NCHW output. */
 function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[], options: NetworkOptions = {}): string {
   const { spec } = weights;
   const s = spec.scale;
-  const c = spec.channels;
-  const phaseMaps = s * s * c;
-  const maps = options.alignPhases ? Math.ceil(phaseMaps / options.alignPhases) * options.alignPhases : phaseMaps;
   const last = weights.convs.length - 1;
   let x = input;
   weights.convs.forEach((conv, i) => {
     const w = `conv_${i}.weight`;
     const b = `conv_${i}.bias`;
-    const out = i === last ? maps : conv.outChannels;
-    const kernel = new Float32Array(out * conv.inChannels * conv.kh * conv.kw);
-    kernel.set(hwioToOihw(conv.kernel, conv.kh, conv.kw, conv.inChannels, conv.outChannels));
-    const bias = new Float32Array(out);
-    bias.set(i === last && options.outputShift ? conv.bias.map((v) => v + options.outputShift!) : conv.bias);
-    initializers.push(floatTensor(w, [out, conv.inChannels, conv.kh, conv.kw], kernel), floatTensor(b, [out], bias));
+    const shift = i === last ? options.outputShift ?? 0 : 0;
+    initializers.push(
+      floatTensor(w, [conv.outChannels, conv.inChannels, conv.kh, conv.kw], hwioToOihw(conv.kernel, conv.kh, conv.kw, conv.inChannels, conv.outChannels)),
+      floatTensor(b, [conv.outChannels], shift ? conv.bias.map((v) => v + shift) : conv.bias),
+    );
     const ph = Math.floor(conv.kh / 2);
     const pw = Math.floor(conv.kw / 2);
     const y = `conv_${i}`;
@@ -71,23 +61,16 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
     }
   });
   const skipKind = skipOf(spec);
-  if (skipKind === 'nearest' && !options.alignPhases) {
+  if (skipKind === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
     nodes.push({ opType: 'Tile', input: [input, 'skip.repeats'], output: ['skip'], name: 'skip' });
-  } else if (skipKind === 'nearest') {
-    // The same as a 1x1 conv: map phase·C + ch reads input channel ch.
-    const w = new Float32Array(maps * c);
-    for (let m = 0; m < phaseMaps; m++) w[m * c + (m % c)] = 1;
-    initializers.push(floatTensor('skip.weight', [maps, c, 1, 1], w));
-    nodes.push({ opType: 'Conv', input: [input, 'skip.weight'], output: ['skip'], name: 'skip', attribute: [ints('kernel_shape', [1, 1])] });
   } else if (skipKind === 'bicubic') {
+    const c = spec.channels;
     const r = BICUBIC_SKIP_RADIUS;
     initializers.push(int64Tensor('skip.pads', [0, 0, r, r, 0, 0, r, r]));
     nodes.push({ opType: 'Pad', input: [input, 'skip.pads'], output: ['skip_padded'], name: 'skip_padded', attribute: [str('mode', 'edge')] });
-    const w = new Float32Array(maps * c * 25);
-    w.set(hwioToOihw(bicubicSkipKernel(s, c), 5, 5, c, phaseMaps));
-    initializers.push(floatTensor('skip.weight', [maps, c, 5, 5], w));
+    initializers.push(floatTensor('skip.weight', [s * s * c, c, 5, 5], hwioToOihw(bicubicSkipKernel(s, c), 5, 5, c, s * s * c)));
     nodes.push({ opType: 'Conv', input: ['skip_padded', 'skip.weight'], output: ['skip'], name: 'skip', attribute: [ints('kernel_shape', [5, 5])] });
   }
   if (skipKind !== 'none') {
@@ -134,10 +117,6 @@ export function buildExportOnnxModel(weights: ModelWeights): Uint8Array {
     [{ name: EXPORT_INPUT, type: tensorType(['N', spec.channels, 'H', 'W']) }],
     [{ name: EXPORT_OUTPUT, type: tensorType(['N', spec.channels, 'SH', 'SW']) }]);
 }
-
-/** Phase maps are padded to multiples of this (ORT's NCHWc block: 8 with AVX2, 16 with AVX-512). */
-const PHASE_ALIGN = 16;
-const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 export const PIXELS_INPUT = 'pixels';
 export const PIXELS_OUTPUT = 'upscaled';
@@ -211,12 +190,12 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
       : pointwise('grey_to_y', colourIn, [[219 / 255 / max]], [16 / 255]);
     // Y and chroma leave their stages centred (Y − 16, Cb − 128, Cr − 128, on the 0..1 scale), so the map to output
     // samples is linear with no bias: one batched MatMul.
-    main = appendNetwork(weights, colour ? slice('y', ycc, 0, 1) : ycc, nodes, initializers, { phasesOnly: true, outputShift: -offset[0], alignPhases: PHASE_ALIGN });
+    main = appendNetwork(weights, colour ? slice('y', ycc, 0, 1) : ycc, nodes, initializers, { phasesOnly: true, outputShift: -offset[0] });
     if (colour) resampled.push(slice('chroma', ycc, 1, 3));
   } else {
     const unit = node('Mul', [colourIn, constant('unit_scale', [], [1 / max])], 'colour_unit');
     const rgb = colour ? unit : node('Concat', [unit, unit, unit], 'grey_as_rgb', [int('axis', 1)]);
-    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true, alignPhases: PHASE_ALIGN });
+    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true });
   }
   if (hasAlpha) resampled.push(slice('alpha', raw, rasterChannels - 1, rasterChannels));
 
@@ -226,24 +205,21 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     const stacked = resampled.length > 1 ? node('Concat', resampled, 'to_resample', [int('axis', 1)]) : resampled[0];
     initializers.push(int64Tensor('edge.pads', [0, 0, 2, 2, 0, 0, 2, 2]));
     const padded = node('Pad', [stacked, 'edge.pads'], 'resample_padded', [str('mode', 'edge')]);
-    // One dense conv (each output map reads one input channel) rather than a grouped one: ORT runs it in its
-    // blocked layout, and the concat, the NCHW → NHWC transpose below and this conv then share that layout.
     const kernel = bicubicPhaseKernel(s);
-    const upMaps = alignUp(groups * phases, PHASE_ALIGN);
-    const w = new Float32Array(upMaps * groups * 25);
-    for (let g = 0; g < groups; g++) for (let p = 0; p < phases; p++) w.set(kernel.subarray(p * 25, p * 25 + 25), ((g * phases + p) * groups + g) * 25);
+    const w = new Float32Array(groups * kernel.length);
+    for (let g = 0; g < groups; g++) w.set(kernel, g * kernel.length);
     // Bicubic weights sum to 1, so a bias shifts the upscaled chroma exactly as shifting its input would.
-    const chromaShift = Array.from({ length: upMaps }, (_, i) => (spec.channels === 1 && colour && i < 2 * phases ? -offset[1 + Math.floor(i / phases)] : 0));
-    const up = node('Conv', [padded, constant('bicubic.weight', [upMaps, groups, 5, 5], w), constant('bicubic.bias', [upMaps], chromaShift)], 'bicubic_phases', [
-      ints('kernel_shape', [5, 5]),
+    const chromaShift = Array.from({ length: groups * phases }, (_, i) => (spec.channels === 1 && colour && i < 2 * phases ? -offset[1 + Math.floor(i / phases)] : 0));
+    const up = node('Conv', [padded, constant('bicubic.weight', [groups * phases, 1, 5, 5], w), constant('bicubic.bias', [groups * phases], chromaShift)], 'bicubic_phases', [
+      ints('kernel_shape', [5, 5]), int('group', groups),
     ]);
     sources = node('Concat', [main, up], 'phase_maps', [int('axis', 1)]);
   }
 
   // Source map indices: main maps are DCR (phase·C + c); resampled maps are grouped (group·s² + phase).
   // Output sample c of phase (py, px), on the sample scale, is Σ_k weight[py][k][px·C + c] · source k.
-  const mainMaps = alignUp(phases * spec.channels, PHASE_ALIGN);
-  const sourceCount = mainMaps + (groups ? alignUp(groups * phases, PHASE_ALIGN) : 0);
+  const mainMaps = phases * spec.channels;
+  const sourceCount = mainMaps + groups * phases;
   const resampledIndex = (group: number, phase: number): number => mainMaps + group * phases + phase;
   const rowLength = s * rasterChannels;
   const toSamples = new Float32Array(s * sourceCount * rowLength);
