@@ -3,7 +3,7 @@
  * sampler RNG state, trainable weights, Adam moments and the EMA — as checkpoint.json plus one float32 blob.
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CodedError } from '../common/errors.js';
 import type { RngState } from './rng.js';
 import type { TrainWeights } from './nets.js';
@@ -34,6 +34,38 @@ export interface CheckpointState {
 
 interface BlobEntry { name: string; shape: number[]; offset: number; length: number }
 
+/**
+ * The config's folders (training data, validation data, base model) as a checkpoint stores them: relative to the
+ * checkpoint's own folder ('../../../../shared/datasets/train/t91'), so a committed or copied checkpoint names no
+ * machine's paths and resumes wherever the tree lands. A path on another drive (Windows) stays absolute.
+ */
+export function portableConfig(config: TrainConfig, dir: string): TrainConfig {
+  const portable = (path: string): string => {
+    if (!isAbsolute(path)) return path;
+    const rel = relative(resolve(dir), path);
+    if (isAbsolute(rel)) return path;
+    const posix = rel.split(sep).join('/');
+    return posix.startsWith('../') || posix === '..' ? posix : `./${posix}`;
+  };
+  return mapConfigPaths(config, portable);
+}
+
+/** The inverse: folders stored relative to the checkpoint become absolute again (absolute ones, from older checkpoints, stay). */
+export function resolvedConfig(config: TrainConfig, dir: string): TrainConfig {
+  const absolute = (path: string): string => (/^\.\.?(\/|$)/.test(path) ? resolve(dir, path) : path);
+  return mapConfigPaths(config, absolute);
+}
+
+function mapConfigPaths(config: TrainConfig, map: (path: string) => string): TrainConfig {
+  return {
+    ...config,
+    hrFolders: config.hrFolders.map(map),
+    ...(config.valFolder === undefined ? {} : { valFolder: map(config.valFolder) }),
+    // A base model is an id or a folder: only a folder is a path.
+    ...(config.baseModel === undefined ? {} : { baseModel: isAbsolute(config.baseModel) || /^\.\.?\//.test(config.baseModel) ? map(config.baseModel) : config.baseModel }),
+  };
+}
+
 /** FNV-1a over the blob's 32-bit words: ties checkpoint.json to the checkpoint.bin written with it. */
 function blobHash(blob: Float32Array): string {
   const words = new Uint32Array(blob.buffer, blob.byteOffset, blob.length);
@@ -63,7 +95,7 @@ export async function saveCheckpoint(dir: string, s: CheckpointState): Promise<v
   for (const c of chunks) { blob.set(c, at); at += c.length; }
   const json = {
     format: FORMAT, version: VERSION, savedAt: new Date().toISOString(),
-    config: s.config, step: s.step, rng: s.rng, elapsedSec: s.elapsedSec, startedAt: s.startedAt, commands: s.commands,
+    config: portableConfig(s.config, dir), step: s.step, rng: s.rng, elapsedSec: s.elapsedSec, startedAt: s.startedAt, commands: s.commands,
     history: s.history, spec: s.weights.spec, kind: s.weights.kind, adamT: s.adam.t, hasEma: Boolean(s.ema), tensors: entries,
     ...(s.lossAvg !== undefined && Number.isFinite(s.lossAvg) ? { lossAvg: s.lossAvg } : {}),
     blobHash: blobHash(blob),
@@ -113,7 +145,7 @@ export async function loadCheckpoint(path: string): Promise<CheckpointState> {
     else if (kind === 'ema') ema[name] = { shape: e.shape, data };
   }
   return {
-    config: json.config, step: json.step, rng: json.rng, elapsedSec: json.elapsedSec, startedAt: json.startedAt,
+    config: resolvedConfig(json.config as TrainConfig, dir), step: json.step, rng: json.rng, elapsedSec: json.elapsedSec, startedAt: json.startedAt,
     commands: json.commands ?? [], history: json.history ?? [], weights, adam: { t: json.adamT, m, v },
     ...(json.hasEma ? { ema } : {}),
     ...(typeof json.lossAvg === 'number' ? { lossAvg: json.lossAvg } : {}),

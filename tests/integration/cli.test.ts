@@ -8,11 +8,12 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
+import { needsShared, sharedPath } from '../paths.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 const SAMPLES = new URL('../../resources/samples/', import.meta.url).pathname;
-const SET5 = new URL('../../../shared/datasets/eval/Set5', import.meta.url).pathname;
+const SET5 = sharedPath('datasets', 'eval', 'Set5');
 
 interface CliResult { code: number; stdout: string; stderr: string }
 async function subpixel(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
@@ -109,7 +110,7 @@ describe('subpixel CLI', () => {
     assert.equal(listed.macsPerPixel, 5 * 5 * 64 + 9 * 64 * 32 + 9 * 32 * 4);
   });
 
-  it('eval --json scores bicubic like the published Set5 table and scores a model', async () => {
+  it('eval --json scores bicubic like the published Set5 table and scores a model', { skip: needsShared('datasets/eval/Set5') }, async () => {
     const r = await subpixel(['eval', SET5, '-s', '2', '-m', model, '--json'], env);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { dataset: string; scale: number; model: string; mean: { bicubic: { psnr: number; ssim: number }; model: { psnr: number; ssim: number } }; images: Array<{ name: string }> };

@@ -8,10 +8,11 @@ import { promisify } from 'node:util';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import { parseDegradeSpec } from '../../src-main/training/degrade-spec.js';
+import { needsShared, sharedPath } from '../paths.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
-const SET5 = new URL('../../../shared/datasets/eval/Set5', import.meta.url).pathname;
+const SET5 = sharedPath('datasets', 'eval', 'Set5');
 
 interface Score { psnr: number; ssim: number }
 interface EvalDoc {
@@ -51,7 +52,7 @@ describe('subpixel eval --degrade', () => {
     assert.throws(() => parseDegradeSpec(''), /empty/);
   });
 
-  it('scores bicubic and every model from the same degraded LR, identically on every run', async () => {
+  it('scores bicubic and every model from the same degraded LR, identically on every run', { skip: needsShared('datasets/eval/Set5') }, async () => {
     const args = ['eval', SET5, '-s', '2', '-m', 'rand-a-x2', '-m', 'rand-b-x2', '--degrade', 'jpeg:60+blur:1.2', '--json'];
     const first = await subpixel(args, env);
     assert.equal(first.code, 0, first.stderr);

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { loadModel } from '../../src-main/engine/models/store.js';
+import { SAMPLES } from '../paths.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const SAMPLES = join(ROOT, '../shared/samples');
 // The commands as the CLI registers them (main.ts wires the same function into `subpixel`).
 const HARNESS = `
 import { Command } from 'commander';

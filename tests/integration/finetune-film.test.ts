@@ -9,8 +9,8 @@ import { readManifest } from '../../src-main/engine/models/manifest.js';
 import { loadModel } from '../../src-main/engine/models/store.js';
 import { fineTune } from '../../src-main/training/finetune.js';
 import type { TrainProgress } from '../../src-main/training/trainer.js';
+import { SAMPLES } from '../paths.js';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
 /** A shipped model (models/ of the repository, or SUBPIXEL_MODELS_DIR). */
 const BASE = 'efficient-x2';
 let dir: string;

@@ -16,11 +16,12 @@ import { imresize, modcrop } from '../../src-main/engine/resize.js';
 import { loadEngineModel } from '../../src-main/engine/upscale.js';
 import { toTrainingRaster } from '../../src-main/training/data.js';
 import { degradeBySpec, parseDegradeSpec } from '../../src-main/training/degrade-spec.js';
+import { needsShared, sharedPath } from '../paths.js';
 
-const SET14 = new URL('../../../shared/datasets/eval/Set14/HR/', import.meta.url).pathname;
+const SET14 = sharedPath('datasets', 'eval', 'Set14', 'HR');
 const { models } = await listModels([shippedModelsDir()]);
 
-describe('robust models and JPEG blocks', () => {
+describe('robust models and JPEG blocks', { skip: needsShared('datasets/eval/Set14/HR') }, () => {
   for (const scale of [2, 3, 4] as const) {
     const robust = modelOfFamily(models, scale, 'robust');
     it(`x${scale}: the robust model's output on JPEG q50 is no blockier than bicubic's`, { skip: robust ? false : `no robust x${scale} model is shipped` }, async () => {

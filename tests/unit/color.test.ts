@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Raster } from '../../src-main/engine/raster.js';
 import {
   lumaToGray, lumaY, rgbToYCbCr, rgbToYCbCrPlanes, yCbCrPlanesToRgb, yCbCrToRgb,
 } from '../../src-main/engine/color.js';
+import { needsShared, sharedPath } from '../paths.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9, what = ''): void => {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what} ${actual} != ${expected}`);
@@ -50,8 +50,8 @@ test('8-bit RGB survives a round trip through float YCbCr planes exactly', () =>
   }
 });
 
-test('a real photo round-trips and lumaY equals the Y plane', async () => {
-  const path = fileURLToPath(new URL('../../../shared/datasets/eval/Set5/HR/bird.png', import.meta.url));
+test('a real photo round-trips and lumaY equals the Y plane', { skip: needsShared('datasets/eval/Set5') }, async () => {
+  const path = sharedPath('datasets', 'eval', 'Set5', 'HR', 'bird.png');
   const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
   const raster: Raster = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3, bitDepth: 8 };
   const planes = rgbToYCbCrPlanes(raster);

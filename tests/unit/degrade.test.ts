@@ -14,8 +14,8 @@ import { DEGRADATION_PRESETS, PRESET_RECIPES } from '../../src-main/training/deg
 import { loadTrainingData, sampleDegradedBatch } from '../../src-main/training/data.js';
 import { createRng } from '../../src-main/training/rng.js';
 import { createDegradedBatchSource } from '../../src-main/training/batch-source.js';
+import { SAMPLES } from '../paths.js';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
 let dir: string;
 
 before(async () => {

@@ -20,8 +20,8 @@ import {
 } from '../../src-main/engine/image-io.js';
 import { writeFileAtomic } from '../../src-main/common/atomic-write.js';
 import { PNG_SIGNATURE, pngChunk, pngIhdr } from '../../src-main/engine/image-io/metadata-carrier.js';
+import { SAMPLES } from '../paths.js';
 
-const SAMPLES = new URL('../../../shared/samples/', import.meta.url).pathname;
 let dir: string;
 const at = (name: string): string => join(dir, name);
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Plane, Raster } from '../../src-main/engine/raster.js';
 import { evaluatePair, psnr, quantizeY, ssim, ssimWindow1d } from '../../src-main/engine/metrics.js';
 import { lumaY } from '../../src-main/engine/color.js';
 import { imresizeRaster, imresizeRasterScale, modcrop } from '../../src-main/engine/resize.js';
+import { needsShared, sharedPath } from '../paths.js';
 
 function plane(width: number, height: number, f: (x: number, y: number) => number): Plane {
   const data = new Float32Array(width * height);
@@ -135,8 +135,8 @@ test('mismatched sizes and impossible shaves get clear errors', () => {
   assert.throws(() => psnr(a, a, { peak: 0 }), /peak must be a positive number/);
 });
 
-test('bicubic x4 on Set5 baby scores in the range published for the benchmark', async () => {
-  const path = fileURLToPath(new URL('../../../shared/datasets/eval/Set5/HR/baby.png', import.meta.url));
+test('bicubic x4 on Set5 baby scores in the range published for the benchmark', { skip: needsShared('datasets/eval/Set5') }, async () => {
+  const path = sharedPath('datasets', 'eval', 'Set5', 'HR', 'baby.png');
   const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
   const hr = modcrop(
     { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3, bitDepth: 8 } satisfies Raster, 4,

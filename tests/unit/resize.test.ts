@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Plane, Raster } from '../../src-main/engine/raster.js';
 import {
   imresize, imresizeRaster, imresizeRasterScale, imresizeScale, modcrop, modcropPlane, scaledLength,
 } from '../../src-main/engine/resize.js';
+import { needsShared, sharedPath } from '../paths.js';
 
-const evalRoot = fileURLToPath(new URL('../../../shared/datasets/eval/', import.meta.url));
+const evalRoot = `${sharedPath('datasets', 'eval')}/`;
 
 async function readPng(path: string): Promise<Raster> {
   const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
@@ -50,7 +50,7 @@ function noise(width: number, height: number, seed: number): Plane {
   });
 }
 
-test('reproduces the benchmark LR images (MATLAB imresize bicubic on uint8) bit-exactly', async () => {
+test('reproduces the benchmark LR images (MATLAB imresize bicubic on uint8) bit-exactly', { skip: needsShared('datasets/eval/Set5', 'datasets/eval/Set14') }, async () => {
   const sets = ['Set5', 'Set14'];
   let checked = 0;
   for (const set of sets) {
@@ -73,7 +73,7 @@ test('reproduces the benchmark LR images (MATLAB imresize bicubic on uint8) bit-
   assert.equal(checked, (5 + 14) * 3);
 });
 
-test('plane imresize with quantize 8 matches the raster path per channel', async () => {
+test('plane imresize with quantize 8 matches the raster path per channel', { skip: needsShared('datasets/eval/Set5') }, async () => {
   const hr = modcrop(await readPng(`${evalRoot}Set5/HR/bird.png`), 4);
   const lr = imresizeRasterScale(hr, 1 / 4);
   for (let c = 0; c < hr.channels; c++) {

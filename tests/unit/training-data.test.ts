@@ -9,8 +9,8 @@ import { bicubicSkipPlane } from '../../src-main/engine/models/bicubic-skip.js';
 import { loadTrainingData, sampleBatch, TrainingDataError } from '../../src-main/training/data.js';
 import { degrade, type DegradationPreset } from '../../src-main/training/degrade.js';
 import { createRng } from '../../src-main/training/rng.js';
+import { SAMPLES } from '../paths.js';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
 let dir: string;
 
 before(async () => {

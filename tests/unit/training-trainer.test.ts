@@ -14,8 +14,8 @@ import { DEFAULT_CONFIG, train, type TrainConfig } from '../../src-main/training
 import { collapse } from '../../src-main/training/collapse.js';
 import { initialTrainWeights } from '../../src-main/training/nets.js';
 import { scoreModel } from '../../src-main/training/validate.js';
+import { SAMPLES } from '../paths.js';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/samples');
 let dir: string;
 let config: TrainConfig;
 let data: TrainingData;
