@@ -15,6 +15,15 @@ export function isVideoPath(path: string): boolean {
   return (VIDEO_EXTENSIONS as readonly string[]).includes(extensionOf(path).slice(1).toLowerCase());
 }
 
+/** What a video job uses when its settings say nothing (the shape is VideoOptions in video.ts). */
+export const DEFAULT_VIDEO_OPTIONS = { codec: DEFAULT_VIDEO_CODEC as VideoCodec, crf: DEFAULT_CRF, deflicker: false, allowGaps: false };
+
+/** How the app names each codec. */
+export const VIDEO_CODEC_LABELS: Record<VideoCodec, string> = {
+  ffv1: 'FFV1, lossless (MKV)', h264: 'H.264', h265: 'H.265 / HEVC', prores: 'ProRes 422 HQ / 4444 (MOV)',
+  'png-sequence': 'PNG frames', 'tiff-sequence': 'TIFF frames',
+};
+
 /** Containers each codec may go in, preferred first. */
 const CONTAINERS: Record<VideoCodec, readonly string[]> = {
   ffv1: ['mkv'],

@@ -1,6 +1,6 @@
 /** Video jobs: the options a video job carries and its progress (schemas; the plain rules are in video-files.ts). */
 import * as z from 'zod';
-import { DEFAULT_CRF, DEFAULT_VIDEO_CODEC, VIDEO_CODECS } from './video-files.js';
+import { VIDEO_CODECS } from './video-files.js';
 
 export * from './video-files.js';
 
@@ -18,7 +18,6 @@ export const VideoOptions = z.object({
   allowGaps: z.boolean(),
 });
 export type VideoOptions = z.infer<typeof VideoOptions>;
-export const DEFAULT_VIDEO_OPTIONS: VideoOptions = { codec: DEFAULT_VIDEO_CODEC, crf: DEFAULT_CRF, deflicker: false, allowGaps: false };
 
 /** Progress of one video: frames through the pipeline and the rate over this run. */
 export const VideoProgress = z.object({

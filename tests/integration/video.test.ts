@@ -178,6 +178,17 @@ describe('video', () => {
     assert.deepEqual(await framePts(out), await framePts(clip8));
   });
 
+  it('alpha survives: an RGBA frame sequence becomes ProRes 4444', async () => {
+    const frames = join(dir, 'rgba');
+    mkdirSync(frames);
+    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=32x24:r=24', '-frames:v', '3', '-vf', 'format=rgba,geq=r=r(X\\,Y):g=g(X\\,Y):b=b(X\\,Y):a=X*8', join(frames, 'a_%02d.png'));
+    const out = join(dir, 'rgba-out', 'a.mov');
+    await upscaleVideo(join(frames, 'a_%02d.png'), out, { scale: 2, codec: 'prores' });
+    const v = await videoStream(out);
+    assert.deepEqual([v.codec_name, v.profile, v.width, Number(v.nb_read_packets)], ['prores', '4444', 64, 3]);
+    assert.match(String(v.pix_fmt), /^yuva444p1[02]le$/, 'decoded with its alpha plane');
+  });
+
   it('truncated and corrupt videos fail with a clear reason; the rest of the batch goes on', async () => {
     const truncated = join(dir, 'truncated.mkv');
     await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-t', '2', '-c:v', 'ffv1', truncated);
