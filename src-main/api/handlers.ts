@@ -13,7 +13,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { DisposableStore } from '../common/disposable.js';
 import { backendOrder, probeBackends } from '../engine/backends/select.js';
-import { READABLE_FORMATS } from '../engine/image-io/formats.js';
+import { READABLE_FORMATS } from '../../src-common/formats.js';
 import { defaultOutputFolder } from '../common/pictures.js';
 import { isImagePath } from '../jobs/expand.js';
 import { listModels } from '../engine/models/store.js';

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { DEFAULT_JOB_SETTINGS, jobSettingsSchema, OverwritePolicy, type JobSettings } from '../../src-common/job-settings.js';
 import type { Scale } from '../engine/models/spec.js';
 import { resolveModel } from '../engine/models/store.js';
-import { isWritableFormat, type OutputFormat } from '../engine/image-io/formats.js';
+import { isWritableFormat, OUTPUT_FORMATS, type OutputFormat } from '../../src-common/formats.js';
 import { intendedOutput, planOutput } from '../jobs/naming.js';
 import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
@@ -69,7 +69,7 @@ function cliJobSettings(options: UpscaleCliOptions, outputDir: string, overwrite
 export async function runUpscale(inputs: string[], options: UpscaleCliOptions): Promise<number> {
   const log = (line: string): void => { if (!options.json) process.stderr.write(`${line}\n`); };
   if (options.format !== 'keep' && !isWritableFormat(options.format)) {
-    throw new Error(`--format must be png, jpg, webp, tiff, avif or keep (got '${options.format}')`);
+    throw new Error(`--format must be ${OUTPUT_FORMATS.join(', ')} or keep (got '${options.format}')`);
   }
   try {
     await resolveModel(options.model, { scale: options.scale });
@@ -259,7 +259,7 @@ export function registerUpscaleCommand(program: Command): void {
     .requiredOption('-o, --output <dir>', 'output folder (sub-folders of input folders are kept)')
     .requiredOption('-s, --scale <n>', 'scale factor: 2, 3 or 4', intOption('--scale', [2, 3, 4]))
     .option('-m, --model <id or folder>', 'model id or model folder (default: Automatic, per image the robust or the clean model of the scale)')
-    .option('--format <format>', 'png | jpg | webp | tiff | avif | keep', 'keep')
+    .option('--format <format>', `${OUTPUT_FORMATS.join(' | ')} | keep`, DEFAULT_JOB_SETTINGS.format)
     .option('--quality <n>', 'quality 1-100 for jpg, webp, avif', intOption('--quality'))
     .option('--recursive', 'include images in sub-folders of input folders')
     .option('--naming <pattern>', 'output file name: {name} {scale} {model} {ext} {date}, as in the app', DEFAULT_JOB_SETTINGS.naming)

@@ -11,7 +11,7 @@ import { basename, extname, join } from 'node:path';
 import type { Scale } from './models/spec.js';
 import type { Plane, Raster } from './raster.js';
 import { readImage } from './image-io.js';
-import { formatFromPath } from './image-io/formats.js';
+import { formatFromPath } from '../../src-common/formats.js';
 import { lumaY } from './color.js';
 import { imresize, imresizeRasterScale, modcrop } from './resize.js';
 import { evaluatePair, quantizeY, type PairScore } from './metrics.js';

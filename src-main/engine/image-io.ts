@@ -11,6 +11,6 @@ export {
   WRITABLE_FORMATS,
   type ImageFormat,
   type OutputFormat,
-} from './image-io/formats.js';
+} from '../../src-common/formats.js';
 export type { DecodedImage, ImageInfo, ImageMeta, ReadOptions } from './image-io/types.js';
 export { assertNotInput, OverwriteInputError } from '../common/atomic-write.js';

@@ -12,7 +12,7 @@ import { resolveModel, type LoadedModel } from './models/store.js';
 import { selectBackend, type BackendPreference } from './backends/select.js';
 import type { Backend, InferenceSession, PixelSession } from './backends/types.js';
 import { readImage, writeImage } from './image-io.js';
-import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from './image-io/formats.js';
+import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from '../../src-common/formats.js';
 import { upscaleRaster, type TileSessions } from './pipeline.js';
 import { analyzeInput, chooseModel } from './auto-model.js';
 import type { Mutex } from '../common/mutex.js';

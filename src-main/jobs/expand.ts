@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import { formatFromPath, READABLE_FORMATS } from '../engine/image-io/formats.js';
+import { formatFromPath, READABLE_FORMATS } from '../../src-common/formats.js';
 import { isVideoPath } from '../../src-common/video-files.js';
 import { probeVideoPixels } from '../video/probe.js';
 

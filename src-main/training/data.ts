@@ -11,7 +11,7 @@ import { quantizeY } from '../engine/metrics.js';
 import { readImage } from '../engine/image-io/read.js';
 import type { Plane, Raster } from '../engine/raster.js';
 import { imresizeRasterScale, modcrop } from '../engine/resize.js';
-import { formatFromPath } from '../engine/image-io/formats.js';
+import { formatFromPath } from '../../src-common/formats.js';
 import { bicubicSkipPlane } from '../engine/models/bicubic-skip.js';
 import type { SkipKind } from '../engine/models/spec.js';
 import { applyPlan, degrade, drawPlan, isRandomDegradation, type DegradationOptions } from './degrade.js';

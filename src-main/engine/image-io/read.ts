@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { Raster } from '../raster.js';
 import { ImageReadError, errorMessage } from './errors.js';
-import { normalizeFormat, READABLE_FORMATS, type ImageFormat } from './formats.js';
+import { normalizeFormat, READABLE_FORMATS, type ImageFormat } from '../../../src-common/formats.js';
 import { readHead, sniffFormat } from './sniff.js';
 import type { DecodedImage, ImageInfo, ImageMeta, ReadOptions } from './types.js';
 

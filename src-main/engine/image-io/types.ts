@@ -1,5 +1,5 @@
 import type { Raster } from '../raster.js';
-import type { ImageFormat } from './formats.js';
+import type { ImageFormat } from '../../../src-common/formats.js';
 
 /** What of the source we carry to the output so the upscale stays faithful to it. */
 export interface ImageMeta {

@@ -2,7 +2,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { Raster } from '../raster.js';
 import { assertNotInput, writeFileAtomic } from '../../common/atomic-write.js';
 import { ImageWriteError, errorMessage } from './errors.js';
-import { isWritableFormat, normalizeFormat, type OutputFormat } from './formats.js';
+import { isWritableFormat, normalizeFormat, WRITABLE_FORMATS, type OutputFormat } from '../../../src-common/formats.js';
 import { exifWithOrientation } from './exif.js';
 import { iccColourSpace, metadataCarrierPng } from './metadata-carrier.js';
 import type { ImageMeta } from './types.js';
@@ -120,7 +120,7 @@ function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, 
 export async function writeImage(path: string, raster: Raster, options: WriteOptions): Promise<WriteResult> {
   const format = normalizeFormat(options.format);
   if (!format || !isWritableFormat(format)) {
-    throw new ImageWriteError(path, `cannot write format '${options.format}' (supported: png, jpg, webp, tiff, avif)`);
+    throw new ImageWriteError(path, `cannot write format '${options.format}' (supported: ${WRITABLE_FORMATS.join(', ')})`);
   }
   validate(path, raster, options);
   if (options.inputPaths) await assertNotInput(path, options.inputPaths);
