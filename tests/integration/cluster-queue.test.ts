@@ -10,6 +10,7 @@ import { startClusterWorker, type ClusterWorker } from '../../src-main/cluster/w
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import type { QueueItemView } from '../../src-main/jobs/types.js';
+import { subpixel } from './fixtures/cli-run.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
 
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
@@ -102,6 +103,28 @@ describe('the app queue on the worker pool (Cluster setting)', { skip: redisMiss
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     }
+  });
+
+  it('upscale --redis --detach prints the batch id; subpixel batch <id> follows it to the end', async () => {
+    const args = ['upscale', join(shared, 'in'), '-o', join(shared, 'detached'), '-s', '2', '-m', join(shared, 'model'), '--redis', redis.url];
+    const env = { SUBPIXEL_HOME: join(dir, 'cli-home') };
+    const submitted = await subpixel([...args, '--detach'], env);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const id = submitted.stdout.trim();
+    assert.match(id, /^[0-9a-f]{16}$/);
+    const followed = await subpixel(['batch', id, '--redis', redis.url, '--json'], env);
+    assert.equal(followed.code, 1, 'one input failed: exit 1');
+    const doc = JSON.parse(followed.stdout) as { batch: string; done: Array<{ output: string }>; failed: Array<{ input: string }> };
+    assert.equal(doc.batch, id);
+    assert.deepEqual(doc.done.map((d) => d.output.split('/').pop()).sort(), ['p0_x2.png', 'p1_x2.png', 'p2_x2.png', 'p3_x2.png']);
+    assert.deepEqual(doc.failed.map((f) => f.input.split('/').pop()), ['broken.png']);
+    // The same command again is the same batch: it follows, it does not submit twice.
+    const again = await subpixel([...args, '--detach'], env);
+    assert.equal(again.stdout.trim(), id);
+    assert.match(again.stderr, /following batch/);
+    const unknown = await subpixel(['batch', '0123456789abcdef', '--redis', redis.url], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no batch 0123456789abcdef on this Redis/);
   });
 });
 
