@@ -410,6 +410,9 @@ export async function upscaleVideo(input: string, output: string, options: Video
     await commits.catch(() => {});
     if (writer) await rm(writer.tmp, { recursive: true, force: true }).catch(() => {});
     if (signal?.aborted) throw abortError();
+    // Bad input makes its segments worthless (a fixed file has another fingerprint and starts afresh): clean them.
+    // Other failures (the encoder, the disk) keep them, so a retry goes on where this run stopped.
+    if (error instanceof VideoError && error.errorCode === 'invalid_input') await rm(partsDir, { recursive: true, force: true }).catch(() => {});
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);

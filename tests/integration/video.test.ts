@@ -204,6 +204,7 @@ describe('video', () => {
     const errors = Object.fromEntries(doc.failed.map((f) => [f.input, f.error]));
     assert.match(errors[truncated], /truncated or corrupt/);
     assert.match(errors[garbage], /not a readable video/);
+    assert.ok(!readdirSync(join(dir, 'bad-out')).some((f) => f.includes('subpixel-parts')), 'no segments left by bad input');
     assert.ok(readFileSync(join(dir, 'bad-out', 'still_x2.png')).length > 0);
   });
 });
