@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { ApiJobSettings, JobSettingsPatch } from './job-settings.js';
 import { AbsolutePath, Id, ModelId, Scale, Timestamp } from './primitives.js';
 import { ItemStatus, QueueItem, QueueSnapshot, QueueSummary } from './queue.js';
+import { LogEntry } from './log.js';
 import { AppSettings, SettingsPatch } from './settings.js';
 import { TrainJob, TrainStartInput } from './training.js';
 
@@ -20,6 +21,7 @@ export * from './job-settings.js';
 export * from './queue.js';
 export * from './settings.js';
 export * from './training.js';
+export * from './log.js';
 
 export const API_VERSION = 1;
 
@@ -395,7 +397,6 @@ export function isCommandName(name: unknown): name is CommandName {
 // ---------------------------------------------------------------------------------------------------------------
 // Events
 
-export const LogLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
 export const events = {
   /** An item was added or changed (state, output, throttled per-tile progress). */
@@ -427,7 +428,7 @@ export const events = {
   'train.removed': z.object({ id: Id }),
   'models.changed': z.object({ models: z.array(ModelInfo) }),
   'settings.changed': z.object({ settings: AppSettings }),
-  'log': z.object({ level: LogLevel, source: z.string(), message: z.string(), time: Timestamp }),
+  'log': LogEntry,
 } as const;
 
 export type Events = typeof events;

@@ -15,12 +15,7 @@ export {
   type StoredQueueItem as QueueItem, type TileProgress,
 } from '../../src-common/queue.js';
 
-export interface LogEntry {
-  level: 'info' | 'warn' | 'error';
-  source: 'queue' | 'watch' | 'settings' | 'training';
-  message: string;
-  time: number;
-}
+export type { LogEntry } from '../../src-common/log.js';
 
 /** What a runner gets: one concrete job, output path already decided. */
 export interface RunJob {

@@ -157,10 +157,10 @@ describe('dispatcher', () => {
     const seen: string[] = [];
     d.subscribe(() => { throw new Error('closed socket'); });
     const stop = d.subscribe((e) => seen.push(e.event));
-    d.emit('log', { level: 'info', source: 'test', message: 'hello', time: 1 });
+    d.emit('log', { level: 'info', source: 'queue', message: 'hello', time: 1 });
     d.emit('log', { level: 'loud', source: 'test', message: 'bad', time: 1 } as never);
     stop();
-    d.emit('log', { level: 'info', source: 'test', message: 'after unsubscribe', time: 2 });
+    d.emit('log', { level: 'info', source: 'queue', message: 'after unsubscribe', time: 2 });
     assert.deepEqual(seen, ['log']);
     assert.ok(reports.some((r) => /dropped event log/.test(r)));
   });
