@@ -377,7 +377,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
       const w = writer;
       // The encoder takes the previous frame while this one was inferred; wait for it before queueing this one.
       await w.pending;
-      w.pending = writeTo(w.proc, matroskaFramePrefix(source.kind === 'sequence' ? ptsToNs(pts, job.timeBase) : ptsToNs(pts, job.timeBase), outBytes.byteLength))
+      w.pending = writeTo(w.proc, matroskaFramePrefix(ptsToNs(pts, job.timeBase), outBytes.byteLength))
         .then(() => writeTo(w.proc, outBytes));
       w.frames++;
       inferred++;
