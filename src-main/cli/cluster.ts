@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
+import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
 import { batchIdFor, followBatch, openClusterQueue, readBatchRecord, submitBatch, type BatchView } from '../cluster/producer.js';
-import type { BatchRecord } from '../cluster/protocol.js';
-import { connectRedis, redactRedisUrl, redisUrlFrom } from '../cluster/redis.js';
+import { CLUSTER_QUEUE, type BatchRecord } from '../cluster/protocol.js';
+import { connectRedis, redactRedisUrl, redisUrlFrom, type RedisClient } from '../cluster/redis.js';
 import { jobSettingsSchema, type JobSettingsInput } from '../jobs/types.js';
 import { formatDuration, printJson } from './output.js';
 import { pixelBar } from './progress-bar.js';
@@ -30,14 +31,27 @@ export async function runOnCluster(
       else process.stdout.write(`${id}\n`);
       return 0;
     }
-    return await followAndReport(queue, record, options);
+    return await followAndReport(redis, queue, record, options);
   } finally {
     await queue.close();
     await redis.quit().catch(() => redis.disconnect());
   }
 }
 
-async function followAndReport(queue: ReturnType<typeof openClusterQueue>, record: BatchRecord, options: FollowOptions): Promise<number> {
+async function followAndReport(redis: RedisClient, queue: ReturnType<typeof openClusterQueue>, record: BatchRecord, options: FollowOptions): Promise<number> {
+  // Queue events name the jobs that changed; a connection of their own (they block on a stream).
+  const eventsConnection = redis.duplicate();
+  const events = new QueueEvents(CLUSTER_QUEUE, { connection: eventsConnection });
+  try {
+    await events.waitUntilReady();
+    return await follow(queue, record, events, options);
+  } finally {
+    await events.close();
+    await eventsConnection.quit().catch(() => eventsConnection.disconnect());
+  }
+}
+
+async function follow(queue: ReturnType<typeof openClusterQueue>, record: BatchRecord, events: QueueEvents, options: FollowOptions): Promise<number> {
   const log = (line: string): void => { if (!options.json) process.stderr.write(`${line}\n`); };
   const started = Date.now();
   let bar: ReturnType<typeof pixelBar>;
@@ -59,7 +73,7 @@ async function followAndReport(queue: ReturnType<typeof openClusterQueue>, recor
       }
       reportedDone = v.done.length;
       reportedFailed = v.failed.length;
-    }, { signal: abort.signal });
+    }, { signal: abort.signal, events });
   } finally {
     process.off('SIGINT', onSigint);
     bar?.stop();
@@ -92,7 +106,7 @@ export function registerBatchCommand(program: Command): void {
         const record = await readBatchRecord(redis, id);
         if (!record) throw new Error(`no batch ${id} on this Redis (unknown, or finished more than 7 days ago)`);
         if (!record.submitted) throw new Error(`batch ${id} was not completely submitted: run the command that submitted it again`);
-        process.exitCode = await followAndReport(queue, record, { json: options.json === true });
+        process.exitCode = await followAndReport(redis, queue, record, { json: options.json === true });
       } finally {
         await queue.close();
         await redis.quit().catch(() => redis.disconnect());

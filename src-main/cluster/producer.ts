@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { Queue, type Job } from 'bullmq';
+import { Queue, type Job, type QueueEvents } from 'bullmq';
 import { mapLimit } from '../jobs/expand.js';
 import type { JobSettings, TileProgress } from '../jobs/types.js';
 import {
@@ -94,28 +94,63 @@ export interface BatchView {
   finished: boolean;
 }
 
+
 /**
- * Follows a batch until every job has finished: each round reads the jobs not yet finished (auto-pipelined into a few
- * round trips) and reports the whole view. Jobs that finished are read once and remembered.
+ * Follows a batch until every job has finished. BullMQ's queue events (completed, failed, progress) say which jobs
+ * changed, and each round reads only those; a full read of the unfinished jobs runs at the start, then every
+ * `sweepMs` (events are not stored: a reconnect may miss some), or every round while the batch is small. Finished
+ * jobs are read once and remembered, so a batch of 200 000 frames costs Redis little per second.
  */
 export async function followBatch(
   queue: Queue<ClusterJob, ClusterResult>, record: BatchRecord, onUpdate: (view: BatchView) => void,
-  options: { intervalMs?: number; signal?: AbortSignal } = {},
+  options: {
+    intervalMs?: number;
+    sweepMs?: number;
+    /** Up to this many unfinished jobs every round reads them all (default 2000); above it, only those events named. */
+    sweepAllUpTo?: number;
+    signal?: AbortSignal;
+    events?: QueueEvents;
+  } = {},
 ): Promise<BatchView> {
   const done: DoneItem[] = [];
   const failed: FailedItem[] = [...record.failed];
   const skipped: SkippedItem[] = [...record.skipped];
   const open = new Set(Array.from({ length: record.total }, (_, n) => n));
   const pixelsOf = new Map<number, number>();
+  const running = new Map<number, { input: string; progress: TileProgress | null }>();
+  const changed = new Set<number>();
   let pixelsFinished = 0;
   const interval = options.intervalMs ?? 500;
-  for (;;) {
-    const running: BatchView['running'] = [];
-    let pixelsPartial = 0;
-    const jobs = await mapLimit([...open], 256, async (n) => [n, await queue.getJob(jobIdFor(record.id, n))] as const);
+  const sweepMs = options.sweepMs ?? 15_000;
+  const prefix = `${record.id}-`;
+  const indexOf = (jobId: string): number | null => {
+    if (!jobId.startsWith(prefix)) return null;
+    const n = Number(jobId.slice(prefix.length));
+    return Number.isInteger(n) && open.has(n) ? n : null;
+  };
+  const onChanged = ({ jobId }: { jobId: string }): void => {
+    const n = indexOf(jobId);
+    if (n !== null) changed.add(n);
+  };
+  const onProgress = ({ jobId, data }: { jobId: string; data: unknown }): void => {
+    const n = indexOf(jobId);
+    const progress = clusterProgressSchema.safeParse(data);
+    const known = n === null ? undefined : running.get(n);
+    if (known && progress.success) known.progress = progress.data;
+    else if (n !== null) changed.add(n);
+  };
+  options.events?.on('completed', onChanged);
+  options.events?.on('failed', onChanged);
+  options.events?.on('active', onChanged);
+  options.events?.on('progress', onProgress);
+
+  const read = async (indexes: number[]): Promise<void> => {
+    const jobs = await mapLimit(indexes, 256, async (n) => [n, await queue.getJob(jobIdFor(record.id, n))] as const);
     for (const [n, job] of jobs) {
+      if (!open.has(n)) continue;
       if (!job) {
         open.delete(n);
+        running.delete(n);
         failed.push({ input: `${record.id} job ${n}`, error: 'the job is no longer in Redis (expired or removed)' });
         continue;
       }
@@ -124,31 +159,50 @@ export async function followBatch(
       const outcome = settle(job);
       if (outcome) {
         open.delete(n);
+        running.delete(n);
         pixelsFinished += pixels;
         if (outcome.kind === 'done') done.push(outcome.item);
         else if (outcome.kind === 'failed') failed.push(outcome.item);
         else skipped.push(outcome.item);
-        continue;
-      }
-      const progress = clusterProgressSchema.safeParse(job.progress);
-      if (job.processedOn && progress.success) {
-        running.push({ input: job.data.input, progress: progress.data });
-        if (progress.data.tilesTotal > 0) pixelsPartial += (pixels * progress.data.tilesDone) / progress.data.tilesTotal;
-      } else if (job.processedOn) running.push({ input: job.data.input, progress: null });
+      } else if (job.processedOn) {
+        const progress = clusterProgressSchema.safeParse(job.progress);
+        running.set(n, { input: job.data.input, progress: progress.success ? progress.data : null });
+      } else running.delete(n);
     }
-    const known = [...pixelsOf.values()];
-    const typical = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
-    const view: BatchView = {
-      total: record.total + record.failed.length + record.skipped.length,
-      done, failed, skipped,
-      pixelsTotal: typical * record.total,
-      pixelsDone: pixelsFinished + pixelsPartial,
-      running,
-      finished: open.size === 0,
-    };
-    onUpdate(view);
-    if (view.finished || options.signal?.aborted) return view;
-    await new Promise((r) => setTimeout(r, interval));
+  };
+
+  try {
+    let lastSweep = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      const now = Date.now();
+      const sweep = !options.events || open.size <= (options.sweepAllUpTo ?? 2000) || now - lastSweep >= sweepMs;
+      if (sweep) lastSweep = now;
+      const indexes = sweep ? [...open] : [...changed].filter((n) => open.has(n));
+      changed.clear();
+      await read(indexes);
+      const known = [...pixelsOf.values()];
+      const typical = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+      let pixelsPartial = 0;
+      for (const [n, r] of running) {
+        if (r.progress && r.progress.tilesTotal > 0) pixelsPartial += ((pixelsOf.get(n) ?? typical) * r.progress.tilesDone) / r.progress.tilesTotal;
+      }
+      const view: BatchView = {
+        total: record.total + record.failed.length + record.skipped.length,
+        done, failed, skipped,
+        pixelsTotal: typical * record.total,
+        pixelsDone: pixelsFinished + pixelsPartial,
+        running: [...running.values()],
+        finished: open.size === 0,
+      };
+      onUpdate(view);
+      if (view.finished || options.signal?.aborted) return view;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  } finally {
+    options.events?.off('completed', onChanged);
+    options.events?.off('failed', onChanged);
+    options.events?.off('active', onChanged);
+    options.events?.off('progress', onProgress);
   }
 }
 

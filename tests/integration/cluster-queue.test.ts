@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { openAppServices, type AppServices } from '../../src-main/api/services.js';
+import { QueueEvents } from 'bullmq';
+import { followBatch, openClusterQueue, submitBatch } from '../../src-main/cluster/producer.js';
+import { CLUSTER_QUEUE } from '../../src-main/cluster/protocol.js';
+import { connectRedis } from '../../src-main/cluster/redis.js';
 import { startClusterWorker, type ClusterWorker } from '../../src-main/cluster/worker.js';
+import { jobSettingsSchema } from '../../src-main/jobs/types.js';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import type { QueueItemView } from '../../src-main/jobs/types.js';
@@ -125,6 +130,29 @@ describe('the app queue on the worker pool (Cluster setting)', { skip: redisMiss
     const unknown = await subpixel(['batch', '0123456789abcdef', '--redis', redis.url], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no batch 0123456789abcdef on this Redis/);
+  });
+
+  it('a producer following a large batch reads only the jobs the queue events name', async () => {
+    const client = await connectRedis(redis.url, { role: 'producer' });
+    const queue = openClusterQueue(client);
+    const eventsConnection = client.duplicate();
+    const events = new QueueEvents(CLUSTER_QUEUE, { connection: eventsConnection });
+    try {
+      await events.waitUntilReady();
+      const settings = jobSettingsSchema.parse({ model: join(shared, 'model'), scale: 2, outputDir: join(shared, 'events-out') });
+      const inputs = [0, 1, 2, 3].map((i) => ({ input: join(shared, 'in', `p${i}.png`), relDir: '', pixels: 600 }));
+      const { record } = await submitBatch(queue, client, 'events-batch', inputs, settings, { failed: [], skipped: [] });
+      // No full read after the first one: the batch can only finish through the events.
+      const view = await followBatch(queue, record, () => undefined,
+        { events, sweepAllUpTo: 0, sweepMs: 600_000, intervalMs: 100, signal: AbortSignal.timeout(60_000) });
+      assert.equal(view.finished, true, 'finished through the events alone');
+      assert.deepEqual(view.done.map((d) => d.output.split('/').pop()).sort(), ['p0_x2.png', 'p1_x2.png', 'p2_x2.png', 'p3_x2.png']);
+    } finally {
+      await events.close();
+      eventsConnection.disconnect();
+      await queue.close();
+      client.disconnect();
+    }
   });
 });
 
