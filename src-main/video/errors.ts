@@ -25,5 +25,7 @@ export class VideoError extends CodedError {
 
 /** The last meaningful lines of an ffmpeg stderr, for messages. */
 export function stderrTail(stderr: string, lines = 2): string {
-  return stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(frame=|size=|video:|\[.* @ 0x[0-9a-f]+\] n:)/.test(l)).slice(-lines).join(' / ');
+  return stderr.split('\n').map((l) => l.trim())
+    .filter((l) => l && !/^(frame=|size=|video:|\[.* @ 0x[0-9a-f]+\] n:)/.test(l) && !/\[(info|verbose|debug)\]/.test(l))
+    .slice(-lines).join(' / ');
 }

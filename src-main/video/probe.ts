@@ -103,7 +103,7 @@ export async function probeVideo(tools: FfmpegTools, path: string): Promise<Vide
     throw new VideoError('corrupt', `not a readable video (truncated or corrupt): ${detail}`, { cause: error });
   }
   // Counting packets reads the whole file: a file cut short says so here even when its header is intact.
-  const cut = /ended prematurely|truncat|invalid data found|error while decoding|moov atom not found/i.exec(stderr);
+  const cut = /ended prematurely|truncat|moov atom not found/i.exec(stderr);
   if (cut) throw new VideoError('corrupt', `truncated or corrupt: ${stderrTail(stderr)}`);
   const parsed = probeSchema.parse(JSON.parse(stdout));
   const video = parsed.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);

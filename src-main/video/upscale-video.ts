@@ -316,18 +316,21 @@ export async function upscaleVideo(input: string, output: string, options: Video
   // frames are evenly spaced at its rate.
   const ptsList: bigint[] = [];
   let ptsWaiter: (() => void) | undefined;
+  // Damaged pictures the decoder concealed: reported as a warning (many real files have a few), not a failure.
+  const decodeErrors: string[] = [];
   const onLine = (line: string): void => {
-    const m = /\] n:\s*(\d+) pts:\s*(-?\d+)/.exec(line);
-    if (m) { ptsList[Number(m[1])] = BigInt(m[2]); ptsWaiter?.(); }
+    const m = /\] (?:\[info\] )?n:\s*(\d+) pts:\s*(-?\d+)/.exec(line);
+    if (m) { ptsList[Number(m[1])] = BigInt(m[2]); ptsWaiter?.(); return; }
+    if (/\[(error|fatal)\]/.test(line)) decodeErrors.push(line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\] /, '').replace(/\[(error|fatal)\] /, ''));
   };
   const decodeArgs = [
-    '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info',
+    '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'level+info',
     ...await source.inputArgs(partsDir),
     '-map', source.kind === 'video' ? `0:${info.streamIndex}` : '0:v:0',
     '-vf', decodeFilter(source, raw, options.deflicker ?? false),
     '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', raw.pixFmt, 'pipe:1',
   ];
-  const decoder = spawnFfmpeg(tools.ffmpeg, decodeArgs, 'decoding', source.kind === 'video' ? onLine : undefined);
+  const decoder = spawnFfmpeg(tools.ffmpeg, decodeArgs, 'decoding', onLine);
   decoder.child.stdin.end();
   let decoderClosed = false;
   decoder.done.then(() => { decoderClosed = true; ptsWaiter?.(); }, () => { decoderClosed = true; ptsWaiter?.(); });
@@ -390,10 +393,14 @@ export async function upscaleVideo(input: string, output: string, options: Video
       throw new VideoError('corrupt', `truncated or corrupt: ${error.message}`);
     });
     if (index < total) {
-      throw new VideoError('corrupt', `truncated or corrupt: decoded ${index} of ${total} frames${decoder.tail() ? ` (${decoder.tail()})` : ''}`);
+      const why = decodeErrors[0] ?? decoder.tail();
+      throw new VideoError('corrupt', `truncated or corrupt: decoded ${index} of ${total} frames${why ? ` (${why})` : ''}`);
     }
     if (writer) { const done = writer; commits = commits.then(() => commitSegment(job, done)); writer = undefined; }
     await commits;
+    if (decodeErrors.length) {
+      warnings.push(`the decoder reported ${decodeErrors.length} error${decodeErrors.length === 1 ? '' : 's'} (damaged pictures were concealed): ${decodeErrors[0]}`);
+    }
     const segments = Math.ceil(index / segmentFrames);
     if (!plan.sequence) await joinSegments(job, segments, warnings);
     await rm(partsDir, { recursive: true, force: true });
