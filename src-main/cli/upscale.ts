@@ -9,6 +9,7 @@ import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
 import { resolveShard, selectShard } from '../cluster/shard.js';
 import { runOnCluster } from './cluster.js';
+import { ThroughputMeter } from '../jobs/throughput.js';
 import { pixelBar } from './progress-bar.js';
 import { errorText, formatDuration, intOption, printJson } from './output.js';
 import { DEFAULT_CRF, VIDEO_CODECS, VideoCodec } from '../../src-common/video.js';
@@ -161,7 +162,9 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   }
 
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);
-  const bar = pixelBar(totalPixels, work.length, !options.json);
+  // The queue's own rate measure (pixels per second of busy time), so the CLI's ETA is the app's.
+  const meter = new ThroughputMeter();
+  const bar = pixelBar(totalPixels, work.length, !options.json, () => meter.pixelsPerSecond());
   let pixelsDone = 0;
   let filesDone = 0;
   const inFlight = new Map<string, number>();
@@ -180,6 +183,8 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
     await mapLimit(work, 2, async (item) => {
       if (abort.signal.aborted) { failed.push({ input: item.input, error: 'canceled' }); return; }
       inFlight.set(item.input, 0);
+      meter.begin();
+      let succeeded = false;
       try {
         if (item.video) {
           const result = await engine.upscaleVideo(item.input, item.output, {
@@ -202,6 +207,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
           });
           const { output, width, height, ms, frames, fps, codec } = result;
           done.push({ input: item.input, output, width, height, ms, frames, fps, codec, resumedFrames: result.resumedFrames });
+          succeeded = true;
           for (const warning of result.warnings) log(`warning ${item.input}: ${warning}`);
           if (!bar) log(`done ${item.input} → ${output} (${width}x${height}, ${frames} frames${result.resumedFrames ? `, ${result.resumedFrames} resumed` : ''}, ${fps} fps, ${codec}, ${ms} ms)`);
           return;
@@ -224,12 +230,15 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
           input: item.input, output: result.output, width: result.width, height: result.height, ms: result.ms,
           model: result.model, ...(result.reason ? { reason: result.reason } : {}),
         });
+        succeeded = true;
         const why = result.reason ? `${result.model}, ${result.reason}` : result.model;
         if (!bar) log(`done ${item.input} → ${result.output} (${result.width}x${result.height}, ${why}, ${result.ms} ms)`);
       } catch (error) {
         failed.push({ input: item.input, error: errorText(error) });
         if (!bar) log(`failed ${item.input}: ${errorText(error)}`);
       } finally {
+        // A failure's time counts, its pixels do not (as in the queue).
+        meter.end(succeeded ? item.pixels : 0);
         inFlight.delete(item.input);
         pixelsDone += item.pixels;
         filesDone++;
