@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isVideoPath, type VideoCodec } from '../../src-common/video.js';
 import { containerFor, isSequenceCodec } from '../video/codecs.js';
-import { isSequencePattern } from '../video/sequence.js';
+import { isSequencePattern, sequenceInFolder } from '../video/sequence.js';
 import { videoOutputName } from '../video/upscale-video.js';
 
 export interface VideoInput { input: string; relDir: string }
@@ -29,7 +29,7 @@ export async function splitInputs(inputs: string[], options: { sequenceFolders?:
     if (isSequencePattern(path)) { videos.push({ input: path, relDir: '' }); continue; }
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) {
-      if (options.sequenceFolders) { videos.push({ input: path, relDir: '' }); continue; }
+      if (options.sequenceFolders || (await isFilmScanFolder(path))) { videos.push({ input: path, relDir: '' }); continue; }
       const entries = await readdir(path, { recursive: options.recursive ?? false, withFileTypes: true });
       const found = entries
         .filter((e) => e.isFile() && !e.name.startsWith('.') && isVideoPath(e.name))
@@ -43,6 +43,12 @@ export async function splitInputs(inputs: string[], options: { sequenceFolders?:
     else stills.push(raw);
   }
   return { stills, videos };
+}
+
+/** A folder whose numbered run is in a format only FFmpeg reads (DPX, EXR): a film scan, never a folder of stills. */
+async function isFilmScanFolder(path: string): Promise<boolean> {
+  const seq = await sequenceInFolder(path).catch(() => undefined);
+  return seq !== undefined && /\.(dpx|exr)$/i.test(seq.suffix);
 }
 
 /** The output file (or sequence folder) of a video input. */

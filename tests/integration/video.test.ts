@@ -189,6 +189,25 @@ describe('video', () => {
     assert.match(String(v.pix_fmt), /^yuva444p1[02]le$/, 'decoded with its alpha plane');
   });
 
+  it('the CLI mixes a video, a folder of 10-bit DPX scans and a still; --json gives frames, fps and codec', async () => {
+    const scans = join(dir, 'dpx-scans');
+    mkdirSync(scans);
+    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-frames:v', '4', '-pix_fmt', 'gbrp10le', '-start_number', '101', join(scans, 'film_%04d.dpx'));
+    const still = join(dir, 'mixed-still.png');
+    await sharp({ create: { width: 20, height: 16, channels: 3, background: '#996633' } }).png().toFile(still);
+    const out = join(dir, 'mixed-out');
+    const r = await subpixel(['upscale', clip10, scans, still, '-o', out, '-s', '2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { done: Array<{ input: string; output: string; frames?: number; fps?: number; codec?: string; width: number }> };
+    const by = Object.fromEntries(doc.done.map((d) => [d.input, d]));
+    assert.deepEqual([by[clip10].output, by[clip10].frames, by[clip10].codec], [join(out, 'clip10.mkv'), 24, 'ffv1']);
+    assert.ok(by[clip10].fps! > 0);
+    assert.deepEqual([by[scans].output, by[scans].frames, by[scans].width], [join(out, 'dpx-scans.mkv'), 4, 128]);
+    assert.equal((await videoStream(by[scans].output)).pix_fmt, 'gbrp10le', '10-bit scans stay 10-bit');
+    assert.equal(by[still].frames, undefined);
+    assert.equal(by[still].width, 40);
+  });
+
   it('truncated and corrupt videos fail with a clear reason; the rest of the batch goes on', async () => {
     const truncated = join(dir, 'truncated.mkv');
     await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-t', '2', '-c:v', 'ffv1', truncated);
