@@ -29,10 +29,10 @@ export function statePaths(home: string) {
     queueJournal: join(home, 'queue.jsonl'),
     watches: join(home, 'watches.json'),
     watchLedger: join(home, 'watch-ledger.jsonl'),
-    /** Fine-tune jobs, so unfinished ones continue after a restart (api/training-jobs.ts). */
+    /** Fine-tune jobs, so unfinished ones continue after a restart (services/training-jobs.ts). */
     trainingJobs: join(home, 'training-jobs.json'),
     models: join(home, 'models'),
-    /** Files dropped on the page in browser mode (api/uploads.ts). */
+    /** Files dropped on the page in browser mode (services/uploads.ts). */
     uploads: join(home, 'uploads'),
     logs: join(home, 'logs'),
   };
