@@ -13,6 +13,9 @@ import { ItemStatus, QueueItem, QueueSnapshot, QueueSummary } from './queue.js';
 import { LogEntry } from './log.js';
 import { AppSettings, SettingsPatch } from './settings.js';
 import { TrainJob, TrainStartInput } from './training.js';
+import { UPLOAD_LIMITS } from './upload-limits.js';
+
+export { UPLOAD_LIMITS };
 
 export * from './primitives.js';
 export * from './formats.js';
@@ -92,15 +95,31 @@ export const QueueAddInput = z.strictObject({
   settings: JobSettingsPatch.optional(),
 });
 
-/** Browser mode has no file paths for dropped files: their bytes come in the message. */
+const MiB = 1024 * 1024;
+
+export const UploadBeginInput = z.strictObject({
+  name: z.string().min(1).max(255),
+  size: z.number().int().min(1).max(UPLOAD_LIMITS.fileBytes, `over the per-file upload limit of ${UPLOAD_LIMITS.fileBytes / MiB} MB`),
+});
+
+export const UploadChunkInput = z.strictObject({
+  uploadId: Id,
+  /** Where the chunk goes: chunks come in order, each at the end of what was received. */
+  offset: z.number().int().min(0),
+  dataBase64: z.base64().max(Math.ceil(UPLOAD_LIMITS.chunkBytes / 3) * 4, `a chunk is at most ${UPLOAD_LIMITS.chunkBytes / MiB} MB`),
+});
+
+/** Browser mode has no file paths for dropped files: small ones come inline, larger ones by the id of their chunked upload. */
 export const QueueUploadInput = z.strictObject({
   files: z
     .array(z.strictObject({
       name: z.string().min(1).max(255),
-      dataBase64: z.base64(),
+      dataBase64: z.base64().max(Math.ceil(UPLOAD_LIMITS.inlineBytes / 3) * 4, `files over ${UPLOAD_LIMITS.inlineBytes / 1024} KB go in chunks (upload.begin)`).optional(),
+      /** A finished chunked upload (upload.begin / upload.chunk). */
+      uploadId: Id.optional(),
       /** The file's folder inside a dropped folder (`Trip/day 1`): kept under the output folder. */
       relDir: z.string().max(1000).optional(),
-    }))
+    }).refine((f) => (f.dataBase64 === undefined) !== (f.uploadId === undefined), 'each file has either dataBase64 or uploadId'))
     .min(1)
     .max(100),
   settings: JobSettingsPatch.optional(),
@@ -257,6 +276,9 @@ export const commands = {
     output: z.object({ items: z.array(QueueItem), problems: z.array(z.string()) }),
     paths: (i) => settingsPaths(i.settings),
   }),
+  /** A chunked upload of one file (per-file limit, disk budget); its id goes into queue.upload once all chunks are in. */
+  'upload.begin': command({ input: UploadBeginInput, output: z.object({ uploadId: Id }) }),
+  'upload.chunk': command({ input: UploadChunkInput, output: z.object({ received: z.number().int() }) }),
   'queue.list': command({ input: Empty, output: QueueSnapshot }),
   /** Without ids: the whole queue stops taking new items (the running one finishes). */
   'queue.pause': command({ input: Empty, output: QueueSummary }),

@@ -12,6 +12,7 @@ export type OverwritePolicy = z.infer<typeof OverwritePolicy>;
 
 export const namingPatternSchema = z.string().min(1).max(500)
   .refine((p) => !/[\\/]/.test(p), 'the naming pattern is a file name: no / or \\')
+  .refine((p) => !p.trim().startsWith('.'), 'the naming pattern cannot start with a dot (the outputs would be hidden files, or `..`)')
   .refine((p) => unknownTokens(p).length === 0,
     `unknown token in naming pattern (known: ${NAMING_TOKENS.map((t) => `{${t}}`).join(' ')})`);
 

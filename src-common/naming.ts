@@ -22,6 +22,7 @@ export function unknownTokens(pattern: string): string[] {
 export function namingProblem(pattern: string): string | null {
   if (!pattern.trim()) return 'The pattern is empty.';
   if (/[\\/]/.test(pattern)) return 'A file name cannot contain / or \\.';
+  if (pattern.trim().startsWith('.')) return 'A name starting with a dot is hidden (and `..` is the parent folder).';
   if (!pattern.includes('{name}')) return 'Without {name} every output gets the same name.';
   const unknown = unknownTokens(pattern)[0];
   if (unknown) return `${unknown} is not a token; use ${NAMING_TOKENS.map((t) => `{${t}}`).join(' ')}.`;
@@ -32,8 +33,10 @@ export function namingProblem(pattern: string): string | null {
 export function renderName(pattern: string, tokens: NameTokens): string {
   const rendered = pattern.replace(/\{(name|scale|model|ext|date)\}/g, (_, key: NamingToken) => String(tokens[key]));
   const name = pattern.includes('{ext}') ? rendered : `${rendered}.${tokens.ext}`;
-  // Tokens come from file and model names: keep separators out so the output cannot leave its folder.
-  return name.replace(/[\\/]/g, '_');
+  // Tokens come from file and model names: keep separators out so the output cannot leave its folder, and a name that
+  // would be hidden, `.`/`..` or empty (a token that rendered to nothing) gets a visible first character.
+  const safe = name.replace(/[\\/]/g, '_');
+  return safe === '' || safe.startsWith('.') ? `_${safe}` : safe;
 }
 
 /** The {date} token: the local calendar day of `time`. */

@@ -23,11 +23,13 @@ import type { SettingsEvents } from '../settings/store.js';
 import type { WatchEvents } from '../watch/types.js';
 import type { TrainingJobEvents } from '../services/training-jobs.js';
 import { API_VERSION, type ItemStatus, type QueueItem } from '../../src-common/api.js';
+import { CodedError } from '../common/errors.js';
 import { ApiFailure, createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher.js';
 import { compareItem, previewCrop, thumbnail } from '../services/images.js';
 import { deleteModel, exportModel, importModel, listModelInfos } from '../services/models.js';
 import type { AppServices } from './services.js';
-import { pruneUploads, saveUploads } from '../services/uploads.js';
+import { assertImageContent } from '../services/upload-staging.js';
+import { pruneUploads, saveUploads, type UploadedFile } from '../services/uploads.js';
 
 const APP_VERSION = '0.1.0';
 
@@ -56,21 +58,39 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
       const { items, problems } = await queue.addPaths(paths, jobSettings(patch), { withFolderName: true });
       return { items: items.map(toContractItem), problems };
     },
+    async 'upload.begin'({ name, size }) {
+      return { uploadId: await services.uploads.begin(name, size) };
+    },
+    async 'upload.chunk'({ uploadId, offset, dataBase64 }) {
+      return { received: await services.uploads.chunk(uploadId, offset, Buffer.from(dataBase64, 'base64')) };
+    },
     async 'queue.upload'({ files, settings: patch }) {
       // Uploaded files have no folder of their own the user knows: outputs go to a visible one (Pictures/Subpixel).
       const chosen = jobSettings(patch);
       const outputDir = chosen.outputDir ?? services.uploadsOutputDir();
       const problems: string[] = [];
-      const images = files.filter((f) => {
-        if (isImagePath(f.name)) return true;
-        problems.push(`${f.name}: not an image file (${READABLE_FORMATS.join(', ')})`);
-        return false;
-      });
-      if (!images.length) return { items: [], problems };
+      const accepted: UploadedFile[] = [];
+      for (const f of files) {
+        const relDir = f.relDir ? { relDir: f.relDir } : {};
+        try {
+          if (f.uploadId) {
+            accepted.push({ name: f.name, ...relDir, stagedPath: (await services.uploads.take(f.uploadId)).path });
+          } else {
+            // Inline files pass the same checks as chunked ones: an image by content, within the budget.
+            const data = Buffer.from(f.dataBase64 ?? '', 'base64');
+            assertImageContent(f.name, data.subarray(0, 64));
+            await services.uploads.reserve(f.name, data.length);
+            accepted.push({ name: f.name, ...relDir, data });
+          }
+        } catch (error) {
+          // Refused by the per-file checks (not an image, over a limit, an unknown upload): the rest of the drop goes on.
+          if (!(error instanceof CodedError)) throw error;
+          problems.push(error.message);
+        }
+      }
+      if (!accepted.length) return { items: [], problems };
       await mkdir(outputDir, { recursive: true });
-      const written = await saveUploads(services.paths.uploads, images.map((f) => ({
-        name: f.name, data: Buffer.from(f.dataBase64, 'base64'), ...(f.relDir ? { relDir: f.relDir } : {}),
-      })));
+      const written = await saveUploads(services.paths.uploads, accepted);
       const items = await queue.addFiles(written.map((w) => ({ input: w.path, relDir: w.relDir })), { ...chosen, outputDir });
       return { items: items.map(toContractItem), problems };
     },

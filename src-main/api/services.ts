@@ -18,6 +18,7 @@ import { fineTuneInWorker } from '../workers/training-client.js';
 import { createAllowedRoots, type AllowedRoots } from '../services/roots.js';
 import { TrainingJobs } from '../services/training-jobs.js';
 import { pruneUploads } from '../services/uploads.js';
+import { UploadStaging } from '../services/upload-staging.js';
 
 /**
  * Everything the API drives, opened from one state folder. The composition root for `subpixel serve` and the
@@ -41,6 +42,8 @@ export interface AppServices {
   shell?: { open(path: string): Promise<void>; reveal(path: string): void };
   /** Where outputs without a source folder of their own go (uploads): the setting, else Pictures/Subpixel. */
   uploadsOutputDir(): string;
+  /** Browser-mode uploads arriving in chunks (limits and disk budget: UPLOAD_LIMITS). */
+  uploads: UploadStaging;
   /** This process's claim on the state folder (one owner at a time; see common/state-lock.ts). */
   lock: StateLock;
   /** Where every service's log entries are appended (recovery notes included). */
@@ -115,6 +118,8 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     if (options.startWatches ?? options.autoStart !== false) await watch.start();
     // uploads whose items left the queue while the app was not running (or before this cleanup existed)
     await pruneUploads(paths.uploads, queue.list().map((i) => i.input));
+    // Chunked uploads of an earlier run cannot be continued (their sessions are gone): start with an empty staging area.
+    const uploads = store.add(await UploadStaging.open(paths.uploads), (u) => u.close());
     const training = store.add(await TrainingJobs.open({
       // The job's parameters go to fineTune as they are: both speak FineTuneParams (src-common/training.ts).
       run: ({ id, outDir, input: { name: _name, ...params }, resume }, onProgress, signal) => fineTuneInWorker({
@@ -139,7 +144,7 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     return {
       paths, settings, queue, watch, training, engine, roots, modelDirs, userModelsDir: paths.models,
       uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),
-      lock, logFile,
+      lock, logFile, uploads,
     };
   });
   // Closing runs the same teardowns, newest first; each runs even when one before it fails.

@@ -1,10 +1,13 @@
 /** Shared CLI output helpers: one JSON document on stdout with --json, words on stderr otherwise. */
+import { plainIoMessage } from '../common/io-errors.js';
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** An error in one plain line ("disk full", not libvips' dozen lines about write buffers). */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return plainIoMessage(error);
 }
 
 /** Parses an integer option, failing with the option's name in the message. */

@@ -93,7 +93,7 @@ interface TrainCliOptions {
 
 interface FineTuneCliOptions {
   baseModel: string; hrFolders: string[]; valFolder?: string; degradation: DegradationPreset; steps: number; outDir?: string; json?: boolean;
-  scale?: Scale; learningRate?: number; patchSize?: number; batchSize?: number; valEvery?: number; seed: number; id?: string; resume?: string;
+  scale?: Scale; learningRate?: number; patchSize?: number; batchSize?: number; valEvery?: number; seed: number; id?: string; resume?: string; overwrite?: boolean;
   workers: number; backend: BackendName; threads?: number;
 }
 
@@ -201,6 +201,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--val-every <n>', 'steps between validations (default: five times over the run)', intOption('--val-every'))
     .option('--seed <n>', 'random seed', intOption('--seed'), FINE_TUNE_DEFAULTS.seed)
     .option('--id <id>', 'id of the new model')
+    .option('--overwrite', 'replace an existing model of the same id (default: refuse)')
     .option('--resume <checkpoint>', 'continue a canceled fine-tune from its checkpoint folder')
     .option('--backend <name>', 'gradients: auto (tfjs-node if installed, else onnxruntime) | onnx | wasm | cpu', oneOf('--backend', BACKEND_NAMES), 'auto')
     .option('--threads <n>', 'gradient threads (default: all cores for onnxruntime)', intOption('--threads'))

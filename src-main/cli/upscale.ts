@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+import { removeDeadTemps } from '../common/atomic-write.js';
+import { folderProblem, plainIoMessage } from '../common/io-errors.js';
+import { escapeControl } from '../common/sticky-log.js';
+import { OUTPUT_LIMIT_TEXT } from '../engine/output-limit.js';
 import { DEFAULT_JOB_SETTINGS, jobSettingsSchema, OverwritePolicy, type JobSettings } from '../../src-common/job-settings.js';
 import type { Scale } from '../engine/models/spec.js';
 import { resolveModel } from '../engine/models/store.js';
@@ -21,6 +25,7 @@ import { describeVideo } from '../video/probe.js';
 
 interface UpscaleCliOptions {
   output: string;
+  maxOutputMegapixels?: number;
   scale: Scale;
   model?: string;
   format: OutputFormat | 'keep';
@@ -68,7 +73,8 @@ function cliJobSettings(options: UpscaleCliOptions, outputDir: string, overwrite
 }
 
 export async function runUpscale(inputs: string[], options: UpscaleCliOptions): Promise<number> {
-  const log = (line: string): void => { if (!options.json) process.stderr.write(`${line}\n`); };
+  // Control characters in file names are shown escaped: a name cannot rewrite the terminal or split a line.
+  const log = (line: string): void => { if (!options.json) process.stderr.write(`${escapeControl(line)}\n`); };
   if (options.format !== 'keep' && !isWritableFormat(options.format)) {
     throw new Error(`--format must be ${OUTPUT_FORMATS.join(', ')} or keep (got '${options.format}')`);
   }
@@ -84,12 +90,16 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   // Parsed before any work: a bad --shard or a missing scheduler variable is a usage error, not a failed batch.
   const shard = options.shard === undefined ? undefined : resolveShard(options.shard);
   const outDir = resolve(options.output);
+  // Said once, before any work: an -o that is a file, or on a read-only file system, would fail every item alike.
+  const outProblem = await folderProblem(outDir);
+  if (outProblem) throw new Error(`output folder: ${outProblem}`);
   const started = Date.now();
   const codecChoice = VideoCodec.safeParse(options.videoCodec);
   if (!codecChoice.success) throw new Error(`--video-codec must be one of ${VIDEO_CODECS.join(', ')} (got '${options.videoCodec}')`);
   const videoCodec = codecChoice.data;
   const split = await splitInputs(inputs, { sequenceFolders: options.sequence, recursive: options.recursive });
-  const expansion = await expandInputs(split.stills);
+  // Sub-folders are walked only with --recursive; a FIFO, device or unreadable folder is reported, never fatal.
+  const expansion = await expandInputs(split.stills, { recursive: options.recursive === true });
   const failed: Failed[] = expansion.problems.map((p) => {
     const at = p.lastIndexOf(': ');
     return { input: at > 0 ? p.slice(0, at) : p, error: at > 0 ? p.slice(at + 2) : p };
@@ -97,7 +107,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   const skipped: Skipped[] = [];
   const done: Done[] = [];
   const all = [
-    ...expansion.files.filter((f) => options.recursive || f.relDir === '').map((f) => ({ ...f, video: false })),
+    ...expansion.files.map((f) => ({ ...f, video: false })),
     ...split.videos.map((v) => ({ ...v, video: true })),
   ];
   const files = shard ? selectShard(all, shard) : all;
@@ -142,6 +152,10 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
     }
     taken.add(decision.plan.path);
     work.push({ input: file.input, relDir: file.relDir, output: decision.plan.path, pixels: 1, video: false, frames: 1 });
+  }
+  // A killed earlier run (SIGKILL, power loss) left its temp files next to the outputs; they are nobody's now.
+  for (const folder of new Set(work.map((w) => dirname(w.output)))) {
+    for (const temp of await removeDeadTemps(folder)) log(`removed ${temp}, left by a killed run`);
   }
   // Header reads only, a few at a time: the progress bar and ETA count pixels (of every frame), not files.
   // A video that cannot be probed (or no FFmpeg) is left to fail with its reason when its turn comes.
@@ -219,6 +233,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
           quality: options.quality,
           backend: options.backend,
           tile: options.tile,
+          ...(options.maxOutputMegapixels ? { maxOutputPixels: options.maxOutputMegapixels * 1e6 } : {}),
         }, {
           signal: abort.signal,
           onProgress: ({ tilesDone, tilesTotal }) => {
@@ -234,8 +249,11 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
         const why = result.reason ? `${result.model}, ${result.reason}` : result.model;
         if (!bar) log(`done ${item.input} → ${result.output} (${result.width}x${result.height}, ${why}, ${result.ms} ms)`);
       } catch (error) {
-        failed.push({ input: item.input, error: errorText(error) });
-        if (!bar) log(`failed ${item.input}: ${errorText(error)}`);
+        // Listed once, in the summary below (the reason without the input path the engine may lead with).
+        let message = plainIoMessage(error, item.output);
+        if (message.startsWith(`${item.input}: `)) message = message.slice(item.input.length + 2);
+        if (message.includes(OUTPUT_LIMIT_TEXT)) message += '; raise it with --max-output-megapixels <n> (the whole output is held in memory: about 4 bytes per pixel)';
+        failed.push({ input: item.input, error: message });
       } finally {
         // A failure's time counts, its pixels do not (as in the queue).
         meter.end(succeeded ? item.pixels : 0);
@@ -275,6 +293,7 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--overwrite <policy>', 'when the output exists: rename (adds " (1)"), skip or overwrite', DEFAULT_JOB_SETTINGS.overwrite)
     .option('--skip-existing', 'skip images whose output already exists (same as --overwrite skip)')
     .option('--tile <n>', 'LR tile edge in pixels (default: from a memory budget)', intOption('--tile'))
+    .option('--max-output-megapixels <n>', 'largest output to make, in megapixels (default 1000: held whole in memory, about 4 bytes per pixel)', intOption('--max-output-megapixels'))
     .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
     .option('--json', 'print one JSON document with the results')
     .option('--video-codec <codec>', `video output: ${VIDEO_CODECS.join(' | ')}`, 'ffv1')

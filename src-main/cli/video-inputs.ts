@@ -2,8 +2,9 @@
  * Which `upscale` inputs are videos or frame sequences, where their outputs go, and how their probe reads in one
  * line. Stills keep going through jobs/expand; a missing FFmpeg fails only the video items.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { walkImages } from '../jobs/expand.js';
 import { isVideoPath, type VideoCodec } from '../../src-common/video.js';
 import { containerFor, isSequenceCodec } from '../video/codecs.js';
 import { isSequencePattern, sequenceInFolder } from '../video/sequence.js';
@@ -30,11 +31,8 @@ export async function splitInputs(inputs: string[], options: { sequenceFolders?:
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) {
       if (options.sequenceFolders || (await isFilmScanFolder(path))) { videos.push({ input: path, relDir: '' }); continue; }
-      const entries = await readdir(path, { recursive: options.recursive ?? false, withFileTypes: true });
-      const found = entries
-        .filter((e) => e.isFile() && !e.name.startsWith('.') && isVideoPath(e.name))
-        .map((e) => join(e.parentPath ?? path, e.name))
-        .sort();
+      // An unreadable sub-folder is reported once, by the still-image expansion of the same folder.
+      const { files: found } = await walkImages(path, { recursive: options.recursive ?? false, accepts: isVideoPath });
       for (const file of found) videos.push({ input: file, relDir: relative(path, dirname(file)) });
       stills.push(raw);
       continue;

@@ -1,10 +1,66 @@
-import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
-/** Temp name in the target's own directory, so the final rename never crosses file systems. */
+/** Which machine wrote a temp file: a process id means something only on the machine that has it. */
+const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 4);
+
+/**
+ * Temp name in the target's own directory, so the final rename never crosses file systems:
+ * `.<name>.subpixel-tmp-<host tag>-<pid>-<random>`. The host and process make a temp left by a killed run
+ * recognisable as such (removeDeadTemps), while one a live process is still writing is left alone.
+ */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.subpixel-tmp-${randomBytes(6).toString('hex')}`);
+  return join(dirname(path), `.${basename(path)}.subpixel-tmp-${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** `.<name>.subpixel-tmp-<host>-<pid>-<hex>`, or the older `.<name>.subpixel-tmp-<hex>` (no owner recorded). */
+const TEMP_NAME = /^\..+\.subpixel-tmp-(?:([0-9a-f]{4})-(\d+)-)?[0-9a-f]+$/;
+
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** An owner-less temp (older versions) this old is a leftover, not a write in progress. */
+const OLD_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the temp files in `folder` that killed runs left behind: those of processes of this machine that no longer
+ * run, and owner-less ones older than an hour. Returns the paths removed; an unreadable folder removes nothing.
+ */
+export async function removeDeadTemps(folder: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match) continue;
+    const path = join(folder, name);
+    const [, host, pid] = match;
+    if (host !== undefined) {
+      if (host !== HOST_TAG || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    } else {
+      const info = await stat(path).catch(() => null);
+      if (!info || Date.now() - info.mtimeMs < OLD_TEMP_MS) continue;
+    }
+    await rm(path, { force: true, recursive: true });
+    removed.push(path);
+  }
+  return removed;
 }
 
 /** What to write: the bytes, or a function that fills the temp file itself (an encoder writing to a path). */

@@ -11,7 +11,8 @@ import type { Scale } from './models/spec.js';
 import { resolveModel, type LoadedModel } from './models/store.js';
 import { selectBackend, type BackendPreference } from './backends/select.js';
 import type { Backend, InferenceSession, PixelSession } from './backends/types.js';
-import { readImage, writeImage } from './image-io.js';
+import { readImage, readImageInfo, writeImage } from './image-io.js';
+import { checkOutputLimit } from './output-limit.js';
 import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from '../../src-common/formats.js';
 import { upscaleRaster, type TileSessions } from './pipeline.js';
 import { analyzeInput, chooseModel } from './auto-model.js';
@@ -34,6 +35,8 @@ export interface UpscaleOptions {
   tile?: number;
   keepMetadata?: boolean;
   maxPixels?: number;
+  /** Largest output (width x height) to make; checked from the header before any pixel is decoded. */
+  maxOutputPixels?: number;
   /** Models folders to search (default: shipped models, then the user's). */
   modelSearchPaths?: string[];
   /** Threads for one inference (default: all cores). */
@@ -118,6 +121,12 @@ export async function upscaleFile(input: string, output: string, options: Upscal
   // Automatic choice needs the pixels first; an explicit model is loaded before decoding (a missing one fails fast).
   let engine = auto ? undefined : await loadEngineModel(options);
   throwIfAborted(options.signal);
+  // Before allocating anything: an output too large for memory fails with its size, not "Invalid typed array length".
+  const scale = engine?.model.weights.spec.scale ?? options.scale;
+  if (scale) {
+    const header = await readImageInfo(input, { maxPixels: options.maxPixels });
+    checkOutputLimit(input, header.width * scale, header.height * scale, options.maxOutputPixels);
+  }
   const decoded = await readImage(input, { maxPixels: options.maxPixels });
   let reason: string | undefined;
   if (!engine) {

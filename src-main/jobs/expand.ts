@@ -18,12 +18,96 @@ export interface InputFile {
 
 export interface Expansion { files: InputFile[]; problems: string[] }
 
+export interface ExpandOptions {
+  /** The added folder's own name leads each file's sub-folder (the app: a folder lands as a folder of that name). */
+  withFolderName?: boolean;
+  /** Take video files too. */
+  videos?: boolean;
+  /** Walk sub-folders of the folders given (default true: the app adds whole trees; the CLI asks with --recursive). */
+  recursive?: boolean;
+}
+
+/** What a non-regular file is, for a message. */
+function kindOf(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean }): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'too many levels of symbolic links';
+  return code ?? (error as Error).message;
+}
+
+export interface WalkOptions {
+  recursive: boolean;
+  /** Which files count (default: image names). */
+  accepts?: (path: string) => boolean;
+  /** Sub-folders not to enter (output folders inside a watched one). */
+  skipFolder?: (path: string) => boolean;
+}
+
 /**
- * Turns files and folders into input files. Folders are walked recursively (sorted, so the queue order is stable)
- * and each file remembers its sub-folder so outputs can mirror the tree (starting with the folder's own name when
- * `withFolderName`, as the app does: a folder added to the queue lands as a folder of that name in the output folder).
+ * The wanted files in a folder, sorted, without ever failing as a whole: an unreadable sub-folder, a FIFO or device
+ * with an image's name, or a broken link is reported in `problems` and the rest is returned. Sub-folders are entered
+ * only when `recursive`; names starting with a dot (our temp files among them) are skipped; a symbolic link to an
+ * image is followed (a link to a folder is reported, not followed: it could loop).
  */
-export async function expandInputs(paths: string[], options: { withFolderName?: boolean; videos?: boolean } = {}): Promise<Expansion> {
+export async function walkImages(root: string, options: WalkOptions): Promise<{ files: string[]; problems: string[] }> {
+  const accepts = options.accepts ?? isImagePath;
+  const files: string[] = [];
+  const problems: string[] = [];
+  const folders = [root];
+  while (folders.length) {
+    const folder = folders.shift()!;
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      problems.push(`${folder}: cannot read this folder (${reason(error)}); its files were not taken`);
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (options.recursive && !options.skipFolder?.(path)) folders.push(path);
+        continue;
+      }
+      if (!accepts(path)) continue;
+      if (entry.isFile()) {
+        files.push(path);
+        continue;
+      }
+      if (entry.isSymbolicLink()) {
+        try {
+          const target = await stat(path);
+          if (target.isFile()) files.push(path);
+          else problems.push(`${path}: a symbolic link to ${kindOf(target)}; skipped`);
+        } catch (error) {
+          problems.push(`${path}: a broken symbolic link (${reason(error)}); skipped`);
+        }
+        continue;
+      }
+      problems.push(`${path}: ${kindOf(entry)}, not a regular file; skipped`);
+    }
+  }
+  return { files: files.sort(), problems };
+}
+
+/**
+ * Turns files and folders into input files. Folders are walked (sorted, so the queue order is stable; sub-folders
+ * only with `recursive`) and each file remembers its sub-folder so outputs can mirror the tree (starting with the
+ * folder's own name when `withFolderName`, as the app does: a folder added to the queue lands as a folder of that name
+ * in the output folder). One bad path never stops the rest: it becomes a problem line.
+ */
+export async function expandInputs(paths: string[], options: ExpandOptions = {}): Promise<Expansion> {
   const wanted = (p: string): boolean => isImagePath(p) || (options.videos === true && isVideoPath(p));
   const files: InputFile[] = [];
   const problems: string[] = [];
@@ -33,7 +117,7 @@ export async function expandInputs(paths: string[], options: { withFolderName?: 
     try {
       info = await stat(path);
     } catch (error) {
-      problems.push(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
+      problems.push(`${path}: ${reason(error)}`);
       continue;
     }
     if (info.isFile()) {
@@ -41,14 +125,15 @@ export async function expandInputs(paths: string[], options: { withFolderName?: 
       else problems.push(`${path}: not an image${options.videos ? ' or video' : ''} file (${READABLE_FORMATS.join(', ')}${options.videos ? ', mp4, mov, mkv, …' : ''})`);
       continue;
     }
-    const entries = await readdir(path, { recursive: true, withFileTypes: true });
-    const found = entries
-      .filter((e) => e.isFile() && wanted(e.name) && !e.name.startsWith('.'))
-      .map((e) => join(e.parentPath ?? path, e.name))
-      .sort();
+    if (!info.isDirectory()) {
+      problems.push(`${path}: ${kindOf(info)}, not a regular file; skipped`);
+      continue;
+    }
+    const walked = await walkImages(path, { recursive: options.recursive ?? true, accepts: wanted });
+    problems.push(...walked.problems);
     // withFolderName: the added folder's own name leads (Trip/day1), so two added folders never share an output folder.
     const base = options.withFolderName ? dirname(path) : path;
-    for (const file of found) files.push({ input: file, relDir: relative(base, dirname(file)) });
+    for (const file of walked.files) files.push({ input: file, relDir: relative(base, dirname(file)) });
   }
   return { files, problems };
 }

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { outputName } from '../../src-common/naming.js';
+import { isTempName } from '../common/atomic-write.js';
 import type { JobSettings, OutputPlan } from './types.js';
 import { hasUnfinishedParts } from '../video/parts-dir.js';
 
@@ -70,11 +71,9 @@ export async function planCompleted(plan: OutputPlan): Promise<boolean> {
   return now.ino !== plan.previous.ino || now.mtimeMs !== plan.previous.mtimeMs || now.size !== plan.previous.size;
 }
 
-/** The engine's temp files (src-main/common/atomic-write.ts tempPathFor): `.<output name>.subpixel-tmp-<hex>`. */
-const ENGINE_TEMP = /^\..+\.subpixel-tmp-[0-9a-f]+$/;
-
+/** The engine's temp files (src-main/common/atomic-write.ts tempPathFor). */
 export function isEngineTempName(name: string): boolean {
-  return ENGINE_TEMP.test(name);
+  return isTempName(name);
 }
 
 /** Deletes temp files a killed run left next to `output` (they are never outputs; the final rename never happened). */

@@ -12,6 +12,7 @@ import { runJobFor } from './engine-runner.js';
 import { createMutex } from '../common/mutex.js';
 import { isVideoPath, type VideoProgress } from '../../src-common/video.js';
 import { probeVideoSummary } from '../video/probe.js';
+import { folderProblem, plainIoMessage } from '../common/io-errors.js';
 import { stickyNotes } from '../common/sticky-log.js';
 import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
 import {
@@ -459,7 +460,10 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     const t0 = performance.now();
     this.meter.begin();
     try {
-      await mkdir(dirname(job.output), { recursive: true });
+      await mkdir(dirname(job.output), { recursive: true }).catch(async (error: unknown) => {
+        // Node says ENOENT for a folder it cannot create on a read-only file system: say what is really wrong.
+        throw new Error((await folderProblem(dirname(job.output))) ?? plainIoMessage(error));
+      });
       throwIfAborted(run.controller.signal);
       const result = await this.runner(job, {
         signal: run.controller.signal,
@@ -482,7 +486,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       if (run.controller.signal.aborted) return this.settleAborted(id, run);
       const current = this.items.get(id);
       if (!current) return;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = plainIoMessage(error);
       await this.commit([{ ...current, state: 'failed', error: message, finishedAt: Date.now() }]);
       this.emit('log', log('error', `failed ${item.input}: ${message}`));
     }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { checkHost, checkOrigin, checkToken, newToken, tokenCookieName } from './auth.js';
-import { API_VERSION, ClientMessage, eventNames, isEventName, issueLines, type EventName, type ServerMessage } from '../../src-common/api.js';
+import { API_VERSION, UPLOAD_LIMITS, ClientMessage, eventNames, isEventName, issueLines, type EventName, type ServerMessage } from '../../src-common/api.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { serveFileRoute, type FileAccess } from './file-routes.js';
 import { placeholderPage, serveStatic } from './static-files.js';
@@ -20,7 +20,7 @@ export interface ApiServerOptions {
   staticDir: string | null;
   /** Fixed token (tests); default a fresh random one. */
   token?: string;
-  /** Largest WebSocket message (uploads of dropped files travel base64 in one message). */
+  /** Largest WebSocket message (default UPLOAD_LIMITS.messageBytes: commands are small; files travel in chunks). */
   maxPayload?: number;
   /** Which files /files/download, /files/view and /files/folder may serve (the API's allowed folders). */
   files?: FileAccess;
@@ -49,7 +49,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const http = createServer((req, res) => {
     handleHttp(req, res).catch(() => { if (!res.headersSent) res.writeHead(500); res.end(); });
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 256 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? UPLOAD_LIMITS.messageBytes });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setCommonHeaders(res);

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
 import type { ImageData, Region } from '../../src-common/api.js';
 import { CodedError } from '../common/errors.js';
+import { assertReadableFile } from '../engine/image-io.js';
 
 /** Small images for the renderer: PNG data URLs, decoded upright (EXIF orientation applied). */
 
@@ -22,7 +23,36 @@ async function toImageData(image: Sharp, compressionLevel = 6): Promise<ImageDat
   return { dataUrl: `data:image/png;base64,${data.toString('base64')}`, width: info.width, height: info.height };
 }
 
+/** How long one request may spend on image files before it is answered with an error instead of hanging. */
+const FILE_WORK_TIMEOUT_MS = 60_000;
+
+/**
+ * Opening a FIFO (or a device) blocks the thread that opens it until a writer comes: four such opens hold every
+ * thread of the pool, and with them every file operation of the process. Refuse anything but a regular file first.
+ */
+async function assertRegularFile(path: string): Promise<void> {
+  try {
+    await assertReadableFile(path);
+  } catch (error) {
+    throw new CodedError('invalid_input', (error as Error).message);
+  }
+}
+
+/** Answers a request whose file work is stuck (a slow network share, a device) with an error instead of never. */
+async function withTimeout<T>(what: string, work: Promise<T>, ms = FILE_WORK_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CodedError('internal', `${what} took longer than ${Math.round(ms / 1000)} s and was abandoned`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function uprightSize(path: string): Promise<{ width: number; height: number }> {
+  await assertRegularFile(path);
   let meta: Metadata;
   try {
     meta = await sharp(path, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
@@ -48,9 +78,11 @@ export function clampRegion(size: { width: number; height: number }, region: Reg
   return { ...region, width: Math.min(region.width, size.width - region.x), height: Math.min(region.height, size.height - region.y) };
 }
 
-export async function thumbnail(path: string, size: number): Promise<ImageData & { source: { width: number; height: number } }> {
-  const source = await uprightSize(path);
-  return { ...(await toImageData(open(path).resize(size, size, { fit: 'inside', withoutEnlargement: true }))), source };
+export function thumbnail(path: string, size: number): Promise<ImageData & { source: { width: number; height: number } }> {
+  return withTimeout(`a thumbnail of ${path}`, (async () => {
+    const source = await uprightSize(path);
+    return { ...(await toImageData(open(path).resize(size, size, { fit: 'inside', withoutEnlargement: true }))), source };
+  })());
 }
 
 /** A source region enlarged `scale` times with a bicubic kernel: the "before" of every comparison. */
@@ -76,7 +108,11 @@ export const MAX_WHOLE_PIXELS = 12_000_000;
  * Before/after of a finished item. `whole`: the entire input enlarged bicubically to the output's size against the
  * entire output (outputs above MAX_WHOLE_PIXELS fall back to a region); else the region (default a centred crop).
  */
-export async function compareItem(input: string, output: string, scale: number, requested: Region | undefined, whole = false) {
+export function compareItem(input: string, output: string, scale: number, requested: Region | undefined, whole = false) {
+  return withTimeout(`comparing ${input} with ${output}`, compareFiles(input, output, scale, requested, whole));
+}
+
+async function compareFiles(input: string, output: string, scale: number, requested: Region | undefined, whole: boolean) {
   const inputSize = await uprightSize(input);
   if (whole && !requested) {
     const outSize = await uprightSize(output);
@@ -101,7 +137,8 @@ export async function previewCrop(
   path: string, requested: Region | undefined, scale: number, scratchRoot: string,
   upscale: (input: string, output: string) => Promise<unknown>,
 ): Promise<{ before: ImageData; after: ImageData; region: Region }> {
-  const region = clampRegion(await uprightSize(path), requested);
+  // The region is read under the time limit; the upscale of it is the engine's own work and may take longer.
+  const region = clampRegion(await withTimeout(`reading ${path}`, uprightSize(path)), requested);
   const dir = join(scratchRoot, `preview-${randomUUID()}`);
   await mkdir(dir, { recursive: true });
   try {

@@ -4,8 +4,9 @@
  * so uploads never outlive the queue that needs them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { STAGING_DIR } from './upload-staging.js';
 
 /** A file name from the page with any path and control characters taken out. */
 export function safeFileName(name: string): string {
@@ -23,7 +24,10 @@ export function safeRelDir(relDir: string | undefined): string {
 }
 
 /** Writes one drop's files into a new folder under `uploadsDir` (sub-folders kept); returns where each went. */
-export async function saveUploads(uploadsDir: string, files: Array<{ name: string; data: Buffer; relDir?: string }>): Promise<Array<{ path: string; relDir: string }>> {
+/** One file of a drop: its bytes, or the staging file of a chunked upload. */
+export type UploadedFile = { name: string; relDir?: string } & ({ data: Buffer } | { stagedPath: string });
+
+export async function saveUploads(uploadsDir: string, files: UploadedFile[]): Promise<Array<{ path: string; relDir: string }>> {
   const dir = join(uploadsDir, randomUUID());
   await mkdir(dir, { recursive: true });
   const written: Array<{ path: string; relDir: string }> = [];
@@ -37,7 +41,9 @@ export async function saveUploads(uploadsDir: string, files: Array<{ name: strin
     used.add(join(relDir, name).toLowerCase());
     await mkdir(folder, { recursive: true });
     const path = join(folder, name);
-    await writeFile(path, file.data, { flag: 'wx' });
+    // A chunked upload is already on disk, in the same folder tree: it is moved, not copied.
+    if ('stagedPath' in file) await rename(file.stagedPath, path);
+    else await writeFile(path, file.data, { flag: 'wx' });
     written.push({ path, relDir });
   }
   return written;
@@ -58,7 +64,8 @@ export async function pruneUploads(uploadsDir: string, inputs: Iterable<string>)
   }
   const removed: string[] = [];
   for (const entry of entries) {
-    if (inUse.has(entry)) continue;
+    // Uploads still arriving in chunks are the staging area's (api/upload-staging.ts), not a drop.
+    if (inUse.has(entry) || entry === STAGING_DIR) continue;
     await rm(join(uploadsDir, entry), { recursive: true, force: true });
     removed.push(join(uploadsDir, entry));
   }

@@ -10,6 +10,7 @@ import { upsertManifestEntry, type ManifestEntry } from '../engine/models/manife
 import { resolveModel, saveModel, userModelsDir, type ModelSearchOptions } from '../engine/models/store.js';
 import { initTrainingBackend, type TrainingBackendOptions } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
+import { claimModelFolder } from './model-folder.js';
 import { loadTrainingData, type DataStats } from './data.js';
 import type { DegradationOptions, DegradationPreset } from './degrade.js';
 import { trainWeightsFromModel } from './nets.js';
@@ -33,6 +34,8 @@ export interface FineTuneOptions {
   /** Where the new model folder goes (default: <user models folder>/<id>). */
   outDir?: string;
   id?: string;
+  /** Replace an existing model of the same id (default: refuse). */
+  overwrite?: boolean;
   /** Peak learning rate of the cosine schedule (TrainConfig.schedule.lr). */
   learningRate?: number;
   batchSize?: number;
@@ -91,6 +94,28 @@ export async function fineTune(
   const id = o.id ?? (resumedDir ? basename(resumedDir) : `${base.id}-ft-${degradation.preset}-${stamp}`);
   const dir = o.outDir ?? resumedDir ?? join(userModelsDir(), id);
   const checkpointDir = o.resume ?? join(dir, 'checkpoint');
+  const release = await claimModelFolder(dir, { id, overwrite: o.overwrite === true, resuming: o.resume !== undefined });
+  try {
+    return await fineTuneInto(o, { base, degradation, resumeState, id, dir, checkpointDir }, onProgress, signal);
+  } finally {
+    await release();
+  }
+}
+
+interface FineTuneTarget {
+  base: Awaited<ReturnType<typeof resolveModel>>;
+  degradation: DegradationOptions;
+  resumeState: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  id: string;
+  dir: string;
+  checkpointDir: string;
+}
+
+async function fineTuneInto(
+  o: FineTuneOptions, { base, degradation, resumeState, id, dir, checkpointDir }: FineTuneTarget,
+  onProgress?: (p: TrainProgress) => void, signal?: AbortSignal,
+): Promise<FineTuneResult> {
+  const spec = base.weights.spec;
   const steps = o.steps ?? FINE_TUNE_DEFAULTS.steps;
   const learningRate = o.learningRate ?? FINE_TUNE_DEFAULTS.learningRate;
   const config: TrainConfig = resumeState?.config ?? {

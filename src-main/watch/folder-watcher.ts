@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { walkImages } from '../jobs/expand.js';
 import type { PathFilter } from './filter.js';
 
 export interface FolderWatcherOptions {
@@ -12,7 +13,11 @@ export interface FolderWatcherOptions {
   stabilityMs: number;
   /** How often the folder's presence is checked (and a missing one looked for). */
   pollMs: number;
-  /** Full rescans as a safety net for events the OS dropped; 0 = only at start and on return. */
+  /**
+   * Reconcile scans, a safety net behind the OS's events (a burst can outrun them, a new sub-folder's first files can
+   * land before it is watched): every file is checked against the ledger by size and time, so a scan is cheap;
+   * 0 = only at start and on return.
+   */
   rescanMs: number;
 }
 
@@ -22,6 +27,10 @@ export interface FolderWatcherEvents {
   gone: [path: string];
   available: [];
   unavailable: [reason: string];
+  /** The folder was removed and recreated (or replaced) between two checks: watching the new one. */
+  replaced: [];
+  /** A folder or file the scan could not take (unreadable folder, FIFO with an image's name, broken link). */
+  problem: [message: string];
   scanned: [count: number];
   error: [error: Error];
 }
@@ -38,6 +47,13 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   private available = false;
   private stopped = false;
   private checking: Promise<void> | null = null;
+  /** dev:ino:birth time of the folder being watched: a folder removed and recreated is a new one, and chokidar goes deaf to it. */
+  private identity: string | null = null;
+  private scanning: Promise<void> | null = null;
+  private rescanAgain = false;
+  private announceNext = false;
+  private readonly newFolders = new Set<string>();
+  private newFolderTimer: NodeJS.Timeout | null = null;
   readonly folder: string;
 
   constructor(private readonly options: FolderWatcherOptions) {
@@ -50,15 +66,17 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     await this.check();
     if (this.stopped) return; // stopped while the first check ran: start no timers
     this.pollTimer = setInterval(() => void this.check(), this.options.pollMs);
-    if (this.options.rescanMs > 0) this.rescanTimer = setInterval(() => { if (this.available) void this.scan(); }, this.options.rescanMs);
+    if (this.options.rescanMs > 0) this.rescanTimer = setInterval(() => { if (this.available) void this.scan(false); }, this.options.rescanMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.rescanTimer) clearInterval(this.rescanTimer);
-    this.pollTimer = this.rescanTimer = null;
+    if (this.newFolderTimer) clearTimeout(this.newFolderTimer);
+    this.pollTimer = this.rescanTimer = this.newFolderTimer = null;
     if (this.checking) await this.checking;
+    if (this.scanning) await this.scanning;
     await this.closeWatcher();
   }
 
@@ -70,9 +88,11 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
 
   private async doCheck(): Promise<void> {
     let problem: string | null = null;
+    let identity: string | null = null;
     try {
       const s = await stat(this.folder);
       if (!s.isDirectory()) problem = `${this.folder} is not a folder`;
+      identity = `${s.dev}:${s.ino}:${s.birthtimeMs}`;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       problem = code === 'ENOENT' ? `${this.folder} does not exist (removed or not mounted)` : `${this.folder} is unreachable (${code ?? (error as Error).message})`;
@@ -88,9 +108,21 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
       }
       return;
     }
+    if (this.available && identity !== this.identity) {
+      // Removed and recreated between two checks (the inode number may even be the same; the birth time is not):
+      // the old watch hears nothing any more. Watch the new folder and take what is already in it.
+      await this.closeWatcher();
+      this.identity = identity;
+      await this.openWatcher();
+      if (this.stopped) return;
+      this.emit('replaced');
+      await this.scan();
+      return;
+    }
     if (!this.available) {
       this.available = true;
       this.reportedUnavailable = false;
+      this.identity = identity;
       await this.openWatcher();
       if (this.stopped) return;
       this.emit('available');
@@ -112,6 +144,8 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     w.on('change', (path) => this.emit('file', resolve(path), true));
     w.on('unlink', (path) => this.emit('gone', resolve(path)));
     w.on('unlinkDir', (path) => { if (resolve(path) === this.folder) void this.check(); });
+    // Files written into a new sub-folder before chokidar watches it are never announced: scan new folders shortly after.
+    if (this.options.recursive) w.on('addDir', (path) => this.scanNewFolder(resolve(path)));
     w.on('error', (error) => {
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
       void this.check();
@@ -127,19 +161,49 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   }
 
   /** Reports every accepted file under the folder (the queue side skips those the ledger already has). */
-  async scan(): Promise<void> {
-    let found: string[];
-    try {
-      const entries = await readdir(this.folder, { recursive: this.options.recursive, withFileTypes: true });
-      found = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? this.folder, e.name))
-        .filter((p) => this.options.filter.accepts(p)).sort();
-    } catch (error) {
-      this.emit('error', error as Error);
-      void this.check();
-      return;
+  scan(announce = true): Promise<void> {
+    // One scan at a time; a request during a scan runs once more after it (a burst asks many times).
+    if (this.scanning) {
+      this.rescanAgain = true;
+      this.announceNext ||= announce;
+      return this.scanning;
     }
+    this.scanning = (async () => {
+      this.announceNext = announce;
+      do {
+        this.rescanAgain = false;
+        const announcing = this.announceNext;
+        this.announceNext = false;
+        await this.scanFolder(this.folder, announcing);
+      } while (this.rescanAgain && !this.stopped);
+    })().finally(() => { this.scanning = null; });
+    return this.scanning;
+  }
+
+  private async scanFolder(folder: string, whole: boolean): Promise<void> {
+    const { files, problems } = await walkImages(folder, {
+      recursive: this.options.recursive,
+      accepts: (p) => this.options.filter.accepts(p),
+      skipFolder: (p) => this.options.filter.ignored(p, { isFile: () => false, isDirectory: () => true }),
+    });
     if (this.stopped) return;
-    for (const path of found) this.emit('file', path, false);
-    this.emit('scanned', found.length);
+    const rootUnreadable = problems.some((p) => p.startsWith(`${folder}: `));
+    for (const problem of problems) this.emit('problem', problem);
+    for (const path of files) this.emit('file', path, false);
+    if (whole && !rootUnreadable) this.emit('scanned', files.length);
+    if (rootUnreadable) void this.check();
+  }
+
+  private scanNewFolder(path: string): void {
+    if (this.stopped || path === this.folder) return;
+    this.newFolders.add(path);
+    this.newFolderTimer ??= setTimeout(() => {
+      this.newFolderTimer = null;
+      // Only the top-most new folders: a scan of a folder covers the new folders inside it.
+      const all = [...this.newFolders];
+      this.newFolders.clear();
+      const tops = all.filter((p) => !all.some((q) => q !== p && p.startsWith(q + sep)));
+      for (const top of tops) void this.scanFolder(top, false);
+    }, Math.max(50, this.options.stabilityMs));
   }
 }

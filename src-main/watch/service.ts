@@ -35,7 +35,7 @@ export interface WatchServiceOptions {
   stabilityMs?: number;
   /** Presence check of each folder, and retry interval of a missing one (default 2000 ms). */
   pollMs?: number;
-  /** Safety-net rescans for events the OS dropped (default 5 min; 0 = off). */
+  /** Reconcile scans behind the watcher, for events the OS dropped or never sent (default 30 s; 0 = off). */
   rescanMs?: number;
   /** New files are handed to the queue in batches gathered over this long (default 100 ms). */
   batchMs?: number;
@@ -81,7 +81,7 @@ export class WatchService extends EventEmitter<WatchEvents> {
 
   static async open(options: WatchServiceOptions): Promise<WatchService> {
     const ledger = await WatchLedger.open(options.ledgerPath);
-    const service = new WatchService({ stabilityMs: 1000, pollMs: 2000, rescanMs: 300_000, batchMs: 100, ...options }, ledger);
+    const service = new WatchService({ stabilityMs: 1000, pollMs: 2000, rescanMs: 30_000, batchMs: 100, ...options }, ledger);
     if (ledger.damaged) service.log('warn', `watch ledger ${options.ledgerPath}: ignored ${ledger.damaged} damaged line(s); files it no longer knows are checked against their outputs on disk`);
     service.configs = await service.loadConfigs();
     for (const config of service.configs) await ledger.putWatch(config);
@@ -210,6 +210,12 @@ export class WatchService extends EventEmitter<WatchEvents> {
       this.activity(config.id, 'unavailable', null, `${reason}; retrying every ${this.options.pollMs} ms`);
       this.log('warn', `watch ${watcher.folder}: ${reason}; will retry`);
     });
+    watcher.on('replaced', () => {
+      setStatus('watching', null);
+      this.activity(config.id, 'available', null, `${watcher.folder} was removed and recreated: watching the new folder, scanning it`);
+      this.log('warn', `watch ${watcher.folder}: the folder was removed and recreated; watching the new one and scanning it`);
+    });
+    watcher.on('problem', (message) => this.activity(config.id, 'error', null, message));
     watcher.on('scanned', (count) => this.activity(config.id, 'scanned', null, `${count} image(s) present`));
     watcher.on('error', (error) => {
       state.message = error.message;

@@ -4,11 +4,12 @@
  */
 import type { JobSettingsPatch } from '../../src-common/api.js';
 import { settings } from '../stores/settings.svelte.js';
+import { UPLOAD_LIMITS } from '../../src-common/upload-limits.js';
 import { call } from './client.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|avif|gif|bmp|heic|heif)$/i;
-/** Stay well below the socket's message limit; base64 adds a third. */
-const MAX_BATCH_BYTES = 48 * 1024 * 1024;
+/** Inline files of one queue.upload stay well below the socket's message limit; base64 adds a third. */
+const MAX_BATCH_BYTES = Math.floor(UPLOAD_LIMITS.messageBytes / 2);
 const MAX_BATCH_FILES = 100;
 
 /**
@@ -34,7 +35,7 @@ export async function addPaths(paths: string[], patch?: JobSettingsPatch): Promi
 export async function uploadFiles(files: Array<File | UploadFile>, patch?: JobSettingsPatch): Promise<AddOutcome> {
   await settings.settled();
   const outcome: AddOutcome = { added: 0, unreadable: [], problems: [] };
-  let batch: Array<{ name: string; dataBase64: string; relDir?: string }> = [];
+  let batch: Array<{ name: string; dataBase64?: string; uploadId?: string; relDir?: string }> = [];
   let bytes = 0;
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
@@ -48,12 +49,31 @@ export async function uploadFiles(files: Array<File | UploadFile>, patch?: JobSe
   };
   for (const entry of files) {
     const { file, relDir } = entry instanceof File ? { file: entry, relDir: '' } : entry;
-    if (batch.length >= MAX_BATCH_FILES || (batch.length && bytes + file.size > MAX_BATCH_BYTES)) await flush();
-    batch.push({ name: file.name, dataBase64: await toBase64(file), ...(relDir ? { relDir } : {}) });
-    bytes += file.size;
+    const inline = file.size <= UPLOAD_LIMITS.inlineBytes;
+    if (batch.length >= MAX_BATCH_FILES || (inline && batch.length && bytes + file.size > MAX_BATCH_BYTES)) await flush();
+    if (inline) {
+      batch.push({ name: file.name, dataBase64: await toBase64(file), ...(relDir ? { relDir } : {}) });
+      bytes += file.size;
+      continue;
+    }
+    // Larger files travel in chunks; the server checks the type at the first one and refuses what is over its limits.
+    try {
+      batch.push({ name: file.name, uploadId: await uploadInChunks(file), ...(relDir ? { relDir } : {}) });
+    } catch (error) {
+      outcome.problems.push(error instanceof Error ? error.message : String(error));
+    }
   }
   await flush();
   return outcome;
+}
+
+async function uploadInChunks(file: File): Promise<string> {
+  const { uploadId } = await call('upload.begin', { name: file.name, size: file.size });
+  for (let offset = 0; offset < file.size; offset += UPLOAD_LIMITS.chunkBytes) {
+    const dataBase64 = await toBase64(file.slice(offset, offset + UPLOAD_LIMITS.chunkBytes));
+    await call('upload.chunk', { uploadId, offset, dataBase64 });
+  }
+  return uploadId;
 }
 
 async function toBase64(file: Blob): Promise<string> {

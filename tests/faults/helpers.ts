@@ -40,9 +40,17 @@ export interface Cli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `subpixel <args>` with `env` added. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): Cli {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Permission checks do not apply to root: a test of an unreadable folder runs its process as `nobody` when the suite
+ * runs as root (its temp folders are opened up for that user).
+ */
+export const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/** Starts `subpixel <args>` with `env` added (as `nobody` with `unprivileged` when the suite runs as root). */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, options: { unprivileged?: boolean } = {}): Cli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(options.unprivileged ? UNPRIVILEGED : {}),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => { stdout += d; });
@@ -62,8 +70,8 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 }
 
 /** `subpixel watch`, resolved once it says it is watching (rejects with its stderr when it exits first). */
-export async function startWatchCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
-  const cli = startCli(['watch', ...args], env);
+export async function startWatchCli(args: string[], env: NodeJS.ProcessEnv, options: { unprivileged?: boolean } = {}): Promise<Cli> {
+  const cli = startCli(['watch', ...args], env, options);
   let exited = false;
   void cli.exited.then(() => { exited = true; });
   await waitFor(() => {

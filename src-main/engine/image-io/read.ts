@@ -31,7 +31,8 @@ export function checkPixelLimit(path: string, width: number, height: number, max
   }
 }
 
-async function assertReadableFile(path: string): Promise<void> {
+/** Refuses before opening: a missing file, a folder, a FIFO or device (opening one blocks), an empty file. */
+export async function assertReadableFile(path: string): Promise<void> {
   let info;
   try {
     info = await stat(path);
