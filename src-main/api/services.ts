@@ -98,8 +98,7 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
       // to the next item.
       runner: (job, hooks) => {
         const redisUrl = options.redisUrl ?? settings.get().cluster.redisUrl;
-        // Stills go to the pool; videos run here (the pool does not split them into segment jobs).
-        if (redisUrl && !job.options.video) {
+        if (redisUrl) {
           pool ??= import('../cluster/remote-runner.js').then((m) => m.remoteRunner());
           return pool.then((p) => p.run(redisUrl, job, hooks));
         }

@@ -170,8 +170,8 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   });
 
   if (options.redis !== undefined) {
-    // Videos run locally or in shards for now; the pool takes stills.
-    for (const v of work.filter((w) => w.video)) failed.push({ input: v.input, error: 'videos are not sent to the worker pool: upscale them without --redis (or with --shard)' });
+    // This command's videos (codec flags, frame sequences) stay local; the app and watch folders send videos to the pool.
+    for (const v of work.filter((w) => w.video)) failed.push({ input: v.input, error: 'this command does not send videos to the worker pool: upscale them without --redis (or with --shard), or add them in the app or a watch folder' });
     return runOnCluster(options.redis, work.filter((w) => !w.video), settings, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
   }
 

@@ -10,6 +10,7 @@ interface WorkerCliOptions {
   models: string[];
   backend: 'auto' | 'onnx' | 'tfjs';
   stalledAfter: number;
+  segmentFrames?: number;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -23,6 +24,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--models <dir>', 'a folder of extra models, searched before the shipped ones (repeatable)', collect, [])
     .option('--concurrency <n>', 'jobs in flight in this process', intOption('--concurrency'), 2)
     .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
+    .option('--segment-frames <n>', 'frames per resumable video segment: what a dead worker costs a video (default 120)', intOption('--segment-frames'))
     .option('--stalled-after <s>', 'seconds after which the jobs of a worker that died go to another worker', intOption('--stalled-after'), 30)
     .action(async (options: WorkerCliOptions) => {
       const redisUrl = redisUrlFrom(options.redis);
@@ -51,6 +53,7 @@ export function registerWorkerCommand(program: Command): void {
         modelDirs: options.models,
         backend: options.backend,
         lockMs: options.stalledAfter * 1000,
+        ...(options.segmentFrames ? { videoSegmentFrames: options.segmentFrames } : {}),
         log: (line) => console.log(line),
       });
       forceStop = () => { void worker.close(true).finally(() => process.exit(130)); };

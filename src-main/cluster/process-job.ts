@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { isVideoPath } from '../../src-common/video.js';
 import { runJobFor } from '../jobs/engine-runner.js';
 import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from '../jobs/naming.js';
 import type { OutputPlan, Runner, TileProgress } from '../jobs/types.js';
@@ -70,7 +69,9 @@ async function planClaimed(job: ClusterJob, jobId: string, redis: RedisClient): 
 
 /**
  * Runs one cluster job the way the local queue runs an item: same naming and overwrite policy, the engine's atomic
- * write, metadata. The plan is stored in the job before the engine starts, so the attempt after a crash (BullMQ moves
+ * write, metadata. A video is one job: its committed segments sit beside the output on the shared storage, so the
+ * attempt after a crash, on any worker, resumes them (planCompleted knows an output with segments beside it is not
+ * finished). The plan is stored in the job before the engine starts, so the attempt after a crash (BullMQ moves
  * a job whose worker died back to the wait list) finishes the same output: it removes the dead run's temp file and
  * either finds the output complete or writes it again, never a second copy.
  */
@@ -78,8 +79,6 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
   const parsed = clusterJobSchema.safeParse(handle.data);
   if (!parsed.success) throw new JobRejectedError(`not a subpixel upscale job: ${parsed.error.issues[0]?.message ?? 'invalid data'}`);
   const job = parsed.data;
-  // A video's output is resumed in place, not renamed into place: the exactly-once check below does not hold for it.
-  if (isVideoPath(job.input)) throw new JobRejectedError(`${job.input}: videos are not processed by the worker pool (upscale them locally or with --shard)`);
   try {
     await assertAllowed(job.input, ctx.allowed, 'input');
     await assertAllowed(job.settings.outputDir ? join(job.settings.outputDir, job.relDir) : dirname(job.input), ctx.allowed, 'output folder');
@@ -117,7 +116,11 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
         handle.updateProgress(p).catch(() => { /* progress is advisory; the result is what counts */ });
       },
     });
-    return { kind: 'done', output: result.output, width: result.width, height: result.height, ms: result.ms, worker: ctx.worker };
+    const { frames, fps, codec } = result;
+    return {
+      kind: 'done', output: result.output, width: result.width, height: result.height, ms: result.ms, worker: ctx.worker,
+      ...(frames === undefined ? {} : { frames }), ...(fps === undefined ? {} : { fps }), ...(codec === undefined ? {} : { codec }),
+    };
   } finally {
     // Finished or failed, the path is either written (and so taken on disk) or free again.
     await release(ctx.redis, plan.path, handle.id).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VideoCodec } from '../../src-common/video.js';
 import { jobSettingsSchema, outputPlanSchema } from '../jobs/types.js';
 
 /** The BullMQ queue every producer and worker of one Redis shares. */
@@ -20,7 +21,11 @@ export type ClusterJob = z.infer<typeof clusterJobSchema>;
 export type ClusterJobInput = z.input<typeof clusterJobSchema>;
 
 export const clusterResultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('done'), output: z.string(), width: z.number(), height: z.number(), ms: z.number(), worker: z.string() }),
+  z.object({
+    kind: z.literal('done'), output: z.string(), width: z.number(), height: z.number(), ms: z.number(), worker: z.string(),
+    /** Videos: frames written, frames per second of the run, the codec. */
+    frames: z.number().optional(), fps: z.number().optional(), codec: VideoCodec.optional(),
+  }),
   z.object({ kind: z.literal('skipped'), output: z.string(), reason: z.string() }),
 ]);
 export type ClusterResult = z.infer<typeof clusterResultSchema>;

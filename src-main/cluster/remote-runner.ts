@@ -78,6 +78,7 @@ export function remoteRunner(): RemoteRunner {
       settings: jobSettingsSchema.parse({
         model: job.options.model ?? null, scale: job.options.scale, format: job.options.format, quality: job.options.quality,
         keepMetadata: job.options.keepMetadata, outputDir: dirname(job.output),
+        ...(job.options.video ? { video: job.options.video } : {}),
       }),
       addedAt: Date.now(),
       pixels: null,
@@ -107,7 +108,8 @@ export function remoteRunner(): RemoteRunner {
       });
       const result = clusterResultSchema.parse(await Promise.race([finished, aborted]));
       if (result.kind !== 'done') throw new Error(`${job.input}: ${result.reason}`);
-      return { output: result.output, width: result.width, height: result.height, ms: result.ms };
+      const { output, width, height, ms, frames, fps, codec } = result;
+      return { output, width, height, ms, ...(frames === undefined ? {} : { frames, fps, codec }) };
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       throw new Error((error as Error).message.includes('ECONNREFUSED') ? `the worker pool at ${redactRedisUrl(url)} cannot be reached` : (error as Error).message);

@@ -17,6 +17,8 @@ export interface ClusterWorkerOptions {
   /** Extra model folders (searched before the shipped models). */
   modelDirs?: readonly string[];
   backend?: 'auto' | 'onnx' | 'tfjs';
+  /** Frames per committed video segment: what a worker's death costs a video job (default: the video module's). */
+  videoSegmentFrames?: number;
   /**
    * How long a job's lock lives without renewal: a worker that dies (SIGKILL, lost machine) stops renewing, and its
    * jobs go back to the queue about this long after. Default 30 s.
@@ -44,6 +46,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const runner = engineRunner(engine, {
     ...(options.modelDirs?.length ? { modelSearchPaths: modelDirs } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.videoSegmentFrames ? { videoSegmentFrames: options.videoSegmentFrames } : {}),
   });
   const name = `${hostname()}:${process.pid}`;
   const lockMs = options.lockMs ?? 30_000;
