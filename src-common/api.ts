@@ -228,6 +228,8 @@ export const SystemInfo = z.object({
   backends: z.array(BackendStatus),
   /** Where queue journal, ledger, settings, custom models and logs live. */
   stateHome: z.string(),
+  /** Warnings since this process started (recoveries from damaged state files, a stale owner taken over), newest last. */
+  warnings: z.array(LogEntry).optional(),
   /** Folders the API may read from and write to. */
   allowedRoots: z.array(z.string()),
   /** 'electron' or 'browser': what the renderer may offer (native dialogs exist only in Electron). */

@@ -234,6 +234,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
         threads: Math.max(1, cpus().length),
         backends: backends.map((b) => ({ name: b.name, available: b.available, devices: b.devices, ...(b.reason ? { reason: b.reason } : {}) })),
         stateHome: services.paths.home,
+        warnings: services.warnings(),
         allowedRoots: roots.list(),
         transport: ctx.transport,
         automaticBackend: automaticBackend(backends),

@@ -46,6 +46,8 @@ export interface AppServices {
   uploads: UploadStaging;
   /** This process's claim on the state folder (one owner at a time; see common/state-lock.ts). */
   lock: StateLock;
+  /** Warnings and errors logged since open (recovery notes first), newest last: what the app shows on start. */
+  warnings(): LogEntry[];
   /** Where every service's log entries are appended (recovery notes included). */
   logFile: string;
   close(): Promise<void>;
@@ -70,6 +72,9 @@ export interface OpenServicesOptions {
   redisUrl?: string;
 }
 
+/** Warnings kept for system.info (the app log keeps them all). */
+const MAX_KEPT_WARNINGS = 50;
+
 export async function openAppServices(options: OpenServicesOptions = {}): Promise<AppServices> {
   const paths = statePaths(stateHome(options.home));
   await mkdir(paths.home, { recursive: true });
@@ -83,7 +88,15 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     );
     const logFile = join(paths.logs, 'subpixel.log');
     const appLog = store.add(openLogFile(logFile), (log) => log.flush());
-    const toLog = (entry: LogEntry | LogLine): void => appLog.write(entry);
+    // The app log gets everything; warnings are also kept for the app to show (recoveries happen before it connects).
+    const warnings: LogEntry[] = [];
+    const toLog = (entry: LogEntry | LogLine): void => {
+      appLog.write(entry);
+      if (entry.level === 'warn' || entry.level === 'error') {
+        warnings.push(entry as LogEntry);
+        if (warnings.length > MAX_KEPT_WARNINGS) warnings.shift();
+      }
+    };
     for (const note of lock.notes) toLog({ level: 'warn', source: 'state', message: note, time: Date.now() });
     await mkdir(paths.models, { recursive: true });
     const settings = await SettingsStore.open(paths.settings);
@@ -143,7 +156,7 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     return {
       paths, settings, queue, watch, training, engine, roots, modelDirs, userModelsDir: paths.models,
       uploadsOutputDir: () => settings.get().folders.uploadsOutputDir ?? defaultOutputFolder(),
-      lock, logFile, uploads,
+      lock, logFile, uploads, warnings: () => [...warnings],
     };
   });
   // Closing runs the same teardowns, newest first; each runs even when one before it fails.

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openAppServices } from '../../src-main/api/services.js';
 import { StateFolderBusyError } from '../../src-main/common/state-lock.js';
+import { startBrowserMode } from '../../src-main/server/serve-app.js';
+import { connectWs } from '../integration/api-harness.js';
 import { saveTinyModel, startCli, startWatchCli, stopCli, tempDir, waitFor, writeImage } from './helpers.js';
 
 const outputsIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')).sort() : []);
@@ -210,6 +212,23 @@ describe('recovery notes reach the CLI and the app log', () => {
     for (const expected of [/queue journal: ignored 1 damaged line/, /watch ledger .* ignored 1 damaged line/]) {
       assert.match(second.stderr(), expected);
       assert.match(log, expected);
+    }
+  });
+
+  it('the app shows them too: system.info carries the warnings of the start, for a window that connects later', { timeout: 120_000 }, async () => {
+    const home = join(dir.path, 'home-app');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'queue.jsonl'), '{"t":"paused","value":false}\n{"t":"item","item":{"id":\n');
+    const app = await startBrowserMode({ home, allowHome: false, port: 0, staticDir: null, autoStart: false });
+    const client = await connectWs(`ws://127.0.0.1:${app.server.port}/ws?token=${app.server.token}`, app.server.origin);
+    try {
+      const info = await client.call('system.info', {});
+      assert.ok(info.ok, JSON.stringify(info));
+      const warnings = (info as { value: { warnings?: Array<{ message: string }> } }).value.warnings ?? [];
+      assert.ok(warnings.some((w) => /queue journal: ignored 1 damaged line/.test(w.message)), JSON.stringify(warnings));
+    } finally {
+      await client.close();
+      await app.stop();
     }
   });
 });
