@@ -33,8 +33,8 @@ export interface Dispatcher {
 }
 
 export interface DispatcherOptions {
-  /** Commands without a handler answer `unavailable` (a service that is not running in this process). */
-  handlers: Partial<Handlers>;
+  /** One handler per command (the type checks that none is missing; untyped callers without one get `unavailable`). */
+  handlers: Handlers;
   roots: AllowedRoots;
   /** Check handler outputs and emitted events against the contract (dev and test; off in production). */
   validateOutputs?: boolean;

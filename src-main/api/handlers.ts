@@ -1,6 +1,6 @@
 /**
  * The wiring from contract commands to the services, and from service events to contract events: the one place
- * that knows both sides. Commands whose service is not part of AppServices yet are left out and answer `unavailable`.
+ * that knows both sides. Every command has its handler here (createHandlers returns the complete Handlers).
  */
 import { extractFrame, frameCount } from '../video/frames.js';
 import { isVideoPath } from '../../src-common/video-files.js';

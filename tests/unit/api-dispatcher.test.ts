@@ -89,10 +89,10 @@ describe('dispatcher', () => {
 
   test('a handler output that breaks the contract is an internal error, not a crash', async () => {
     const reports: string[] = [];
-    const handlers: Partial<Handlers> = {
+    const handlers = someHandlers({
       // Deliberately wrong: the contract says summary fields, this returns nonsense.
       'queue.pause': async () => ({ paused: 'yes' }) as never,
-    };
+    });
     const d = createDispatcher({ handlers, roots: await roots, validateOutputs: true, onInternalError: (m) => reports.push(m) });
     const result = await d.call('queue.pause', {}, ctx);
     assert.equal(result.ok, false);
@@ -101,11 +101,11 @@ describe('dispatcher', () => {
   });
 
   test('thrown errors become typed results: ApiFailure keeps its code, errno codes map, others are internal', async () => {
-    const handlers: Partial<Handlers> = {
+    const handlers = someHandlers({
       'watch.remove': async () => { throw new ApiFailure('not_found', 'no watch w1'); },
       'models.delete': async () => { throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }); },
       'train.list': async () => { throw new TypeError('boom'); },
-    };
+    });
     const d = createDispatcher({ handlers, roots: await roots, onInternalError: () => {} });
     assert.deepEqual(await d.call('watch.remove', { id: 'w1' }, ctx), { ok: false, error: { code: 'not_found', message: 'no watch w1' } });
     assert.equal(((await d.call('models.delete', { id: 'm' }, ctx)) as { error: { code: string } }).error.code, 'not_found');
@@ -117,7 +117,7 @@ describe('dispatcher', () => {
   test('a refused path is explained for people: no command name, and how to fix it', async () => {
     const base = await mkdtemp(join(tmpdir(), 'subpixel-roots-msg-'));
     try {
-      const d = createDispatcher({ handlers: {}, roots: await createAllowedRoots([join(base, 'home')]) });
+      const d = createDispatcher({ handlers: someHandlers({}), roots: await createAllowedRoots([join(base, 'home')]) });
       const refused = await d.call('queue.add', { paths: [join(base, 'elsewhere', 'cat.png')] }, ctx);
       assert.equal(!refused.ok && refused.error.code, 'forbidden_path');
       const message = !refused.ok ? refused.error.message : '';
@@ -146,14 +146,14 @@ describe('dispatcher', () => {
   });
 
   test('a command without a service answers unavailable', async () => {
-    const d = createDispatcher({ handlers: {}, roots: await roots });
+    const d = createDispatcher({ handlers: someHandlers({}), roots: await roots });
     const result = await d.call('train.list', {}, ctx);
     assert.equal(!result.ok && result.error.code, 'unavailable');
   });
 
   test('events are validated before fan-out, and one failing listener does not stop the others', async () => {
     const reports: string[] = [];
-    const d = createDispatcher({ handlers: {}, roots: await roots, validateOutputs: true, onInternalError: (m) => reports.push(m) });
+    const d = createDispatcher({ handlers: someHandlers({}), roots: await roots, validateOutputs: true, onInternalError: (m) => reports.push(m) });
     const seen: string[] = [];
     d.subscribe(() => { throw new Error('closed socket'); });
     const stop = d.subscribe((e) => seen.push(e.event));
@@ -165,6 +165,11 @@ describe('dispatcher', () => {
     assert.ok(reports.some((r) => /dropped event log/.test(r)));
   });
 });
+
+/** A dispatcher over only the handlers a test needs: the rest are missing, as only untyped code could leave them. */
+function someHandlers(handlers: Partial<Handlers>): Handlers {
+  return handlers as Handlers;
+}
 
 describe('IPC app URL matcher', () => {
   test('accepts the renderer folder and the dev server, nothing else', () => {
