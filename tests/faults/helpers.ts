@@ -1,11 +1,11 @@
 /** Shared by the fault-injection suite: real CLI processes on real state folders, files and models. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+import { join } from 'node:path';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import { randomWeights, type ArchitectureSpec } from '../../src-main/engine/models/spec.js';
+import { writeNoiseImage } from '../integration/fixtures/services-fixtures.js';
 
 export const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 
@@ -21,16 +21,9 @@ export async function saveTinyModel(dir: string): Promise<string> {
   return dir;
 }
 
-/** A small noise PNG (deterministic per seed). */
-export async function writeImage(path: string, seed = 1, width = 16, height = 12): Promise<void> {
-  const data = Buffer.alloc(width * height * 3);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    data[i] = s & 255;
-  }
-  await mkdir(dirname(path), { recursive: true });
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path);
+/** A small noise image (deterministic per seed), in the format the extension names. */
+export function writeImage(path: string, seed = 1, width = 16, height = 12): Promise<void> {
+  return writeNoiseImage(path, width, height, seed);
 }
 
 export interface Cli {
