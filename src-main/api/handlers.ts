@@ -55,7 +55,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
 
   return {
     async 'queue.add'({ paths, settings: patch }) {
-      const { items, problems } = await queue.addPaths(paths, jobSettings(patch), { withFolderName: true });
+      const { items, problems } = await queue.addPaths(paths, jobSettings(patch));
       return { items: items.map(toContractItem), problems };
     },
     async 'upload.begin'({ name, size }) {

@@ -19,8 +19,6 @@ export interface InputFile {
 export interface Expansion { files: InputFile[]; problems: string[] }
 
 export interface ExpandOptions {
-  /** The added folder's own name leads each file's sub-folder (the app: a folder lands as a folder of that name). */
-  withFolderName?: boolean;
   /** Take video files too. */
   videos?: boolean;
   /** Walk sub-folders of the folders given (default true: the app adds whole trees; the CLI asks with --recursive). */
@@ -103,23 +101,28 @@ export async function walkImages(root: string, options: WalkOptions): Promise<{ 
 
 /**
  * Turns files and folders into input files. Folders are walked (sorted, so the queue order is stable; sub-folders
- * only with `recursive`) and each file remembers its sub-folder so outputs can mirror the tree (starting with the
- * folder's own name when `withFolderName`, as the app does: a folder added to the queue lands as a folder of that name
- * in the output folder). One bad path never stops the rest: it becomes a problem line.
+ * only with `recursive`) and each file remembers its sub-folder so outputs can mirror the tree. One rule for the CLI,
+ * the app and watch folders: a single folder's contents go straight into the output folder; when several folders are
+ * given at once, each one's own name leads (Trip/day1, Home/day1), so same-named files of different folders never
+ * collide. One bad path never stops the rest: it becomes a problem line.
  */
 export async function expandInputs(paths: string[], options: ExpandOptions = {}): Promise<Expansion> {
   const wanted = (p: string): boolean => isImagePath(p) || (options.videos === true && isVideoPath(p));
   const files: InputFile[] = [];
   const problems: string[] = [];
-  for (const raw of paths) {
+  const given = await Promise.all(paths.map(async (raw) => {
     const path = resolve(raw);
-    let info;
     try {
-      info = await stat(path);
+      return { path, info: await stat(path) };
     } catch (error) {
       problems.push(`${path}: ${reason(error)}`);
-      continue;
+      return null;
     }
+  }));
+  const withFolderName = given.filter((g) => g?.info.isDirectory()).length > 1;
+  for (const entry of given) {
+    if (!entry) continue;
+    const { path, info } = entry;
     if (info.isFile()) {
       if (wanted(path)) files.push({ input: path, relDir: '' });
       else problems.push(`${path}: not an image${options.videos ? ' or video' : ''} file (${READABLE_FORMATS.join(', ')}${options.videos ? ', mp4, mov, mkv, …' : ''})`);
@@ -131,8 +134,7 @@ export async function expandInputs(paths: string[], options: ExpandOptions = {})
     }
     const walked = await walkImages(path, { recursive: options.recursive ?? true, accepts: wanted });
     problems.push(...walked.problems);
-    // withFolderName: the added folder's own name leads (Trip/day1), so two added folders never share an output folder.
-    const base = options.withFolderName ? dirname(path) : path;
+    const base = withFolderName ? dirname(path) : path;
     for (const file of walked.files) files.push({ input: file, relDir: relative(base, dirname(file)) });
   }
   return { files, problems };

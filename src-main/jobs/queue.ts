@@ -57,8 +57,6 @@ export interface JobQueueOptions {
 
 export interface AddOptions {
   origin?: ItemOrigin;
-  /** Folders land under the output folder as a folder of their own name (see expandInputs). */
-  withFolderName?: boolean;
 }
 
 export interface AddResult {
@@ -259,7 +257,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** Adds files and folders (recursively, keeping sub-folders under the output folder). Resolves once journaled. */
   async addPaths(paths: string[], settings: JobSettingsInput, options: AddOptions = {}): Promise<AddResult> {
-    const { files, problems } = await expandInputs(paths, { withFolderName: options.withFolderName, videos: true });
+    const { files, problems } = await expandInputs(paths, { videos: true });
     const outputs = this.knownOutputs();
     const fresh = files.filter((f) => {
       if (!outputs.has(resolve(f.input))) return true;

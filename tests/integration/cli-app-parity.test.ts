@@ -65,6 +65,29 @@ describe('the CLI and the app', () => {
     });
   }
 
+  it('name outputs of several folders alike: each folder leads with its own name, so same-named files never collide', async () => {
+    const trip = join(dir, 'Trip');
+    const home = join(dir, 'Home');
+    for (const folder of [trip, home]) {
+      mkdirSync(folder, { recursive: true });
+      await sharp(join(SAMPLES, 'chelsea.png')).resize(24, 16).toFile(join(folder, 'img.png'));
+    }
+    const cliOut = join(dir, 'cli-two');
+    await run(process.execPath, [BIN, 'upscale', trip, home, '-o', cliOut, '-s', '2', '-m', 'random-x2', '--json'], { env });
+    const appOut = join(dir, 'app-two');
+    const engine = createEngineClient();
+    const queue = await JobQueue.open({ journalPath: join(dir, 'queue-two.jsonl'), runner: engineRunner(engine, { modelSearchPaths: [models] }) });
+    try {
+      await queue.addPaths([trip, home], { model: 'random-x2', scale: 2, outputDir: appOut });
+      await queue.idle();
+    } finally {
+      await queue.close();
+      await engine.close();
+    }
+    assert.deepEqual(filesUnder(appOut), ['Home/img_x2.png', 'Trip/img_x2.png']);
+    assert.deepEqual(filesUnder(cliOut), filesUnder(appOut));
+  });
+
   it('a re-run never overwrites silently: the default policy adds a number, like the app; --overwrite is explicit', async () => {
     const out = join(dir, 'rerun');
     const args = [BIN, 'upscale', join(inputs, 'cat.png'), '-o', out, '-s', '2', '-m', 'random-x2', '--json'];
