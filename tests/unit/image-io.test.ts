@@ -487,7 +487,7 @@ describe('writing', () => {
       seen = tempPath;
       await writeFile(tempPath, 'done');
     });
-    assert.match(seen, /\/\.atomic\.txt\.subpixel-tmp-[0-9a-f]+$/);
+    assert.match(seen, /\/\.atomic\.txt\.subpixel-tmp-[0-9a-f]{4}-\d+-[0-9a-f]+$/);
     assert.equal(await readFile(target, 'utf8'), 'done');
     assert.deepEqual(await leftovers(), []);
   });
