@@ -9,5 +9,9 @@ export type LogLevel = z.infer<typeof LogLevel>;
 export const LogSource = z.enum(['queue', 'watch', 'settings', 'training', 'models', 'state']);
 export type LogSource = z.infer<typeof LogSource>;
 
-export const LogEntry = z.object({ level: LogLevel, source: LogSource, message: z.string(), time: Timestamp });
+export const LogEntry = z.object({
+  level: LogLevel, source: LogSource, message: z.string(), time: Timestamp,
+  /** The queue item a line is about (its row already shows the outcome). */
+  itemId: z.string().optional(),
+});
 export type LogEntry = z.infer<typeof LogEntry>;

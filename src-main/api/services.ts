@@ -89,10 +89,11 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     const logFile = join(paths.logs, 'subpixel.log');
     const appLog = store.add(openLogFile(logFile), (log) => log.flush());
     // The app log gets everything; warnings are also kept for the app to show (recoveries happen before it connects).
+    // A line about one queue item is not one: its row already says why; a window opened later should not pop it up.
     const warnings: LogEntry[] = [];
     const toLog = (entry: LogEntry | LogLine): void => {
       appLog.write(entry);
-      if (entry.level === 'warn' || entry.level === 'error') {
+      if ((entry.level === 'warn' || entry.level === 'error') && !('itemId' in entry && entry.itemId)) {
         warnings.push(entry as LogEntry);
         if (warnings.length > MAX_KEPT_WARNINGS) warnings.shift();
       }

@@ -486,7 +486,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       if (!current) return;
       const message = plainIoMessage(error);
       await this.commit([{ ...current, state: 'failed', error: message, finishedAt: Date.now() }]);
-      this.emit('log', log('error', `failed ${item.input}: ${message}`));
+      // engine messages usually name the file already: say the path once
+      this.emit('log', { ...log('error', message.includes(item.input) ? `failed ${message}` : `failed ${item.input}: ${message}`), itemId: id });
     }
   }
 
