@@ -45,6 +45,12 @@ export interface VideoUpscaleOptions extends Pick<UpscaleOptions, 'model' | 'sca
   ffmpegPath?: string | null;
   /** Frames per committed segment: what a crash may cost. */
   segmentFrames?: number;
+  /**
+   * Only this segment (frames k·segmentFrames up to the next segment's first; the last one takes every frame left):
+   * it is encoded and committed into the parts folder beside the output, and nothing is joined (`joinVideoSegments`
+   * does that once every segment is committed). Segments of one output may run at once, in any process.
+   */
+  segment?: number;
   onProgress?: (p: VideoProgress) => void;
   /** Called once the source is probed (what the CLI and app show). */
   onInfo?: (info: VideoSource['info']) => void;
@@ -67,7 +73,7 @@ export interface VideoUpscaleResult {
   warnings: string[];
 }
 
-const DEFAULT_SEGMENT_FRAMES = 120;
+export const DEFAULT_SEGMENT_FRAMES = 120;
 
 function abortError(): Error {
   return Object.assign(new Error('canceled'), { name: 'AbortError' });
@@ -91,13 +97,16 @@ function scaleMatrix(colour: ColourTags): string {
 
 const SWS_FLAGS = 'bicubic+accurate_rnd+full_chroma_int';
 
-function decodeFilter(source: VideoSource, raw: RawFormat, deflicker: boolean): string {
+function decodeFilter(source: VideoSource, raw: RawFormat, deflicker: boolean, range?: { start: number; end: number | null }): string {
   const { colour } = source.info;
   const parts: string[] = [];
   if (source.kind === 'video') parts.push('showinfo');
   if (deflicker) parts.push('deflicker');
-  const range = colour.range ? `:in_range=${colour.range}` : '';
-  parts.push(`scale=in_color_matrix=${scaleMatrix(colour)}${range}:flags=${SWS_FLAGS}`, `format=${raw.pixFmt}`);
+  const inRange = colour.range ? `:in_range=${colour.range}` : '';
+  parts.push(`scale=in_color_matrix=${scaleMatrix(colour)}${inRange}:flags=${SWS_FLAGS}`, `format=${raw.pixFmt}`);
+  // One segment: showinfo (first) still numbers every decoded frame; only the segment's frames reach the pipe, and a
+  // temporal filter (deflicker) sees the same neighbours as in one pass.
+  if (range) parts.push(`trim=start_frame=${range.start}${range.end === null ? '' : `:end_frame=${range.end}`}`);
   return parts.join(',');
 }
 
@@ -155,6 +164,26 @@ async function openParts(partsDir: string, key: string): Promise<Set<number>> {
     if (/\.tmp|subpixel-tmp/.test(entry)) await rm(join(partsDir, entry), { recursive: true, force: true });
   }
   return committed;
+}
+
+/**
+ * The parts folder for one segment of a run split across processes: made if missing, never reset (other segments may
+ * be writing into it; whoever splits the run clears a stale folder first). Removes only this segment's leftovers.
+ * Returns whether the segment is already committed (a retry after a crash that came after the commit).
+ */
+async function openSegmentParts(partsDir: string, key: string, segment: number): Promise<boolean> {
+  await mkdir(partsDir, { recursive: true });
+  const keyFile = join(partsDir, 'job.json');
+  const previous = await readFile(keyFile, 'utf8').catch(() => undefined);
+  if (previous === undefined) await writeFileAtomic(keyFile, key);
+  else if (previous !== key) throw new VideoError('options', `the segments beside the output belong to another input or other settings (${partsDir})`);
+  const own = segName(segment, 'tmp');
+  for (const entry of await readdir(partsDir)) {
+    if (entry.startsWith(own) || entry.startsWith(`.${segName(segment, 'json')}.subpixel-tmp`)) {
+      await rm(join(partsDir, entry), { recursive: true, force: true });
+    }
+  }
+  return stat(join(partsDir, segName(segment, 'json'))).then(() => true, () => false);
 }
 
 /** An encoder for one segment: started on its first frame, committed after its last. */
@@ -306,7 +335,28 @@ export async function upscaleVideo(input: string, output: string, options: Video
     v: 1, input: source.path, fingerprint: source.fingerprint, model: engine.model.id, scale, codec, crf: options.crf ?? null,
     pixFmt: plan.pixFmt, deflicker: options.deflicker ?? false, segmentFrames, rate: info.frameRate,
   });
-  const committed = await openParts(partsDir, key);
+  const only = options.segment;
+  const total = info.frames;
+  const segments = Math.max(1, Math.ceil(total / segmentFrames));
+  if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < segments)) {
+    throw new VideoError('options', `segment ${only} is outside the ${segments} segments of ${total} frames`);
+  }
+  // One segment: frames [first, end) (the last segment takes every frame the decoder gives).
+  const first = only === undefined ? 0 : only * segmentFrames;
+  const last = only === undefined || only === segments - 1;
+  const end = last ? total : first + segmentFrames;
+  let committed: Set<number>;
+  if (only === undefined) committed = await openParts(partsDir, key);
+  else {
+    if (await openSegmentParts(partsDir, key, only)) {
+      const meta = JSON.parse(await readFile(join(partsDir, segName(only, 'json')), 'utf8')) as SegmentMeta;
+      return {
+        input: source.path, output, width: job.outWidth, height: job.outHeight, frames: meta.frames, fps: 0, codec,
+        ms: Math.round(performance.now() - started), model: engine.model.id, backend: 'none', resumedFrames: meta.frames, warnings: [],
+      };
+    }
+    committed = new Set();
+  }
   const tileSessions = await tileSessionsFor(engine, raw.channels);
   const ran = tileSessions.pixels ?? tileSessions.model;
   const spec = engine.model.weights.spec;
@@ -327,7 +377,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
     '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'level+info',
     ...await source.inputArgs(partsDir),
     '-map', source.kind === 'video' ? `0:${info.streamIndex}` : '0:v:0',
-    '-vf', decodeFilter(source, raw, options.deflicker ?? false),
+    '-vf', decodeFilter(source, raw, options.deflicker ?? false, only === undefined ? undefined : { start: first, end: last ? null : end }),
     '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', raw.pixFmt, 'pipe:1',
   ];
   const decoder = spawnFfmpeg(tools.ffmpeg, decodeArgs, 'decoding', onLine);
@@ -343,7 +393,6 @@ export async function upscaleVideo(input: string, output: string, options: Video
     return ptsList[index];
   };
 
-  const total = info.frames;
   let resumedFrames = 0;
   let inferred = 0;
   let inferStarted = 0;
@@ -351,7 +400,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
   let commits = Promise.resolve();
   const bytes = frameBytes(info.width, info.height, raw);
   const frames = readFrames(decoder.child.stdout, bytes);
-  let index = 0;
+  let index = first;
   const onAbort = (): void => { decoder.kill(); writer?.proc.kill(); };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -362,7 +411,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
       const data = item.value;
       next = frames.next();
       if (signal?.aborted) throw abortError();
-      const seg = Math.floor(index / segmentFrames);
+      const seg = only ?? Math.floor(index / segmentFrames);
       if (committed.has(seg)) { resumedFrames++; index++; continue; }
       const pts = await ptsOf(index);
       if (!writer || writer.index !== seg) {
@@ -386,27 +435,29 @@ export async function upscaleVideo(input: string, output: string, options: Video
       inferred++;
       index++;
       const elapsed = (performance.now() - inferStarted) / 1000;
-      options.onProgress?.({ framesDone: index, framesTotal: Math.max(total, index), fps: elapsed > 0 ? inferred / elapsed : 0 });
+      options.onProgress?.({ framesDone: index - first, framesTotal: Math.max(end - first, index - first), fps: elapsed > 0 ? inferred / elapsed : 0 });
     }
     await decoder.done.catch((error: Error) => {
       if (signal?.aborted) throw abortError();
       throw new VideoError('corrupt', `truncated or corrupt: ${error.message}`);
     });
-    if (index < total) {
+    if (index < end) {
       const why = decodeErrors[0] ?? decoder.tail();
       throw new VideoError('corrupt', `truncated or corrupt: decoded ${index} of ${total} frames${why ? ` (${why})` : ''}`);
     }
+    if (only !== undefined && index === first) throw new VideoError('corrupt', `segment ${only} has no frames`);
     if (writer) { const done = writer; commits = commits.then(() => commitSegment(job, done)); writer = undefined; }
     await commits;
     if (decodeErrors.length) {
       warnings.push(`the decoder reported ${decodeErrors.length} error${decodeErrors.length === 1 ? '' : 's'} (damaged pictures were concealed): ${decodeErrors[0]}`);
     }
-    const segments = Math.ceil(index / segmentFrames);
-    if (!plan.sequence) await joinSegments(job, segments, warnings);
-    await rm(partsDir, { recursive: true, force: true });
+    if (only === undefined) {
+      if (!plan.sequence) await joinSegments(job, Math.ceil(index / segmentFrames), warnings);
+      await rm(partsDir, { recursive: true, force: true });
+    }
     const inferSeconds = inferStarted ? (performance.now() - inferStarted) / 1000 : 0;
     return {
-      input: source.path, output, width: job.outWidth, height: job.outHeight, frames: index,
+      input: source.path, output, width: job.outWidth, height: job.outHeight, frames: index - first,
       fps: inferSeconds > 0 ? Math.round((inferred / inferSeconds) * 100) / 100 : 0,
       codec, ms: Math.round(performance.now() - started), model: engine.model.id, backend: `${ran.backend}/${ran.device}`,
       resumedFrames, warnings,
@@ -419,12 +470,44 @@ export async function upscaleVideo(input: string, output: string, options: Video
     if (signal?.aborted) throw abortError();
     // Bad input makes its segments worthless (a fixed file has another fingerprint and starts afresh): clean them.
     // Other failures (the encoder, the disk) keep them, so a retry goes on where this run stopped.
-    if (error instanceof VideoError && error.errorCode === 'invalid_input') await rm(partsDir, { recursive: true, force: true }).catch(() => {});
+    if (only === undefined && error instanceof VideoError && error.errorCode === 'invalid_input') await rm(partsDir, { recursive: true, force: true }).catch(() => {});
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     void frames.return(undefined);
   }
+}
+
+export type VideoJoinOptions = Pick<VideoUpscaleOptions, 'codec' | 'crf' | 'allowGaps' | 'sequenceRate' | 'ffmpegPath' | 'segmentFrames'>;
+
+/**
+ * The join step of a run split into segments (`segment` option): once every segment is committed in the parts
+ * folder, joins them with the source's other streams into the output exactly as one pass does (a sequence's frames
+ * are already in place), then removes the parts folder. The options are those the segments were made with.
+ */
+export async function joinVideoSegments(input: string, output: string, options: VideoJoinOptions): Promise<{ output: string; frames: number; warnings: string[] }> {
+  const tools = await findFfmpeg(options.ffmpegPath);
+  const source = await openSource(tools, input, { allowGaps: options.allowGaps, sequenceRate: options.sequenceRate });
+  const { info } = source;
+  const plan = await planEncode(tools, { codec: options.codec ?? DEFAULT_VIDEO_CODEC, crf: options.crf, inputExt: source.kind === 'video' ? extname(source.path) : '', sourcePixFmt: info.pixFmt, alpha: info.alpha });
+  const segmentFrames = Math.max(1, Math.floor(options.segmentFrames ?? DEFAULT_SEGMENT_FRAMES));
+  const segments = Math.max(1, Math.ceil(info.frames / segmentFrames));
+  const partsDir = partsDirFor(output);
+  let frames = 0;
+  for (let k = 0; k < segments; k++) {
+    const text = await readFile(join(partsDir, segName(k, 'json')), 'utf8').catch(() => undefined);
+    if (text === undefined) throw new VideoError('corrupt', `segment ${k} of ${segments} is not committed in ${partsDir}`);
+    frames += (JSON.parse(text) as SegmentMeta).frames;
+  }
+  const [tbNum, tbDen] = info.timeBase.split('/').map(Number);
+  const job: Job = {
+    tools, source, plan, output, partsDir, segmentFrames, raw: rawFormatFor(pixelFormatFacts(info.pixFmt)),
+    outWidth: 0, outHeight: 0, timeBase: [tbNum || 1, tbDen || 1000], segmentContainer: plan.container === 'mkv' ? 'mkv' : 'mov',
+  };
+  const warnings: string[] = [];
+  if (!plan.sequence) await joinSegments(job, segments, warnings);
+  await rm(partsDir, { recursive: true, force: true });
+  return { output, frames, warnings };
 }
 
 /** Whether an output (file or sequence folder) is complete: no parts folder left beside it. */
