@@ -16,7 +16,7 @@ import { runOnCluster } from './cluster.js';
 import { ThroughputMeter } from '../jobs/throughput.js';
 import { pixelBar } from './progress-bar.js';
 import { errorText, formatDuration, intOption, printJson } from './output.js';
-import { DEFAULT_CRF, VIDEO_CODECS, VideoCodec } from '../../src-common/video.js';
+import { DEFAULT_CRF, VIDEO_CODECS, VideoCodec, isVideoPath } from '../../src-common/video.js';
 import { findFfmpeg } from '../video/ffmpeg.js';
 import { openSource } from '../video/source.js';
 import { videoOutputComplete } from '../video/upscale-video.js';
@@ -170,9 +170,13 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   });
 
   if (options.redis !== undefined) {
-    // This command's videos (codec flags, frame sequences) stay local; the app and watch folders send videos to the pool.
-    for (const v of work.filter((w) => w.video)) failed.push({ input: v.input, error: 'this command does not send videos to the worker pool: upscale them without --redis (or with --shard), or add them in the app or a watch folder' });
-    return runOnCluster(options.redis, work.filter((w) => !w.video), settings, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
+    // Video files go to the pool with this command's codec flags (a long one is split into segment jobs there); frame
+    // sequences (patterns, folders) are not single files a worker can take and stay local.
+    const poolable = (w: (typeof work)[number]): boolean => !w.video || isVideoPath(w.input);
+    for (const v of work.filter((w) => !poolable(w))) failed.push({ input: v.input, error: 'frame sequences are not sent to the worker pool: upscale them without --redis (or with --shard)' });
+    const video = { codec: videoCodec, crf: options.crf ?? DEFAULT_CRF, deflicker: options.deflicker === true, allowGaps: options.allowGaps === true };
+    const poolSettings = work.some((w) => w.video) ? { ...settings, video } : settings;
+    return runOnCluster(options.redis, work.filter(poolable), poolSettings, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
   }
 
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);

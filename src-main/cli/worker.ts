@@ -24,7 +24,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--models <dir>', 'a folder of extra models, searched before the shipped ones (repeatable)', collect, [])
     .option('--concurrency <n>', 'jobs in flight in this process', intOption('--concurrency'), 2)
     .option('--backend <name>', 'auto | onnx | tfjs', 'auto')
-    .option('--segment-frames <n>', 'frames per resumable video segment: what a dead worker costs a video (default 120)', intOption('--segment-frames'))
+    .option('--segment-frames <n>', 'frames per video segment job (a video is split across workers in such jobs; a dead worker costs at most one; default 120)', intOption('--segment-frames'))
     .option('--stalled-after <s>', 'seconds after which the jobs of a worker that died go to another worker', intOption('--stalled-after'), 30)
     .action(async (options: WorkerCliOptions) => {
       const redisUrl = redisUrlFrom(options.redis);

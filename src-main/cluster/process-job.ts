@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { runJobFor } from '../jobs/engine-runner.js';
+import { isSequenceCodec, isVideoPath } from '../../src-common/video-files.js';
+import { findFfmpeg } from '../video/ffmpeg.js';
+import { openSource } from '../video/source.js';
+import { probeVideo } from '../video/probe.js';
+import { partsDirFor } from '../video/parts-dir.js';
+import { DEFAULT_SEGMENT_FRAMES, joinVideoSegments } from '../video/upscale-video.js';
 import { intendedOutput, planCompleted, planOutput, removeStaleTemps } from '../jobs/naming.js';
-import type { OutputPlan, Runner, TileProgress } from '../jobs/types.js';
+import type { OutputPlan, Runner, RunJob, TileProgress } from '../jobs/types.js';
 import { assertAllowed, OutsideAllowedError } from './allow.js';
 import { clusterJobSchema, KEEP_SECONDS, type ClusterJob, type ClusterResult } from './protocol.js';
 import type { RedisClient } from './redis.js';
@@ -20,6 +26,17 @@ export interface JobHandle {
   data: unknown;
   updateData(data: ClusterJob): Promise<void>;
   updateProgress(progress: TileProgress): Promise<void>;
+  /**
+   * Adds a video's segment jobs as children of this job (ids `<job>-s<k>`: adding again adds nothing) and makes this
+   * job wait for them. True: some are unfinished, the job must end now (the worker throws BullMQ's
+   * WaitingChildrenError) and comes back when the last is done; false: all are done. Absent: videos run as one job.
+   */
+  splitInto?(segments: ClusterJob[]): Promise<boolean>;
+}
+
+/** Thrown when a video job waits for its segment jobs (not a failure). */
+export class WaitingForSegments extends Error {
+  override readonly name = 'WaitingForSegments';
 }
 
 export interface JobContext {
@@ -31,6 +48,8 @@ export interface JobContext {
   redis: RedisClient;
   /** host:pid, reported with each result. */
   worker: string;
+  /** Frames per video segment job (default: the video module's). */
+  segmentFrames?: number;
   signal?: AbortSignal;
 }
 
@@ -88,6 +107,8 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
     throw error;
   }
 
+  if (job.segment) return runSegment(handle, ctx, job, job.segment);
+
   let plan = job.plan;
   if (plan) {
     await removeStaleTemps(plan.path);
@@ -104,25 +125,72 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
     await handle.updateData({ ...job, plan });
   }
 
-  let lastProgress = 0;
+  const split = await splitVideo(handle, ctx, job, plan);
+  if (split) return split;
+
   try {
-    await mkdir(dirname(plan.path), { recursive: true });
-    const result = await ctx.runner(runJobFor(handle.id, job.input, job.settings, plan), {
-      signal: ctx.signal ?? new AbortController().signal,
-      onProgress: (p) => {
-        const now = Date.now();
-        if (now - lastProgress < 500 && p.tilesDone < p.tilesTotal) return;
-        lastProgress = now;
-        handle.updateProgress(p).catch(() => { /* progress is advisory; the result is what counts */ });
-      },
-    });
-    const { frames, fps, codec } = result;
-    return {
-      kind: 'done', output: result.output, width: result.width, height: result.height, ms: result.ms, worker: ctx.worker,
-      ...(frames === undefined ? {} : { frames }), ...(fps === undefined ? {} : { fps }), ...(codec === undefined ? {} : { codec }),
-    };
+    return await runOnEngine(handle, ctx, runJobFor(handle.id, job.input, job.settings, plan));
   } finally {
     // Finished or failed, the path is either written (and so taken on disk) or free again.
     await release(ctx.redis, plan.path, handle.id).catch(() => undefined);
   }
+}
+
+/**
+ * A video file (to a video codec) of more than one segment is split: this job adds one child job per segment, waits
+ * for them (any worker takes them, BullMQ's stalled recovery retries one whose worker died), then, run again once
+ * the last is done, joins them losslessly (the join job: whoever submitted the video may have detached). The output
+ * path stays claimed meanwhile. Null: the job runs as one.
+ */
+async function splitVideo(handle: JobHandle, ctx: JobContext, job: ClusterJob, plan: OutputPlan): Promise<ClusterResult | null> {
+  const video = job.settings.video;
+  if (!handle.splitInto || !isVideoPath(job.input) || (video && isSequenceCodec(video.codec))) return null;
+  let split = job.split;
+  if (!split) {
+    const frames = Math.max(1, Math.floor(ctx.segmentFrames ?? DEFAULT_SEGMENT_FRAMES));
+    const { info } = await openSource(await findFfmpeg(), job.input, {});
+    const count = Math.ceil(info.frames / frames);
+    if (count < 2) return null;
+    // Segments left by an earlier run of another job (other settings) are not this split's.
+    await rm(partsDirFor(plan.path), { recursive: true, force: true });
+    split = { count, frames };
+    await handle.updateData({ ...job, plan, split });
+  }
+  const { frames } = split;
+  const children = Array.from({ length: split.count }, (_, index): ClusterJob => ({ ...job, plan, split: null, segment: { index, frames } }));
+  if (await handle.splitInto(children)) throw new WaitingForSegments(`${job.input}: waiting for ${split.count} segments`);
+  const started = Date.now();
+  try {
+    const joined = await joinVideoSegments(job.input, plan.path, { ...(video ? { codec: video.codec, crf: video.crf } : {}), segmentFrames: frames });
+    const { width, height } = await probeVideo(await findFfmpeg(), plan.path);
+    return { kind: 'done', output: plan.path, width, height, ms: Date.now() - started, worker: ctx.worker, frames: joined.frames, ...(video ? { codec: video.codec } : {}) };
+  } finally {
+    await release(ctx.redis, plan.path, handle.id).catch(() => undefined);
+  }
+}
+
+/** One segment of a split video: encoded and committed beside its video's output, which its parent job joins. */
+async function runSegment(handle: JobHandle, ctx: JobContext, job: ClusterJob, segment: { index: number; frames: number }): Promise<ClusterResult> {
+  if (!job.plan) throw new JobRejectedError(`${job.input}: a segment job without its video's output plan`);
+  return runOnEngine(handle, ctx, { ...runJobFor(handle.id, job.input, job.settings, job.plan), segment });
+}
+
+/** Runs the engine job on this worker, reporting its progress on the BullMQ job. */
+async function runOnEngine(handle: JobHandle, ctx: JobContext, runJob: RunJob): Promise<ClusterResult> {
+  await mkdir(dirname(runJob.output), { recursive: true });
+  let lastProgress = 0;
+  const result = await ctx.runner(runJob, {
+    signal: ctx.signal ?? new AbortController().signal,
+    onProgress: (p) => {
+      const now = Date.now();
+      if (now - lastProgress < 500 && p.tilesDone < p.tilesTotal) return;
+      lastProgress = now;
+      handle.updateProgress(p).catch(() => { /* progress is advisory; the result is what counts */ });
+    },
+  });
+  const { frames, fps, codec } = result;
+  return {
+    kind: 'done', output: result.output, width: result.width, height: result.height, ms: result.ms, worker: ctx.worker,
+    ...(frames === undefined ? {} : { frames }), ...(fps === undefined ? {} : { fps }), ...(codec === undefined ? {} : { codec }),
+  };
 }

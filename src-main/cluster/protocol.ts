@@ -16,6 +16,13 @@ export const clusterJobSchema = z.object({
   pixels: z.number().nullable(),
   /** Written by the worker before the engine touches the output: a retry after a crash finds and checks it. */
   plan: outputPlanSchema.nullable().default(null),
+  /**
+   * A video split into segment jobs: set on the video's own job (the join job, which waits for them) once it has
+   * added them; `frames` per segment, the last takes what is left.
+   */
+  split: z.object({ count: z.number().int().min(2), frames: z.number().int().min(1) }).nullable().default(null),
+  /** A segment job: child of its video's job, with that job's plan. */
+  segment: z.object({ index: z.number().int().min(0), frames: z.number().int().min(1) }).nullable().default(null),
 });
 export type ClusterJob = z.infer<typeof clusterJobSchema>;
 export type ClusterJobInput = z.input<typeof clusterJobSchema>;

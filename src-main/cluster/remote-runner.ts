@@ -83,6 +83,8 @@ export function remoteRunner(): RemoteRunner {
       addedAt: Date.now(),
       pixels: null,
       plan: job.plan,
+      split: null,
+      segment: null,
     };
     conn.progress.set(id, hooks.onProgress);
     try {

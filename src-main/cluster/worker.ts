@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import { engineRunner } from '../jobs/engine-runner.js';
 import type { TileProgress } from '../jobs/types.js';
 import { createEngineClient } from '../workers/engine-client.js';
 import { resolveAllowed } from './allow.js';
-import { JobRejectedError, processClusterJob } from './process-job.js';
+import { JobRejectedError, processClusterJob, WaitingForSegments } from './process-job.js';
+import { JOB_ATTEMPTS, openClusterQueue } from './producer.js';
 import { CLUSTER_QUEUE, KEEP_SECONDS, type ClusterJob, type ClusterResult } from './protocol.js';
 import { connectRedis } from './redis.js';
 
@@ -17,7 +18,10 @@ export interface ClusterWorkerOptions {
   /** Extra model folders (searched before the shipped models). */
   modelDirs?: readonly string[];
   backend?: 'auto' | 'onnx' | 'tfjs';
-  /** Frames per committed video segment: what a worker's death costs a video job (default: the video module's). */
+  /**
+   * Frames per video segment (default: the video module's): a longer video is split into segment jobs of this many
+   * frames, run by any worker; a worker's death costs at most one segment.
+   */
   videoSegmentFrames?: number;
   /**
    * How long a job's lock lives without renewal: a worker that dies (SIGKILL, lost machine) stops renewing, and its
@@ -53,20 +57,45 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
 
   // BullMQ leaves a connection it was given open on close: this one is ours to quit.
   const workerConnection = redis.duplicate();
-  const worker = new Worker<ClusterJob, ClusterResult>(CLUSTER_QUEUE, async (job: Job<ClusterJob, ClusterResult>, _token, signal) => {
+  // Where a video job adds its segment jobs.
+  const queue = openClusterQueue(redis);
+  const worker = new Worker<ClusterJob, ClusterResult>(CLUSTER_QUEUE, async (job: Job<ClusterJob, ClusterResult>, token, signal) => {
     try {
       return await processClusterJob({
         id: job.id!,
         data: job.data,
         updateData: (data) => job.updateData(data),
         updateProgress: (p: TileProgress) => job.updateProgress(p),
-      }, { runner, allowed, modelDirs, redis, worker: name, ...(signal ? { signal } : {}) });
+        splitInto: async (segments) => {
+          await queue.addBulk(segments.map((data, k) => ({
+            name: 'segment',
+            data,
+            opts: {
+              jobId: `${job.id!}-s${k}`,
+              parent: { id: job.id!, queue: job.queueQualifiedName },
+              // A segment that fails for good fails its video, with its reason.
+              failParentOnFailure: true,
+              attempts: JOB_ATTEMPTS,
+              backoff: { type: 'fixed', delay: 2000 },
+              removeOnComplete: { age: KEEP_SECONDS },
+              removeOnFail: { age: KEEP_SECONDS },
+            },
+          })));
+          return job.moveToWaitingChildren(token!);
+        },
+      }, {
+        runner, allowed, modelDirs, redis, worker: name, ...(signal ? { signal } : {}),
+        ...(options.videoSegmentFrames ? { segmentFrames: options.videoSegmentFrames } : {}),
+      });
     } catch (error) {
+      if (error instanceof WaitingForSegments) throw new WaitingChildrenError();
       if (error instanceof JobRejectedError) throw new UnrecoverableError(error.message);
       throw error;
     }
   }, {
     connection: workerConnection,
+    // Recorded on each job it takes (processedBy): which worker ran what.
+    name,
     concurrency: Math.max(1, options.concurrency ?? 2),
     lockDuration: lockMs,
     stalledInterval: Math.max(1000, Math.round(lockMs / 2)),
@@ -76,7 +105,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     removeOnFail: { age: KEEP_SECONDS },
   });
   worker.on('completed', (job, result) => {
-    if (result.kind === 'done') log(`done    ${job.data.input} -> ${result.output} (${result.width}x${result.height}, ${result.ms} ms)`);
+    if (job.data.segment) log(`segment ${job.data.segment.index} of ${job.data.input} (${result.kind === 'done' ? `${result.frames ?? 0} frames, ${result.ms} ms` : result.kind})`);
+    else if (result.kind === 'done') log(`done    ${job.data.input} -> ${result.output} (${result.width}x${result.height}, ${result.ms} ms)`);
     else log(`skipped ${job.data.input}: ${result.reason}`);
   });
   worker.on('failed', (job, error) => {
@@ -92,6 +122,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
         try {
           await worker.close(force);
         } finally {
+          await queue.close().catch(() => undefined);
           await engine.close();
           for (const client of [workerConnection, redis]) await client.quit().catch(() => client.disconnect());
         }

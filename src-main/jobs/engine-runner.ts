@@ -28,6 +28,7 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
         ...(options.tile ? { tile: options.tile } : {}),
         ...(options.videoSegmentFrames ? { segmentFrames: options.videoSegmentFrames } : {}),
         ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+        ...(job.segment ? { segment: job.segment.index, segmentFrames: job.segment.frames } : {}),
       }, {
         signal: hooks.signal,
         onProgress: (p) => {

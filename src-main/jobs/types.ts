@@ -33,6 +33,11 @@ export interface RunJob {
     /** Present for a video input: how it is encoded. */
     video?: VideoOptions;
   };
+  /**
+   * A video run split across workers: only this segment (frames index·frames onward), committed beside the output
+   * and not joined (see video/upscale-video.ts).
+   */
+  segment?: { index: number; frames: number };
 }
 
 export interface RunHooks {
