@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { runJobFor } from '../jobs/engine-runner.js';
-import { isSequenceCodec, isVideoPath } from '../../src-common/video-files.js';
+import { DEFAULT_VIDEO_OPTIONS, isSequenceCodec, isVideoPath } from '../../src-common/video.js';
 import { findFfmpeg } from '../video/ffmpeg.js';
 import { openSource } from '../video/source.js';
 import { probeVideo } from '../video/probe.js';
@@ -143,8 +143,8 @@ export async function processClusterJob(handle: JobHandle, ctx: JobContext): Pro
  * path stays claimed meanwhile. Null: the job runs as one.
  */
 async function splitVideo(handle: JobHandle, ctx: JobContext, job: ClusterJob, plan: OutputPlan): Promise<ClusterResult | null> {
-  const video = job.settings.video;
-  if (!handle.splitInto || !isVideoPath(job.input) || (video && isSequenceCodec(video.codec))) return null;
+  const video = { ...DEFAULT_VIDEO_OPTIONS, ...job.settings.video };
+  if (!handle.splitInto || !isVideoPath(job.input) || isSequenceCodec(video.codec)) return null;
   let split = job.split;
   if (!split) {
     const frames = Math.max(1, Math.floor(ctx.segmentFrames ?? DEFAULT_SEGMENT_FRAMES));
@@ -161,9 +161,9 @@ async function splitVideo(handle: JobHandle, ctx: JobContext, job: ClusterJob, p
   if (await handle.splitInto(children)) throw new WaitingForSegments(`${job.input}: waiting for ${split.count} segments`);
   const started = Date.now();
   try {
-    const joined = await joinVideoSegments(job.input, plan.path, { ...(video ? { codec: video.codec, crf: video.crf } : {}), segmentFrames: frames });
+    const joined = await joinVideoSegments(job.input, plan.path, { codec: video.codec, crf: video.crf, segmentFrames: frames });
     const { width, height } = await probeVideo(await findFfmpeg(), plan.path);
-    return { kind: 'done', output: plan.path, width, height, ms: Date.now() - started, worker: ctx.worker, frames: joined.frames, ...(video ? { codec: video.codec } : {}) };
+    return { kind: 'done', output: plan.path, width, height, ms: Date.now() - started, worker: ctx.worker, frames: joined.frames, codec: video.codec };
   } finally {
     await release(ctx.redis, plan.path, handle.id).catch(() => undefined);
   }

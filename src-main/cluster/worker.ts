@@ -104,8 +104,18 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     removeOnComplete: { age: KEEP_SECONDS },
     removeOnFail: { age: KEEP_SECONDS },
   });
+  const reportSegments = async (parentId: string): Promise<void> => {
+    const parent = await queue.getJob(parentId);
+    if (!parent?.data.split) return;
+    const { processed = 0 } = await parent.getDependenciesCount({ processed: true });
+    await parent.updateProgress({ tilesDone: processed, tilesTotal: parent.data.split.count });
+  };
   worker.on('completed', (job, result) => {
-    if (job.data.segment) log(`segment ${job.data.segment.index} of ${job.data.input} (${result.kind === 'done' ? `${result.frames ?? 0} frames, ${result.ms} ms` : result.kind})`);
+    if (job.data.segment) {
+      log(`segment ${job.data.segment.index} of ${job.data.input} (${result.kind === 'done' ? `${result.frames ?? 0} frames, ${result.ms} ms` : result.kind})`);
+      // The video's job shows its segments done as its progress (producers follow that job, not its segments).
+      if (job.parent?.id) void reportSegments(job.parent.id).catch(() => { /* progress is advisory */ });
+    }
     else if (result.kind === 'done') log(`done    ${job.data.input} -> ${result.output} (${result.width}x${result.height}, ${result.ms} ms)`);
     else log(`skipped ${job.data.input}: ${result.reason}`);
   });

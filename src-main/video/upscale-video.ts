@@ -144,6 +144,20 @@ interface Job {
   segmentContainer: 'mkv' | 'mov';
 }
 
+/** What every step of one output's run shares (one pass, one segment, the join). */
+function jobFor(tools: FfmpegTools, source: VideoSource, plan: EncodePlan, output: string, segmentFrames: number | undefined, scale: number): Job {
+  const { info } = source;
+  const [tbNum, tbDen] = info.timeBase.split('/').map(Number);
+  return {
+    tools, source, plan, output, partsDir: partsDirFor(output),
+    segmentFrames: Math.max(1, Math.floor(segmentFrames ?? DEFAULT_SEGMENT_FRAMES)),
+    raw: rawFormatFor(pixelFormatFacts(info.pixFmt)),
+    outWidth: info.width * scale, outHeight: info.height * scale,
+    timeBase: [tbNum || 1, tbDen || 1000],
+    segmentContainer: plan.container === 'mkv' ? 'mkv' : 'mov',
+  };
+}
+
 const segName = (k: number, ext: string): string => `seg-${String(k).padStart(6, '0')}.${ext}`;
 
 /** Sets up the parts folder: reuses it when it belongs to the same input and settings, else starts it afresh. */
@@ -321,15 +335,8 @@ export async function upscaleVideo(input: string, output: string, options: Video
   const codec = options.codec ?? DEFAULT_VIDEO_CODEC;
   const plan = await planEncode(tools, { codec, crf: options.crf, inputExt: source.kind === 'video' ? extname(source.path) : '', sourcePixFmt: info.pixFmt, alpha: info.alpha });
   const raw = rawFormatFor(pixelFormatFacts(info.pixFmt));
-  const [tbNum, tbDen] = info.timeBase.split('/').map(Number);
-  const segmentFrames = Math.max(1, Math.floor(options.segmentFrames ?? DEFAULT_SEGMENT_FRAMES));
-  const partsDir = partsDirFor(output);
-  const job: Job = {
-    tools, source, plan, output, partsDir, segmentFrames, raw,
-    outWidth: info.width * scale, outHeight: info.height * scale,
-    timeBase: [tbNum || 1, tbDen || 1000],
-    segmentContainer: plan.container === 'mkv' ? 'mkv' : 'mov',
-  };
+  const job = jobFor(tools, source, plan, output, options.segmentFrames, scale);
+  const { segmentFrames, partsDir } = job;
   await mkdir(dirname(output), { recursive: true });
   const key = JSON.stringify({
     v: 1, input: source.path, fingerprint: source.fingerprint, model: engine.model.id, scale, codec, crf: options.crf ?? null,
@@ -490,20 +497,15 @@ export async function joinVideoSegments(input: string, output: string, options: 
   const source = await openSource(tools, input, { allowGaps: options.allowGaps, sequenceRate: options.sequenceRate });
   const { info } = source;
   const plan = await planEncode(tools, { codec: options.codec ?? DEFAULT_VIDEO_CODEC, crf: options.crf, inputExt: source.kind === 'video' ? extname(source.path) : '', sourcePixFmt: info.pixFmt, alpha: info.alpha });
-  const segmentFrames = Math.max(1, Math.floor(options.segmentFrames ?? DEFAULT_SEGMENT_FRAMES));
+  const job = jobFor(tools, source, plan, output, options.segmentFrames, 0);
+  const { segmentFrames, partsDir } = job;
   const segments = Math.max(1, Math.ceil(info.frames / segmentFrames));
-  const partsDir = partsDirFor(output);
   let frames = 0;
   for (let k = 0; k < segments; k++) {
     const text = await readFile(join(partsDir, segName(k, 'json')), 'utf8').catch(() => undefined);
     if (text === undefined) throw new VideoError('corrupt', `segment ${k} of ${segments} is not committed in ${partsDir}`);
     frames += (JSON.parse(text) as SegmentMeta).frames;
   }
-  const [tbNum, tbDen] = info.timeBase.split('/').map(Number);
-  const job: Job = {
-    tools, source, plan, output, partsDir, segmentFrames, raw: rawFormatFor(pixelFormatFacts(info.pixFmt)),
-    outWidth: 0, outHeight: 0, timeBase: [tbNum || 1, tbDen || 1000], segmentContainer: plan.container === 'mkv' ? 'mkv' : 'mov',
-  };
   const warnings: string[] = [];
   if (!plan.sequence) await joinSegments(job, segments, warnings);
   await rm(partsDir, { recursive: true, force: true });

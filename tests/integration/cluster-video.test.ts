@@ -117,6 +117,10 @@ describe('a video on the worker pool', { skip: redisMissing }, () => {
       assert.deepEqual(hashes, await frameHashes(local), 'frame-identical to a local run');
       assert.deepEqual(await packetHashes(output, '0:a:0'), await packetHashes(clip, '0:a:0'));
       assert.ok(!existsSync(partsDirFor(output)), 'the segments are gone once joined');
+      // The video's own job carried the progress producers follow: its segments done, of 6.
+      const videoJob = (await queue.getCompleted()).find((j) => j.data.input === clip && !j.data.segment)!;
+      assert.equal(videoJob.data.split?.count, 6);
+      await until(async () => ((await queue.getJob(videoJob.id!))?.progress as { tilesDone?: number }).tilesDone === 6, 'progress 6 of 6', 10_000);
     } finally {
       await queue.close();
     }
