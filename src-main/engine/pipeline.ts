@@ -97,8 +97,8 @@ interface TileOutput {
   alpha?: Plane;
 }
 
-/** Writes the inner part of a tile's results into the output raster. */
-function writeTile(out: Raster, tile: Tile, scale: number, modelChannels: 1 | 3, result: TileOutput): void {
+/** Writes the inner part of a tile's results into the output raster, whose first row is output row `outY0`. */
+function writeTile(out: Raster, outY0: number, tile: Tile, scale: number, modelChannels: 1 | 3, result: TileOutput): void {
   const max = maxValue(out.bitDepth);
   const srWidth = tile.inWidth * scale;
   const offX = (tile.x - tile.inX) * scale;
@@ -113,7 +113,7 @@ function writeTile(out: Raster, tile: Tile, scale: number, modelChannels: 1 | 3,
   const clip = (v: number): number => (v <= 0 ? 0 : v >= max ? max : Math.round(v));
   for (let row = 0; row < height; row++) {
     const srRow = (offY + row) * srWidth + offX;
-    let o = ((tile.y * scale + row) * out.width + tile.x * scale) * channels;
+    let o = ((tile.y * scale - outY0 + row) * out.width + tile.x * scale) * channels;
     for (let col = 0; col < width; col++, o += channels) {
       const s = srRow + col;
       if (modelChannels === 1) {
@@ -150,21 +150,21 @@ export type TileSessions = { pixels: PixelSession; model?: InferenceSession } | 
 type Samples = Float32Array | Uint8Array | Uint16Array;
 
 /**
- * Copies the inner part of a tile's upscaled output (interleaved, `channels` per pixel) into a full-size output
- * `outWidth` pixels wide, of the same sample type.
+ * Copies the inner part of a tile's upscaled output (interleaved, `channels` per pixel) into an output `outWidth`
+ * pixels wide, of the same sample type, whose first row is output row `outY0`.
  */
-function placeTile(sr: Samples, tile: Tile, scale: number, channels: number, target: Samples, outWidth: number): void {
+function placeTile(sr: Samples, tile: Tile, scale: number, channels: number, target: Samples, outWidth: number, outY0 = 0): void {
   const srWidth = tile.inWidth * scale;
   const offX = (tile.x - tile.inX) * scale;
   const offY = (tile.y - tile.inY) * scale;
   const rowLength = tile.width * scale * channels;
   for (let row = 0; row < tile.height * scale; row++) {
     const from = ((offY + row) * srWidth + offX) * channels;
-    target.set(sr.subarray(from, from + rowLength), ((tile.y * scale + row) * outWidth + tile.x * scale) * channels);
+    target.set(sr.subarray(from, from + rowLength), ((tile.y * scale - outY0 + row) * outWidth + tile.x * scale) * channels);
   }
 }
 
-async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSessions, spec: ArchitectureSpec): Promise<void> {
+async function runTile(raster: Raster, out: Raster, outY0: number, tile: Tile, sessions: TileSessions, spec: ArchitectureSpec): Promise<void> {
   const { scale } = spec;
   const crop = cropRaster(raster, tile.inX, tile.inY, tile.inWidth, tile.inHeight);
   if (sessions.pixels) {
@@ -173,7 +173,7 @@ async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSe
       await sessions.pixels.run(crop.data, tile.inHeight, tile.inWidth, out.data);
       return;
     }
-    placeTile(await sessions.pixels.run(crop.data, tile.inHeight, tile.inWidth), tile, scale, out.channels, out.data, out.width);
+    placeTile(await sessions.pixels.run(crop.data, tile.inHeight, tile.inWidth), tile, scale, out.channels, out.data, out.width, outY0);
     return;
   }
   const sr = await sessions.model.run(modelInput(crop, spec.channels), tile.inHeight, tile.inWidth);
@@ -185,7 +185,60 @@ async function runTile(raster: Raster, out: Raster, tile: Tile, sessions: TileSe
     result.chroma = [imresize(cb, srWidth, srHeight), imresize(cr, srWidth, srHeight)];
   }
   if (raster.channels === 2 || raster.channels === 4) result.alpha = imresize(channelPlane(crop, raster.channels - 1), srWidth, srHeight);
-  writeTile(out, tile, scale, spec.channels, result);
+  writeTile(out, outY0, tile, scale, spec.channels, result);
+}
+
+function emptyRaster(width: number, height: number, like: Raster): Raster {
+  const length = width * height * like.channels;
+  return {
+    data: like.bitDepth === 16 ? new Uint16Array(length) : new Uint8Array(length),
+    width, height, channels: like.channels, bitDepth: like.bitDepth,
+  };
+}
+
+/** The tile loop's state across calls: the (possibly halved) tile limit and the progress count. */
+interface TileRun {
+  limit: number;
+  tilesDone: number;
+  tilesTotal: number;
+}
+
+/**
+ * Runs `queue` into `out` (output rows from `outY0`), splitting tiles over the limit and halving the limit for this
+ * and every later tile when the backend runs out of memory.
+ */
+async function runTiles(
+  raster: Raster, out: Raster, outY0: number, queue: Tile[], run: TileRun,
+  sessions: TileSessions, spec: ArchitectureSpec, halo: number, options: RasterUpscaleOptions,
+): Promise<void> {
+  while (queue.length) {
+    throwIfAborted(options.signal);
+    const tile = queue.shift()!;
+    const edge = Math.max(tile.width, tile.height);
+    if (edge > run.limit) {
+      const parts = splitTile(tile, halo, raster.width, raster.height);
+      queue.unshift(...parts);
+      run.tilesTotal += parts.length - 1;
+      continue;
+    }
+    try {
+      await runTile(raster, out, outY0, tile, sessions, spec);
+    } catch (error) {
+      if (!isOutOfMemory(error) || edge <= SMALLEST_TILE) throw error;
+      run.limit = Math.max(SMALLEST_TILE, Math.ceil(edge / 2));
+      queue.unshift(tile);
+      continue;
+    }
+    run.tilesDone++;
+    options.onProgress?.({ tilesDone: run.tilesDone, tilesTotal: run.tilesTotal });
+  }
+}
+
+function startRun(raster: Raster, spec: ArchitectureSpec, options: RasterUpscaleOptions): { run: TileRun; tiles: Tile[]; halo: number } {
+  const halo = Math.max(receptiveRadius(spec), BICUBIC_RADIUS);
+  const limit = options.tile && options.tile > 0 ? options.tile : tileSizeForBudget(spec);
+  const tiles = planTiles(raster.width, raster.height, limit, halo);
+  return { run: { limit, tilesDone: 0, tilesTotal: tiles.length }, tiles, halo };
 }
 
 export async function upscaleRaster(
@@ -194,46 +247,42 @@ export async function upscaleRaster(
   spec: ArchitectureSpec,
   options: RasterUpscaleOptions = {},
 ): Promise<Raster> {
-  const { scale } = spec;
-  const halo = Math.max(receptiveRadius(spec), BICUBIC_RADIUS);
-  const outWidth = raster.width * scale;
-  const outHeight = raster.height * scale;
-  const outLength = outWidth * outHeight * raster.channels;
-  const out: Raster = {
-    data: raster.bitDepth === 16 ? new Uint16Array(outLength) : new Uint8Array(outLength),
-    width: outWidth,
-    height: outHeight,
-    channels: raster.channels,
-    bitDepth: raster.bitDepth,
-  };
-  let limit = options.tile && options.tile > 0 ? options.tile : tileSizeForBudget(spec);
-  const queue = planTiles(raster.width, raster.height, limit, halo);
-  let tilesTotal = queue.length;
-  let tilesDone = 0;
-
-  while (queue.length) {
-    throwIfAborted(options.signal);
-    const tile = queue.shift()!;
-    const edge = Math.max(tile.width, tile.height);
-    if (edge > limit) {
-      const parts = splitTile(tile, halo, raster.width, raster.height);
-      queue.unshift(...parts);
-      tilesTotal += parts.length - 1;
-      continue;
-    }
-    try {
-      await runTile(raster, out, tile, sessions, spec);
-    } catch (error) {
-      if (!isOutOfMemory(error) || edge <= SMALLEST_TILE) throw error;
-      // Out of memory: halve the tile for this and every later tile, and retry.
-      limit = Math.max(SMALLEST_TILE, Math.ceil(edge / 2));
-      queue.unshift(tile);
-      continue;
-    }
-    tilesDone++;
-    options.onProgress?.({ tilesDone, tilesTotal });
-  }
+  const out = emptyRaster(raster.width * spec.scale, raster.height * spec.scale, raster);
+  const { run, tiles, halo } = startRun(raster, spec, options);
+  await runTiles(raster, out, 0, tiles, run, sessions, spec, halo, options);
   return out;
+}
+
+/**
+ * The same upscale as upscaleRaster, made one row band of tiles at a time: each finished band of output rows (full
+ * width, top to bottom) goes to `onBand` before the next is made, so only one band is ever held. The pixels are those
+ * of upscaleRaster with the same tile size (tiles carry exact halos, so tiling never changes a pixel).
+ */
+export async function upscaleRasterBands(
+  raster: Raster,
+  sessions: TileSessions,
+  spec: ArchitectureSpec,
+  options: RasterUpscaleOptions,
+  onBand: (band: Raster) => Promise<void>,
+  /** Runs one band's inference (an inference lock), so other work may interleave between bands. */
+  runBand: (inference: () => Promise<void>) => Promise<void> = (inference) => inference(),
+): Promise<void> {
+  const { scale } = spec;
+  const { run, tiles, halo } = startRun(raster, spec, options);
+  let out: Raster | undefined;
+  for (let first = 0; first < tiles.length;) {
+    const y = tiles[first].y;
+    let end = first;
+    while (end < tiles.length && tiles[end].y === y) end++;
+    const band = tiles.slice(first, end);
+    // Bands after the first reuse its raster (the last may be shorter): every pixel of a band is rewritten.
+    const rows = band[0].height * scale;
+    if (!out || out.height !== rows) out = emptyRaster(raster.width * scale, rows, raster);
+    const target = out;
+    await runBand(() => runTiles(raster, target, y * scale, band, run, sessions, spec, halo, options));
+    await onBand(target);
+    first = end;
+  }
 }
 
 /**

@@ -14,7 +14,10 @@ import type { Backend, InferenceSession, PixelSession } from './backends/types.j
 import { readImage, readImageInfo, writeImage } from './image-io.js';
 import { checkOutputLimit } from './output-limit.js';
 import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from '../../src-common/formats.js';
-import { upscaleRaster, type TileSessions } from './pipeline.js';
+import { upscaleRaster, upscaleRasterBands, type TileSessions } from './pipeline.js';
+import { writePngStreamed } from './image-io/png-stream.js';
+import { tileSizeForBudget } from './tiling.js';
+import type { Raster } from './raster.js';
 import { analyzeInput, chooseModel } from './auto-model.js';
 import type { Mutex } from '../common/mutex.js';
 
@@ -45,7 +48,19 @@ export interface UpscaleOptions {
   onProgress?: (p: { tilesDone: number; tilesTotal: number }) => void;
   /** Serialises inference between concurrent calls while decode/encode overlap. */
   inferenceLock?: Mutex;
+  /**
+   * A PNG output whose raster would take more bytes than this is made and written one row band at a time instead of
+   * held whole (default STREAM_OUTPUT_BYTES; 0 streams every PNG).
+   */
+  streamAboveBytes?: number;
 }
+
+/** Above this raster size a PNG output is streamed in row bands (the whole raster plus sharp's copy cost twice it). */
+export const STREAM_OUTPUT_BYTES = 256 * 1024 * 1024;
+/** Output rows one band of a streamed upscale holds at most, in bytes. */
+export const STREAM_BAND_BYTES = 16 * 1024 * 1024;
+/** A streamed upscale's tile working set (tiling.ts budget): smaller than the default, as memory is the point. */
+export const STREAM_TILE_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface UpscaleResult {
   input: string;
@@ -137,26 +152,46 @@ export async function upscaleFile(input: string, output: string, options: Upscal
   }
   const { model } = engine;
   const tileSessions = await tileSessionsFor(engine, decoded.raster.channels);
-  const run = () => upscaleRaster(decoded.raster, tileSessions, model.weights.spec, {
-    tile: options.tile,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
-  const raster = options.inferenceLock ? await options.inferenceLock.run(run) : await run();
   const ran = tileSessions.pixels ?? tileSessions.model;
+  const format = writtenFormat(input, output, options.format);
+  const { spec } = model.weights;
+  const source = decoded.raster;
+  const width = source.width * spec.scale;
+  const height = source.height * spec.scale;
+  const rowBytes = width * source.channels * (source.bitDepth / 8);
+  const stream = format === 'png' && rowBytes * height > (options.streamAboveBytes ?? STREAM_OUTPUT_BYTES);
   await mkdir(dirname(output), { recursive: true });
-  await writeImage(output, raster, {
-    format: writtenFormat(input, output, options.format),
-    quality: options.quality,
-    meta: decoded.meta,
-    keepMetadata: options.keepMetadata,
-    inputPaths: [input],
-  });
+  const locked = <T>(run: () => Promise<T>): Promise<T> => (options.inferenceLock ? options.inferenceLock.run(run) : run());
+  if (stream) {
+    // Tiles no taller than a band's share of LR rows, so one band of output rows stays within STREAM_BAND_BYTES.
+    const bandRows = Math.max(1, Math.floor(STREAM_BAND_BYTES / rowBytes / spec.scale));
+    const tile = Math.min(options.tile && options.tile > 0 ? options.tile : tileSizeForBudget(spec, STREAM_TILE_BUDGET_BYTES), bandRows);
+    await writePngStreamed(output, { width, height, channels: source.channels, bitDepth: source.bitDepth }, {
+      meta: decoded.meta,
+      keepMetadata: options.keepMetadata,
+      inputPaths: [input],
+    }, (push) => upscaleRasterBands(source, tileSessions, spec, { tile, signal: options.signal, onProgress: options.onProgress },
+      // Each band runs under the lock on its own, so concurrent jobs interleave with this one's encoding.
+      (band: Raster) => push(band), locked));
+  } else {
+    const raster = await locked(() => upscaleRaster(source, tileSessions, spec, {
+      tile: options.tile,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    }));
+    await writeImage(output, raster, {
+      format,
+      quality: options.quality,
+      meta: decoded.meta,
+      keepMetadata: options.keepMetadata,
+      inputPaths: [input],
+    });
+  }
   return {
     input,
     output,
-    width: raster.width,
-    height: raster.height,
+    width,
+    height,
     ms: Math.round(performance.now() - started),
     model: model.id,
     ...(reason ? { reason } : {}),

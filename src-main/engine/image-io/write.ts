@@ -30,7 +30,7 @@ export interface WriteResult {
 }
 
 export const DEFAULT_QUALITY: Record<'jpg' | 'webp' | 'avif', number> = { jpg: 92, webp: 90, avif: 70 };
-const DEFAULT_PNG_COMPRESSION = 6;
+export const DEFAULT_PNG_COMPRESSION = 6;
 /**
  * JPEG has no alpha: transparent areas are composited over white, as a viewer would show them on a page (dropping
  * alpha instead would expose whatever colour hides under transparent pixels). For 16-bit rasters sharp scales the
@@ -86,8 +86,8 @@ function encoder(pipeline: Sharp, format: OutputFormat, options: WriteOptions, p
   }
 }
 
-/** Attaches ICC/EXIF/density from `meta`; returns what it had to leave out. */
-function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: OutputFormat): string[] {
+/** The metadata of `meta` an output with `bands` bands in `format` can carry, and what it has to leave out. */
+export function metadataToCarry(meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: OutputFormat): { icc?: Buffer; exif?: Buffer; density?: number; warnings: string[] } {
   const warnings: string[] = [];
   const gray = bands <= 2;
   let icc = meta.icc;
@@ -102,12 +102,19 @@ function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, 
     warnings.push('EXIF is not written to TIFF output (unsupported by the encoder)');
     exif = undefined;
   }
+  const density = meta.density !== undefined && meta.density > 0 ? meta.density : undefined;
+  return { icc, exif, density, warnings };
+}
+
+/** Attaches ICC/EXIF/density from `meta`; returns what it had to leave out. */
+function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: OutputFormat): string[] {
+  const { icc, exif, density, warnings } = metadataToCarry(meta, bands, format);
   if (icc || exif) {
     pipeline.boolean(metadataCarrierPng(bands, icc, exif), 'or');
     if (icc) pipeline.keepIccProfile();
     if (exif) pipeline.keepExif();
   }
-  if (meta.density !== undefined && meta.density > 0) pipeline.withDensity(meta.density);
+  if (density !== undefined) pipeline.withDensity(density);
   return warnings;
 }
 
