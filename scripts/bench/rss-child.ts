@@ -1,4 +1,5 @@
-// Child process for the memory benchmark: one upscale, then report this process's peak RSS.
+// Child process for the memory benchmark (and tests/integration/png-stream.test.ts): one upscale, then this process's
+// peak RSS, and what it was before the upscale (Node, tsx and the engine's modules loaded).
 import { readFileSync } from 'node:fs';
 import { upscaleFile } from '../../src-main/engine/upscale.js';
 
@@ -15,11 +16,13 @@ function peakRssBytes(): number {
 }
 
 const [input, output, model] = process.argv.slice(2);
+const startRssBytes = peakRssBytes();
 const started = performance.now();
 const result = await upscaleFile(input, output, { model });
 process.stdout.write(`${JSON.stringify({
   ms: performance.now() - started,
   width: result.width,
   height: result.height,
+  startRssBytes,
   maxRssBytes: peakRssBytes(),
 })}\n`);

@@ -16,7 +16,8 @@ import { upscaleFile } from '../../src-main/engine/upscale.js';
 import { tempDir, tinySpec } from './fixtures/services-fixtures.js';
 
 const SAMPLE = new URL('../../resources/samples/chelsea.png', import.meta.url).pathname;
-const CHILD = new URL('./fixtures/stream-peak-child.ts', import.meta.url).pathname;
+/** The memory benchmark's child: one upscaleFile with default settings, then its peak RSS (VmHWM) before and after. */
+const CHILD = new URL('../../scripts/bench/rss-child.ts', import.meta.url).pathname;
 
 async function tinyModel(dir: string, scale: 2 | 4): Promise<string> {
   const path = join(dir, `tiny-x${scale}`);
