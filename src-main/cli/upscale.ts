@@ -123,17 +123,22 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   const work: Array<{ input: string; relDir: string; output: string; pixels: number; video: boolean; frames: number }> = [];
   for (const file of files) {
     if (file.video) {
-      const output = videoOutputPath(file, outDir, videoCodec);
-      if (taken.has(output)) {
-        failed.push({ input: file.input, error: `another input already writes ${output}` });
+      // Named and protected like a still; an unfinished output (committed segments, no final file) is resumed.
+      const intended = videoOutputPath(file, settings, videoCodec, started);
+      if (skipExisting && await videoOutputComplete(intended)) {
+        skipped.push({ input: file.input, output: intended, reason: 'output exists' });
         continue;
       }
-      taken.add(output);
-      if (skipExisting && await videoOutputComplete(output)) {
-        skipped.push({ input: file.input, output, reason: 'output exists' });
+      const decision = await planOutput(file.input, intended, settings.overwrite, {
+        isInput: (path) => inputSet.has(resolve(path)),
+        isReserved: (path) => taken.has(path),
+      });
+      if (decision.kind === 'skip') {
+        skipped.push({ input: file.input, output: decision.path, reason: 'output exists' });
         continue;
       }
-      work.push({ input: file.input, relDir: file.relDir, output, pixels: 1, video: true, frames: 1 });
+      taken.add(decision.plan.path);
+      work.push({ input: file.input, relDir: file.relDir, output: decision.plan.path, pixels: 1, video: true, frames: 1 });
       continue;
     }
     // Stills are named and protected as queue items are (jobs/naming.ts): the pattern, then the overwrite policy.

@@ -5,8 +5,11 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { walkImages } from '../jobs/expand.js';
-import { isVideoPath, type VideoCodec } from '../../src-common/video.js';
-import { containerFor, isSequenceCodec } from '../video/codecs.js';
+import { DEFAULT_VIDEO_OPTIONS, isVideoPath, type VideoCodec } from '../../src-common/video.js';
+import { containerFor } from '../video/codecs.js';
+import { intendedOutput } from '../jobs/naming.js';
+import { outputName } from '../../src-common/naming.js';
+import type { JobSettings } from '../../src-common/job-settings.js';
 import { isSequencePattern, sequenceInFolder } from '../video/sequence.js';
 import { videoOutputName } from '../video/upscale-video.js';
 
@@ -49,10 +52,14 @@ async function isFilmScanFolder(path: string): Promise<boolean> {
   return seq !== undefined && /\.(dpx|exr)$/i.test(seq.suffix);
 }
 
-/** The output file (or sequence folder) of a video input. */
-export function videoOutputPath(item: VideoInput, outDir: string, codec: VideoCodec): string {
-  const sequence = isSequenceCodec(codec);
-  const inputExt = /\.[^./\\]+$/.exec(item.input)?.[0] ?? '';
-  const isFileInput = isVideoPath(item.input);
-  return join(outDir, item.relDir, videoOutputName(item.input, { sequence, container: containerFor(codec, isFileInput ? inputExt : '') }));
+/**
+ * Where a video input's output goes before the overwrite policy: named by the job's naming pattern as a queue item
+ * is (a video file by its own name; a frame sequence by the stem its frames share, as a video without a container of
+ * its own), so the CLI and the app name the same input alike.
+ */
+export function videoOutputPath(item: VideoInput, settings: JobSettings, codec: VideoCodec, time: number): string {
+  const named: JobSettings = { ...settings, video: { ...(settings.video ?? DEFAULT_VIDEO_OPTIONS), codec } };
+  if (isVideoPath(item.input)) return intendedOutput(item.input, item.relDir, named, time);
+  const stem = videoOutputName(item.input, { sequence: true, container: '' });
+  return join(settings.outputDir ?? dirname(item.input), item.relDir, outputName(`${stem}.${containerFor(codec, '')}`, named, time));
 }

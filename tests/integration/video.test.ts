@@ -135,7 +135,7 @@ describe('video', () => {
     assert.equal((await subpixel(args(reference).slice(1))).code, 0);
 
     const out = join(dir, 'resumed');
-    const parts = partsDirFor(join(out, 'long.mkv'));
+    const parts = partsDirFor(join(out, 'long_x2.mkv'));
     const child = spawn(process.execPath, args(out), { stdio: 'ignore' });
     // Kill once a few segments are committed (and one is in flight).
     await new Promise<void>((resolve, reject) => {
@@ -147,15 +147,15 @@ describe('video', () => {
     });
     await new Promise((resolve) => child.once('exit', resolve));
     const committed = readdirSync(parts).filter((f) => /^seg-\d+\.json$/.test(f)).length;
-    assert.ok(!existsSync(join(out, 'long.mkv')), 'no output yet');
+    assert.ok(!existsSync(join(out, 'long_x2.mkv')), 'no output yet');
 
     const again = await subpixel(args(out).slice(1));
     assert.equal(again.code, 0, again.stderr);
     const doc = JSON.parse(again.stdout) as { done: Array<{ frames: number; resumedFrames: number }> };
     assert.equal(doc.done[0].frames, 48);
     assert.equal(doc.done[0].resumedFrames, committed * 6, 'committed segments are not redone');
-    assert.deepEqual(await frameHashes(join(out, 'long.mkv')), await frameHashes(join(reference, 'long.mkv')));
-    assert.deepEqual(await packetHashes(join(out, 'long.mkv'), '0:a'), await packetHashes(clip, '0:a'));
+    assert.deepEqual(await frameHashes(join(out, 'long_x2.mkv')), await frameHashes(join(reference, 'long_x2.mkv')));
+    assert.deepEqual(await packetHashes(join(out, 'long_x2.mkv'), '0:a'), await packetHashes(clip, '0:a'));
     assert.ok(!existsSync(parts), 'segments cleaned up after success');
   });
 
@@ -200,9 +200,9 @@ describe('video', () => {
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { done: Array<{ input: string; output: string; frames?: number; fps?: number; codec?: string; width: number }> };
     const by = Object.fromEntries(doc.done.map((d) => [d.input, d]));
-    assert.deepEqual([by[clip10].output, by[clip10].frames, by[clip10].codec], [join(out, 'clip10.mkv'), 24, 'ffv1']);
+    assert.deepEqual([by[clip10].output, by[clip10].frames, by[clip10].codec], [join(out, 'clip10_x2.mkv'), 24, 'ffv1']);
     assert.ok(by[clip10].fps! > 0);
-    assert.deepEqual([by[scans].output, by[scans].frames, by[scans].width], [join(out, 'dpx-scans.mkv'), 4, 128]);
+    assert.deepEqual([by[scans].output, by[scans].frames, by[scans].width], [join(out, 'dpx-scans_x2.mkv'), 4, 128]);
     assert.equal((await videoStream(by[scans].output)).pix_fmt, 'gbrp10le', '10-bit scans stay 10-bit');
     assert.equal(by[still].frames, undefined);
     assert.equal(by[still].width, 40);
