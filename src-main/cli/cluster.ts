@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
-import { type BatchInput, batchIdFor, followBatch, openClusterQueue, readBatchRecord, submitBatch, type BatchView } from '../cluster/producer.js';
+import { batchIdFor, followBatch, openClusterQueue, readBatchRecord, submitBatch, type BatchView } from '../cluster/producer.js';
 import { CLUSTER_QUEUE, type BatchRecord } from '../cluster/protocol.js';
 import { connectRedis, redactRedisUrl, redisUrlFrom, type RedisClient } from '../cluster/redis.js';
 import { jobSettingsSchema, type JobSettingsInput } from '../jobs/types.js';
@@ -12,7 +12,7 @@ interface FollowOptions { json: boolean; detach?: boolean }
 
 /** `subpixel upscale … --redis`: submits the prepared batch to the worker pool (or finds it there) and follows it. */
 export async function runOnCluster(
-  redisOption: string | true, work: readonly BatchInput[], settingsInput: JobSettingsInput,
+  redisOption: string | true, work: ReadonlyArray<{ input: string; relDir: string; pixels: number }>, settingsInput: JobSettingsInput,
   reported: Pick<BatchRecord, 'failed' | 'skipped'>, options: FollowOptions,
 ): Promise<number> {
   const redisUrl = redisUrlFrom(redisOption);
@@ -20,7 +20,7 @@ export async function runOnCluster(
   const redis = await connectRedis(redisUrl, { role: 'producer' });
   const queue = openClusterQueue(redis);
   try {
-    const inputs = work.map((w) => ({ input: w.input, relDir: w.relDir, pixels: w.pixels, plan: w.plan ?? null }));
+    const inputs = work.map((w) => ({ input: w.input, relDir: w.relDir, pixels: w.pixels }));
     const id = await batchIdFor(inputs, settings);
     const { record, resumed } = await submitBatch(queue, redis, id, inputs, settings, reported);
     if (!options.json) {

@@ -8,7 +8,7 @@ import { DEFAULT_JOB_SETTINGS, jobSettingsSchema, OverwritePolicy, type JobSetti
 import type { Scale } from '../engine/models/spec.js';
 import { resolveModel } from '../engine/models/store.js';
 import { isWritableFormat, OUTPUT_FORMATS, type OutputFormat } from '../../src-common/formats.js';
-import { intendedOutput, planOutput, planWriteAt } from '../jobs/naming.js';
+import { intendedOutput, planOutput } from '../jobs/naming.js';
 import { createEngineClient } from '../workers/engine-client.js';
 import { expandInputs, mapLimit, probePixels } from '../jobs/expand.js';
 import { resolveShard, selectShard } from '../cluster/shard.js';
@@ -181,9 +181,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
     for (const v of work.filter((w) => !poolable(w))) failed.push({ input: v.input, error: 'frame sequences are not sent to the worker pool: upscale them without --redis (or with --shard)' });
     const video = { codec: videoCodec, crf: options.crf ?? DEFAULT_CRF, deflicker: options.deflicker === true, allowGaps: options.allowGaps === true };
     const poolSettings = work.some((w) => w.video) ? { ...settings, video } : settings;
-    // A video's output is the one a local run writes (named as `upscale` names videos); stills are planned by the worker.
-    const pooled = await Promise.all(work.filter(poolable).map(async (w) => ({ ...w, plan: w.video ? await planWriteAt(w.output) : null })));
-    return runOnCluster(options.redis, pooled, poolSettings, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
+    return runOnCluster(options.redis, work.filter(poolable), poolSettings, { failed, skipped }, { json: options.json === true, detach: options.detach === true });
   }
 
   const totalPixels = work.reduce((sum, w) => sum + w.pixels, 0);

@@ -2,20 +2,14 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { Queue, type Job, type QueueEvents } from 'bullmq';
 import { mapLimit } from '../jobs/expand.js';
-import type { JobSettings, OutputPlan, TileProgress } from '../jobs/types.js';
+import type { JobSettings, TileProgress } from '../jobs/types.js';
 import {
   batchKey, batchRecordSchema, CLUSTER_QUEUE, clusterProgressSchema, clusterResultSchema, jobIdFor, KEEP_SECONDS,
   type BatchRecord, type ClusterJob, type ClusterJobInput, type ClusterResult,
 } from './protocol.js';
 import type { RedisClient } from './redis.js';
 
-export interface BatchInput {
-  input: string;
-  relDir: string;
-  pixels: number | null;
-  /** An output the producer decided (else the worker plans it under the batch's naming and overwrite policy). */
-  plan?: OutputPlan | null;
-}
+export interface BatchInput { input: string; relDir: string; pixels: number | null }
 
 /** Attempts per job: one retry for a passing fault (a network file system hiccup), then failed with its message. */
 export const JOB_ATTEMPTS = 2;
@@ -64,7 +58,7 @@ export async function submitBatch(
   const addedAt = record.createdAt;
   for (let from = 0; from < inputs.length; from += 500) {
     await queue.addBulk(inputs.slice(from, from + 500).map((item, i) => {
-      const data: ClusterJobInput = { batchId: id, input: item.input, relDir: item.relDir, settings, addedAt, pixels: item.pixels, plan: item.plan ?? null };
+      const data: ClusterJobInput = { batchId: id, input: item.input, relDir: item.relDir, settings, addedAt, pixels: item.pixels, plan: null };
       return {
         name: 'upscale',
         data: data as ClusterJob,

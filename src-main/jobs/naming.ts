@@ -32,12 +32,6 @@ async function identity(path: string): Promise<{ ino: number; size: number; mtim
   }
 }
 
-/** A plan that writes `path` whatever is there (recorded, so a finished write is told from what was there before). */
-export async function planWriteAt(path: string): Promise<OutputPlan> {
-  const prev = await identity(path);
-  return { path, previous: prev && { ino: prev.ino, size: prev.size, mtimeMs: prev.mtimeMs } };
-}
-
 /** Applies the overwrite policy to the intended output. */
 export async function planOutput(input: string, intended: string, policy: JobSettings['overwrite'], ctx: PlanContext): Promise<OutputDecision> {
   const inputId = await identity(input);

@@ -131,7 +131,6 @@ describe('a video on the worker pool', { skip: redisMissing }, () => {
     const r = await run(['upscale', clip, '-o', out, '-s', '2', '-m', model, '--redis', redis.url, '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const output = onlyOutput(out);
-    assert.equal(output, join(out, 'reel.mkv'), 'named as upscale without --redis names it');
     assert.deepEqual(await frameHashes(output), await frameHashes(local));
     assert.deepEqual(await packetHashes(output, '0:a:0'), await packetHashes(clip, '0:a:0'));
   });
