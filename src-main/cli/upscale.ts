@@ -122,41 +122,26 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
   const taken = new Set<string>();
   const work: Array<{ input: string; relDir: string; output: string; pixels: number; video: boolean; frames: number }> = [];
   for (const file of files) {
-    if (file.video) {
-      // Named and protected like a still; an unfinished output (committed segments, no final file) is resumed.
-      const intended = videoOutputPath(file, settings, videoCodec, started);
-      if (skipExisting && await videoOutputComplete(intended)) {
-        skipped.push({ input: file.input, output: intended, reason: 'output exists' });
-        continue;
-      }
-      const decision = await planOutput(file.input, intended, settings.overwrite, {
-        isInput: (path) => inputSet.has(resolve(path)),
-        isReserved: (path) => taken.has(path),
-      });
-      if (decision.kind === 'skip') {
-        skipped.push({ input: file.input, output: decision.path, reason: 'output exists' });
-        continue;
-      }
-      taken.add(decision.plan.path);
-      work.push({ input: file.input, relDir: file.relDir, output: decision.plan.path, pixels: 1, video: true, frames: 1 });
-      continue;
-    }
-    // Stills are named and protected as queue items are (jobs/naming.ts): the pattern, then the overwrite policy.
-    const intended = intendedOutput(file.input, file.relDir, settings, started);
-    if (resolve(file.input) === intended) {
+    // Stills and videos are named and protected as queue items are (jobs/naming.ts): the pattern, then the overwrite
+    // policy. An unfinished video output (committed segments, no final file yet) is free, so it is resumed.
+    const video = file.video === true;
+    const intended = video ? videoOutputPath(file, settings, videoCodec, started) : intendedOutput(file.input, file.relDir, settings, started);
+    if (!video && resolve(file.input) === intended) {
       failed.push({ input: file.input, error: 'output would replace the input: choose another -o folder, --naming or --format' });
       continue;
     }
-    const decision = await planOutput(file.input, intended, settings.overwrite, {
-      isInput: (path) => inputSet.has(resolve(path)),
-      isReserved: (path) => taken.has(path),
-    });
+    const decision = video && skipExisting && await videoOutputComplete(intended)
+      ? { kind: 'skip' as const, path: intended }
+      : await planOutput(file.input, intended, settings.overwrite, {
+        isInput: (path) => inputSet.has(resolve(path)),
+        isReserved: (path) => taken.has(path),
+      });
     if (decision.kind === 'skip') {
       skipped.push({ input: file.input, output: decision.path, reason: 'output exists' });
       continue;
     }
     taken.add(decision.plan.path);
-    work.push({ input: file.input, relDir: file.relDir, output: decision.plan.path, pixels: 1, video: false, frames: 1 });
+    work.push({ input: file.input, relDir: file.relDir, output: decision.plan.path, pixels: 1, video, frames: 1 });
   }
   // A killed earlier run (SIGKILL, power loss) left its temp files next to the outputs; they are nobody's now.
   for (const folder of new Set(work.map((w) => dirname(w.output)))) {

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import { needsShared, sharedPath } from '../paths.js';
+import { subpixel } from './fixtures/cli-run.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 const SAMPLES = new URL('../../resources/samples/', import.meta.url).pathname;
 const SET5 = sharedPath('datasets', 'eval', 'Set5');
 
-interface CliResult { code: number; stdout: string; stderr: string }
-async function subpixel(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('subpixel CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'subpixel-cli-'));

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import { parseDegradeSpec } from '../../src-main/training/degrade-spec.js';
 import { needsShared, sharedPath } from '../paths.js';
+import { subpixel } from './fixtures/cli-run.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 const SET5 = sharedPath('datasets', 'eval', 'Set5');
 
 interface Score { psnr: number; ssim: number }
@@ -20,15 +17,6 @@ interface EvalDoc {
   models: Array<{ id: string; mean: Score }>; images: Array<{ name: string; models: Record<string, Score> }>;
 }
 
-async function subpixel(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('subpixel eval --degrade', () => {
   const dir = mkdtempSync(join(tmpdir(), 'subpixel-eval-degrade-'));
