@@ -131,6 +131,8 @@ describe('a video on the worker pool', { skip: redisMissing }, () => {
     const r = await run(['upscale', clip, '-o', out, '-s', '2', '-m', model, '--redis', redis.url, '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const output = onlyOutput(out);
+    // The job model's name, as `upscale` without --redis and the app give it.
+    assert.equal(output, join(out, 'reel_x2.mkv'));
     assert.deepEqual(await frameHashes(output), await frameHashes(local));
     assert.deepEqual(await packetHashes(output, '0:a:0'), await packetHashes(clip, '0:a:0'));
   });
