@@ -5,7 +5,7 @@
  */
 import { baseName, extensionOf, stemOf } from './file-name.js';
 import { formatFromPath, outputFormatFor, type OutputFormat } from './formats.js';
-import { DEFAULT_VIDEO_CODEC, containerFor, isSequenceCodec, isVideoPath, type VideoCodec } from './video-files.js';
+import { DEFAULT_VIDEO_CODEC, containerFor, isSequenceCodec, isSequencePattern, isVideoInput, type VideoCodec } from './video-files.js';
 
 export const NAMING_TOKENS = ['name', 'scale', 'model', 'ext', 'date'] as const;
 export type NamingToken = (typeof NAMING_TOKENS)[number];
@@ -68,16 +68,21 @@ export interface NamingSettings {
   video?: { codec: VideoCodec };
 }
 
+/** The name a frame pattern's output takes: the text before its number ("scan_%06d.dpx" → "scan"), as the CLI's. */
+export function sequenceStem(pattern: string): string {
+  return baseName(pattern).replace(/[_.-]?%0?\d*d.*$/, '') || 'frames';
+}
+
 /**
  * The output file name (no folder) for an input file name under these settings, on the day `time` falls on. A video
  * gets its codec's container as {ext}; a frame-sequence output is a folder, named without an extension.
  */
 export function outputName(inputFile: string, settings: NamingSettings, time: number): string {
   const codec = settings.video?.codec ?? DEFAULT_VIDEO_CODEC;
-  const video = isVideoPath(inputFile);
+  const video = isVideoInput(inputFile);
   const folder = video && isSequenceCodec(codec);
   const name = renderName(settings.naming, {
-    name: stemOf(inputFile),
+    name: isSequencePattern(inputFile) ? sequenceStem(inputFile) : stemOf(inputFile),
     scale: settings.scale,
     model: modelLabel(settings.model),
     ext: folder ? '' : video ? containerFor(codec, extensionOf(inputFile)) : outputFileTypeFor(inputFile, settings.format).ext,

@@ -1,5 +1,5 @@
 /** Video files and codecs: which inputs are videos and what outputs are called. Zod-free (the renderer imports it as a value). */
-import { extensionOf } from './file-name.js';
+import { baseName, extensionOf } from './file-name.js';
 
 /** Output codecs; `ffv1` (lossless, in Matroska) is the default: the upscaled frames are kept exactly. */
 export const VIDEO_CODECS = ['ffv1', 'h264', 'h265', 'prores', 'png-sequence', 'tiff-sequence'] as const;
@@ -15,8 +15,25 @@ export function isVideoPath(path: string): boolean {
   return (VIDEO_EXTENSIONS as readonly string[]).includes(extensionOf(path).slice(1).toLowerCase());
 }
 
-/** What a video job uses when its settings say nothing (the shape is VideoOptions in video.ts). */
-export const DEFAULT_VIDEO_OPTIONS = { codec: DEFAULT_VIDEO_CODEC as VideoCodec, crf: DEFAULT_CRF, deflicker: false, allowGaps: false };
+/** Whether a path is a printf frame pattern (`scan_%06d.dpx`): how a numbered frame sequence travels as one input. */
+export function isSequencePattern(path: string): boolean {
+  return /%0?\d*d/.test(baseName(path));
+}
+
+/** A video file or a frame-sequence pattern: one input decoded by FFmpeg, with frame progress and segment resume. */
+export function isVideoInput(path: string): boolean {
+  return isVideoPath(path) || isSequencePattern(path);
+}
+
+/**
+ * What a video job uses when its settings say nothing (the shape is VideoOptions in video.ts). `sequenceFolders`
+ * is off: an added or watched folder is a folder of stills, unless its numbered run is DPX or EXR (film scans are
+ * always one sequence).
+ */
+export const DEFAULT_VIDEO_OPTIONS = { codec: DEFAULT_VIDEO_CODEC as VideoCodec, crf: DEFAULT_CRF, deflicker: false, allowGaps: false, sequenceFolders: false };
+
+/** Frame-sequence extensions whose folders are always one sequence (film scans; no still viewer reads them). */
+export const FILM_SCAN_EXTENSIONS = ['dpx', 'exr'] as const;
 
 /** How the app names each codec. */
 export const VIDEO_CODEC_LABELS: Record<VideoCodec, string> = {

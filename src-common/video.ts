@@ -1,6 +1,6 @@
 /** Video jobs: the options a video job carries and its progress (schemas; the plain rules are in video-files.ts). */
 import * as z from 'zod';
-import { VIDEO_CODECS } from './video-files.js';
+import { DEFAULT_VIDEO_OPTIONS, VIDEO_CODECS } from './video-files.js';
 
 export * from './video-files.js';
 
@@ -16,6 +16,11 @@ export const VideoOptions = z.object({
   deflicker: z.boolean(),
   /** Go on over missing frames of a numbered sequence (the output keeps the input's numbers). */
   allowGaps: z.boolean(),
+  /**
+   * Added and watched folders whose files form one numbered run (scan_0001.png …) are each one frame sequence, not
+   * a folder of stills. DPX/EXR runs are sequences either way. Absent on items stored before it existed: off.
+   */
+  sequenceFolders: z.boolean().default(DEFAULT_VIDEO_OPTIONS.sequenceFolders),
 });
 export type VideoOptions = z.infer<typeof VideoOptions>;
 

@@ -10,7 +10,7 @@ import { containerFor } from '../video/codecs.js';
 import { intendedOutput } from '../jobs/naming.js';
 import { outputName } from '../../src-common/naming.js';
 import type { JobSettings } from '../../src-common/job-settings.js';
-import { isSequencePattern, sequenceInFolder } from '../video/sequence.js';
+import { isSequencePattern, sequenceFolderPattern } from '../video/sequence.js';
 import { videoOutputName } from '../video/upscale-video.js';
 
 export interface VideoInput { input: string; relDir: string }
@@ -33,7 +33,7 @@ export async function splitInputs(inputs: string[], options: { sequenceFolders?:
     if (isSequencePattern(path)) { videos.push({ input: path, relDir: '' }); continue; }
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) {
-      if (options.sequenceFolders || (await isFilmScanFolder(path))) { videos.push({ input: path, relDir: '' }); continue; }
+      if (options.sequenceFolders || (await sequenceFolderPattern(path, false))) { videos.push({ input: path, relDir: '' }); continue; }
       // An unreadable sub-folder is reported once, by the still-image expansion of the same folder.
       const { files: found } = await walkImages(path, { recursive: options.recursive ?? false, accepts: isVideoPath });
       for (const file of found) videos.push({ input: file, relDir: relative(path, dirname(file)) });
@@ -44,12 +44,6 @@ export async function splitInputs(inputs: string[], options: { sequenceFolders?:
     else stills.push(raw);
   }
   return { stills, videos };
-}
-
-/** A folder whose numbered run is in a format only FFmpeg reads (DPX, EXR): a film scan, never a folder of stills. */
-async function isFilmScanFolder(path: string): Promise<boolean> {
-  const seq = await sequenceInFolder(path).catch(() => undefined);
-  return seq !== undefined && /\.(dpx|exr)$/i.test(seq.suffix);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { EngineClient } from '../workers/engine-client.js';
 import { outputFileTypeFor } from './naming.js';
-import { DEFAULT_VIDEO_OPTIONS, isVideoPath } from '../../src-common/video.js';
+import { DEFAULT_VIDEO_OPTIONS, isVideoInput } from '../../src-common/video.js';
 import type { JobSettings, OutputPlan, RunJob, Runner } from './types.js';
 
 export interface EngineRunnerOptions {
@@ -20,9 +20,11 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
   return async (job, hooks) => {
     const { video, format: _format, quality: _quality, keepMetadata: _keep, ...common } = job.options;
     if (video) {
+      // sequenceFolders decided what the item is when it was added; the run has nothing to do with it.
+      const { sequenceFolders: _folders, ...encoding } = video;
       const result = await client.upscaleVideo(job.input, job.output, {
         ...common,
-        ...video,
+        ...encoding,
         ...(options.modelSearchPaths ? { modelSearchPaths: options.modelSearchPaths } : {}),
         ...(options.backend ? { backend: options.backend } : {}),
         ...(options.tile ? { tile: options.tile } : {}),
@@ -63,7 +65,7 @@ export function runJobFor(id: string, input: string, settings: JobSettings, plan
     options: {
       ...(settings.model ? { model: settings.model } : {}),
       scale: settings.scale, format, quality: settings.quality, keepMetadata: settings.keepMetadata,
-      ...(isVideoPath(input) ? { video: { ...DEFAULT_VIDEO_OPTIONS, ...settings.video } } : {}),
+      ...(isVideoInput(input) ? { video: { ...DEFAULT_VIDEO_OPTIONS, ...settings.video } } : {}),
     },
   };
 }

@@ -2,8 +2,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { formatFromPath, READABLE_FORMATS } from '../../src-common/formats.js';
-import { isVideoPath } from '../../src-common/video-files.js';
-import { probeVideoPixels } from '../video/probe.js';
+import { isVideoInput, isVideoPath } from '../../src-common/video-files.js';
+import { sequenceFolderPattern } from '../video/sequence.js';
+import { probeSourceSummary } from '../video/source.js';
 
 /** Whether a file name has an extension of a format the engine decodes. */
 export function isImagePath(path: string): boolean {
@@ -23,6 +24,12 @@ export interface ExpandOptions {
   videos?: boolean;
   /** Walk sub-folders of the folders given (default true: the app adds whole trees; the CLI asks with --recursive). */
   recursive?: boolean;
+  /**
+   * With `videos`: a folder (added or found in the walk) whose numbered run is DPX/EXR becomes ONE input, its frame
+   * pattern (scans/scan_%06d.dpx); with `sequenceFolders`, any folder with a numbered run does (see
+   * sequenceFolderPattern).
+   */
+  sequenceFolders?: boolean;
 }
 
 /** What a non-regular file is, for a message. */
@@ -49,6 +56,8 @@ export interface WalkOptions {
   accepts?: (path: string) => boolean;
   /** Sub-folders not to enter (output folders inside a watched one). */
   skipFolder?: (path: string) => boolean;
+  /** A sub-folder taken as one input instead of being entered: the path to return for it (a frame pattern), if so. */
+  folderInput?: (path: string) => Promise<string | undefined>;
 }
 
 /**
@@ -75,7 +84,10 @@ export async function walkImages(root: string, options: WalkOptions): Promise<{ 
       if (entry.name.startsWith('.')) continue;
       const path = join(folder, entry.name);
       if (entry.isDirectory()) {
-        if (options.recursive && !options.skipFolder?.(path)) folders.push(path);
+        if (!options.recursive || options.skipFolder?.(path)) continue;
+        const whole = await options.folderInput?.(path);
+        if (whole) files.push(whole);
+        else folders.push(path);
         continue;
       }
       if (!accepts(path)) continue;
@@ -132,9 +144,16 @@ export async function expandInputs(paths: string[], options: ExpandOptions = {})
       problems.push(`${path}: ${kindOf(info)}, not a regular file; skipped`);
       continue;
     }
-    const walked = await walkImages(path, { recursive: options.recursive ?? true, accepts: wanted });
-    problems.push(...walked.problems);
     const base = withFolderName ? dirname(path) : path;
+    // A sequence folder is one input; it lands where its frames would have (see sequenceFolderPattern).
+    const folderInput = options.videos ? (folder: string) => sequenceFolderPattern(folder, options.sequenceFolders === true) : undefined;
+    const whole = await folderInput?.(path);
+    if (whole) {
+      files.push({ input: whole, relDir: relative(base, path) });
+      continue;
+    }
+    const walked = await walkImages(path, { recursive: options.recursive ?? true, accepts: wanted, folderInput });
+    problems.push(...walked.problems);
     for (const file of walked.files) files.push({ input: file, relDir: relative(base, dirname(file)) });
   }
   return { files, problems };
@@ -145,7 +164,7 @@ export async function expandInputs(paths: string[], options: ExpandOptions = {})
  * its frames). Null when the file cannot be read.
  */
 export async function probePixels(path: string): Promise<number | null> {
-  if (isVideoPath(path)) return probeVideoPixels(path);
+  if (isVideoInput(path)) return (await probeSourceSummary(path))?.pixels ?? null;
   try {
     const { width, height } = await sharp(path).metadata();
     return width && height ? width * height : null;

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { outputName } from '../../src-common/naming.js';
+import { isSequencePattern } from '../../src-common/video-files.js';
 import { isTempName } from '../common/atomic-write.js';
 import type { JobSettings, OutputPlan } from './types.js';
 import { hasUnfinishedParts } from '../video/parts-dir.js';
@@ -10,7 +11,9 @@ export { outputFileTypeFor, renderName } from '../../src-common/naming.js';
 /** Where an item's output goes before overwrite rules: output folder (plus the item's sub-folder) or next to the source. */
 export function intendedOutput(input: string, relDir: string, settings: JobSettings, addedAt: number): string {
   const folder = settings.outputDir ? join(settings.outputDir, relDir) : dirname(input);
-  return resolve(folder, outputName(basename(input), settings, addedAt));
+  // A frame sequence (its pattern) is named by its folder, as the CLI names a sequence folder it is given.
+  const file = isSequencePattern(input) ? `${basename(dirname(input))}_%d${extname(input)}` : basename(input);
+  return resolve(folder, outputName(file, settings, addedAt));
 }
 
 export type OutputDecision = { kind: 'write'; plan: OutputPlan } | { kind: 'skip'; path: string; reason: string };

@@ -10,8 +10,8 @@ import { finishedOutputOnDisk, intendedOutput, planCompleted, planOutput, remove
 import { ThroughputMeter } from './throughput.js';
 import { runJobFor } from './engine-runner.js';
 import { createMutex } from '../common/mutex.js';
-import { isVideoPath, type VideoProgress } from '../../src-common/video.js';
-import { probeVideoSummary } from '../video/probe.js';
+import { isVideoInput, type VideoProgress } from '../../src-common/video.js';
+import { probeSourceSummary } from '../video/source.js';
 import { folderProblem, plainIoMessage } from '../common/io-errors.js';
 import { stickyNotes } from '../common/sticky-log.js';
 import { throttleLatest, type LatestThrottle } from '../common/throttle.js';
@@ -257,7 +257,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** Adds files and folders (recursively, keeping sub-folders under the output folder). Resolves once journaled. */
   async addPaths(paths: string[], settings: JobSettingsInput, options: AddOptions = {}): Promise<AddResult> {
-    const { files, problems } = await expandInputs(paths, { videos: true });
+    const { files, problems } = await expandInputs(paths, {
+      videos: true, sequenceFolders: settings.video?.sequenceFolders === true,
+    });
     const outputs = this.knownOutputs();
     const fresh = files.filter((f) => {
       if (!outputs.has(resolve(f.input))) return true;
@@ -273,8 +275,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.assertOpen();
     const settings = jobSettingsSchema.parse(settingsInput);
     if (settings.outputDir) settings.outputDir = resolve(settings.outputDir);
-    const videos = await mapLimit(files, 4, (f) => (isVideoPath(f.input) ? probeVideoSummary(f.input) : Promise.resolve(null)));
-    const pixels = await mapLimit(files, 4, (f) => (isVideoPath(f.input) ? Promise.resolve(null) : this.probe(f.input)));
+    // A video file or a frame pattern (one numbered sequence = one item) is weighed by all its frames.
+    const videos = await mapLimit(files, 4, (f) => (isVideoInput(f.input) ? probeSourceSummary(f.input) : Promise.resolve(null)));
+    const pixels = await mapLimit(files, 4, (f) => (isVideoInput(f.input) ? Promise.resolve(null) : this.probe(f.input)));
     const now = Date.now();
     const added: QueueItem[] = files.map((f, i) => ({
       id: randomUUID(), input: resolve(f.input), relDir: f.relDir, settings: { ...settings }, origin: options.origin ?? { kind: 'user' },
@@ -535,7 +538,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     return {
       ...item, settings: { ...item.settings },
       progress: running ? this.progressOf.get(item.id) ?? null : null,
-      ...(isVideoPath(item.input) ? { frames: running ? this.framesOf.get(item.id) ?? null : null } : {}),
+      ...(isVideoInput(item.input) ? { frames: running ? this.framesOf.get(item.id) ?? null : null } : {}),
     };
   }
 

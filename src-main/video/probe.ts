@@ -164,16 +164,6 @@ export async function probeVideo(tools: FfmpegTools, path: string): Promise<Vide
   };
 }
 
-/** Width × height × frames of a video, or null when it cannot be probed (no FFmpeg, unreadable). */
-export async function probeVideoPixels(path: string): Promise<number | null> {
-  try {
-    const info = await probeVideo(await findFfmpeg(), path);
-    return info.width * info.height * Math.max(1, info.frames);
-  } catch {
-    return null;
-  }
-}
-
 /** "h264 1920x1080 yuv420p10le (10-bit), 240 frames at 24000/1001 fps, bt709/bt709/bt709 tv, audio aac" */
 export function describeVideo(info: VideoInfo): string {
   const c = info.colour;
@@ -182,14 +172,4 @@ export function describeVideo(info: VideoInfo): string {
   return `${info.codec} ${info.width}x${info.height} ${info.pixFmt} (${info.bitDepth}-bit${info.alpha ? ', alpha' : ''}), ` +
     `${info.frames} frames at ${info.frameRate} fps${info.variableRate ? ` (variable, average ${info.avgFrameRate})` : ''}` +
     `${info.rotation ? `, rotated ${info.rotation}°` : ''}${colour}${others ? `, ${others}` : ''}`;
-}
-
-/** Pixels of all frames (for progress and ETA) and the one-line description, or null when it cannot be probed. */
-export async function probeVideoSummary(path: string): Promise<{ pixels: number; description: string } | null> {
-  try {
-    const info = await probeVideo(await findFfmpeg(), path);
-    return { pixels: info.width * info.height * Math.max(1, info.frames), description: describeVideo(info) };
-  } catch {
-    return null;
-  }
 }

@@ -6,6 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { VideoError } from './errors.js';
+import { FILM_SCAN_EXTENSIONS } from '../../src-common/video-files.js';
 
 /** Still-image extensions FFmpeg reads as sequence frames. */
 export const SEQUENCE_EXTENSIONS = ['png', 'tif', 'tiff', 'dpx', 'exr', 'jpg', 'jpeg', 'bmp', 'webp'] as const;
@@ -35,10 +36,7 @@ export function framePaths(seq: FrameSequence): string[] {
   return seq.numbers.map((n) => join(seq.dir, frameName(seq, n)));
 }
 
-/** Whether an argument is a printf frame pattern (contains %d or %0Nd). */
-export function isSequencePattern(path: string): boolean {
-  return /%0?\d*d/.test(basename(path));
-}
+export { isSequencePattern } from '../../src-common/video-files.js';
 
 function gapsOf(numbers: number[]): Array<[number, number]> {
   const gaps: Array<[number, number]> = [];
@@ -91,6 +89,19 @@ export async function sequenceInFolder(folder: string): Promise<FrameSequence | 
   best.numbers.sort((a, b) => a - b);
   // Unpadded numbers of mixed width ("f9", "f10") are fine; a fixed width shows as padding when any had a leading 0.
   return { dir, ...best, gaps: gapsOf(best.numbers) };
+}
+
+/**
+ * The frame pattern of a folder taken as ONE input (a frame sequence) rather than a folder of stills: a folder whose
+ * numbered run is DPX or EXR (film scans) always, any numbered run of at least two frames when `anyRun` (the job
+ * setting `video.sequenceFolders`, the CLI's --sequence). Undefined otherwise, and for an unreadable folder.
+ */
+export async function sequenceFolderPattern(folder: string, anyRun: boolean): Promise<string | undefined> {
+  const seq = await sequenceInFolder(folder).catch(() => undefined);
+  if (!seq) return undefined;
+  const ext = seq.suffix.slice(seq.suffix.lastIndexOf('.') + 1).toLowerCase(); // extname('.dpx') is ''
+  if (!anyRun && !(FILM_SCAN_EXTENSIONS as readonly string[]).includes(ext)) return undefined;
+  return join(seq.dir, sequencePattern(seq));
 }
 
 export function describeGaps(seq: FrameSequence): string {

@@ -4,9 +4,9 @@
  */
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { FfmpegTools } from './ffmpeg.js';
+import { findFfmpeg, type FfmpegTools } from './ffmpeg.js';
 import { VideoError } from './errors.js';
-import { probeVideo, type VideoInfo } from './probe.js';
+import { describeVideo, probeVideo, type VideoInfo } from './probe.js';
 import { describeGaps, framePaths, isSequencePattern, sequenceFromPattern, sequenceInFolder, type FrameSequence } from './sequence.js';
 
 
@@ -90,4 +90,17 @@ export async function openSource(tools: FfmpegTools, input: string, options: Sou
       return ['-f', 'concat', '-safe', '0', '-i', list];
     },
   };
+}
+
+/**
+ * Pixels of all frames and the one-line description of a video file or frame pattern, for a queue row; null when it
+ * cannot be read (the run then fails with the reason). Gaps are allowed here: the run decides about them.
+ */
+export async function probeSourceSummary(path: string): Promise<{ pixels: number; description: string } | null> {
+  try {
+    const { info } = await openSource(await findFfmpeg(), path, { allowGaps: true });
+    return { pixels: info.width * info.height * Math.max(1, info.frames), description: describeVideo(info) };
+  } catch {
+    return null;
+  }
 }

@@ -25,7 +25,8 @@ import { frameBytes, pixelFormatFacts, rawFormatFor, type RawFormat } from './pi
 import { matroskaFramePrefix, matroskaHeader } from './raw-matroska.js';
 import { readFrames, spawnFfmpeg, writeTo, type FfmpegProcess } from './process.js';
 import { openSource, type VideoSource } from './source.js';
-import { frameName } from './sequence.js';
+import { frameName, isSequencePattern } from './sequence.js';
+import { sequenceStem } from '../../src-common/naming.js';
 import { hasUnfinishedParts, partsDirFor } from './parts-dir.js';
 
 export { partsDirFor };
@@ -82,7 +83,7 @@ function abortError(): Error {
 /** The output's path: a file `<stem>.<container>` for video codecs, a folder `<stem>` for sequences. */
 export function videoOutputName(inputPath: string, plan: Pick<EncodePlan, 'sequence' | 'container'>): string {
   const name = basename(inputPath.replace(/[\\/]+$/, ''));
-  const stem = /%0?\d*d/.test(name) ? name.replace(/[_.-]?%0?\d*d.*$/, '') || 'frames' : basename(name, extname(name));
+  const stem = isSequencePattern(name) ? sequenceStem(name) : basename(name, extname(name));
   return plan.sequence ? stem : `${stem}.${plan.container}`;
 }
 
