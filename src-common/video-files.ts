@@ -35,6 +35,11 @@ export const DEFAULT_VIDEO_OPTIONS = { codec: DEFAULT_VIDEO_CODEC as VideoCodec,
 /** Frame-sequence extensions whose folders are always one sequence (film scans; no still viewer reads them). */
 export const FILM_SCAN_EXTENSIONS = ['dpx', 'exr'] as const;
 
+/** A DPX or EXR frame: only ever taken as part of its folder's sequence. */
+export function isFilmScanPath(path: string): boolean {
+  return (FILM_SCAN_EXTENSIONS as readonly string[]).includes(extensionOf(path).slice(1).toLowerCase());
+}
+
 /** How the app names each codec. */
 export const VIDEO_CODEC_LABELS: Record<VideoCodec, string> = {
   ffv1: 'FFV1, lossless (MKV)', h264: 'H.264', h265: 'H.265 / HEVC', prores: 'ProRes 422 HQ / 4444 (MOV)',

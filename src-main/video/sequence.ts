@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { VideoError } from './errors.js';
-import { FILM_SCAN_EXTENSIONS } from '../../src-common/video-files.js';
+import { isFilmScanPath } from '../../src-common/video-files.js';
 
 /** Still-image extensions FFmpeg reads as sequence frames. */
 export const SEQUENCE_EXTENSIONS = ['png', 'tif', 'tiff', 'dpx', 'exr', 'jpg', 'jpeg', 'bmp', 'webp'] as const;
@@ -99,8 +99,7 @@ export async function sequenceInFolder(folder: string): Promise<FrameSequence | 
 export async function sequenceFolderPattern(folder: string, anyRun: boolean): Promise<string | undefined> {
   const seq = await sequenceInFolder(folder).catch(() => undefined);
   if (!seq) return undefined;
-  const ext = seq.suffix.slice(seq.suffix.lastIndexOf('.') + 1).toLowerCase(); // extname('.dpx') is ''
-  if (!anyRun && !(FILM_SCAN_EXTENSIONS as readonly string[]).includes(ext)) return undefined;
+  if (!anyRun && !isFilmScanPath(frameName(seq, seq.numbers[0]))) return undefined;
   return join(seq.dir, sequencePattern(seq));
 }
 

@@ -1,6 +1,6 @@
 import { matchesGlob, relative, resolve, sep } from 'node:path';
 import { isImagePath } from '../jobs/expand.js';
-import { isVideoPath } from '../../src-common/video-files.js';
+import { isFilmScanPath, isVideoPath } from '../../src-common/video-files.js';
 import type { WatchConfig } from './types.js';
 
 export interface PathFilter {
@@ -39,7 +39,7 @@ export function createPathFilter(config: WatchConfig): PathFilter {
     const abs = resolve(path);
     const rel = relative(root, abs);
     if (!config.recursive && rel.includes(sep)) return false;
-    if (!isImagePath(abs) && !isVideoPath(abs)) return false;
+    if (!isImagePath(abs) && !isVideoPath(abs) && !isFilmScanPath(abs)) return false;
     const posix = rel.split(sep).join('/');
     if (config.include.length && !config.include.some((g) => matchesGlob(posix, g))) return false;
     return !config.exclude.some((g) => matchesGlob(posix, g));

@@ -10,7 +10,9 @@ import type { InputFile } from '../jobs/expand.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { LogEntry, QueueItemView } from '../jobs/types.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
-import { hashFile, waitUntilStable } from './file-identity.js';
+import { hashFile, hashText, waitUntilFolderStable, waitUntilStable } from './file-identity.js';
+import { isFilmScanPath, isSequencePattern } from '../../src-common/video-files.js';
+import { sequenceFolderPattern } from '../video/sequence.js';
 import { createPathFilter } from './filter.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { WatchLedger, type LedgerEntry, type LedgerState } from './ledger.js';
@@ -64,6 +66,8 @@ export class WatchService extends EventEmitter<WatchEvents> {
   private readonly unclaimed = new Map<string, QueueItemView>();
   private readonly pendingKeys = new Set<string>();
   private readonly recheck = new Set<string>();
+  /** Sequence folders whose listing is being waited on (watch id and folder). */
+  private readonly sequenceWaits = new Set<string>();
   /** Watch items the ledger missed (a crash between the two writes), by watch and path; filled once at open. */
   private readonly unledgered = new Map<string, QueueItemView>();
   private closed = false;
@@ -252,7 +256,13 @@ export class WatchService extends EventEmitter<WatchEvents> {
   private async examine(watchId: string, path: string, stable: boolean): Promise<void> {
     const config = this.configs.find((c) => c.id === watchId);
     if (!config || !this.active.has(watchId)) return;
-    if (this.ledger.isOutput(path) || this.options.queue.isKnownOutput(path)) return;
+    const folder = dirname(resolve(path));
+    // A frame-sequence output (a folder of frames) is ours as a whole.
+    if (this.ledger.isOutput(path) || this.options.queue.isKnownOutput(path) || this.options.queue.isKnownOutput(folder)) return;
+    if (folder !== resolve(config.folder) && (isFilmScanPath(path) || config.settings.video?.sequenceFolders === true)) {
+      if (await this.examineSequence(config, folder)) return;
+    }
+    if (isFilmScanPath(path)) return; // a DPX/EXR frame outside a sequence folder is no still
     const settled = stable ? await statOf(path) : await waitUntilStable(path, this.options.stabilityMs, () => !this.active.has(watchId));
     if (!settled) return;
     const known = this.ledger.get(watchId, path);
@@ -265,9 +275,44 @@ export class WatchService extends EventEmitter<WatchEvents> {
     }
     if (!known && this.adoptQueued(watchId, path, settled, hash)) return;
     if (!known && (await this.adoptFinished(config, path, settled, hash))) return;
+    this.enqueue(watchId, path, relative(resolve(config.folder), dirname(path)), settled, hash);
+  }
+
+  private enqueue(watchId: string, path: string, relDir: string, settled: { size: number; mtimeMs: number }, hash: string): void {
     this.pendingKeys.add(`${watchId}\0${path}`);
-    this.pending.push({ watchId, path, relDir: relative(resolve(config.folder), dirname(path)), ...settled, hash });
+    this.pending.push({ watchId, path, relDir, ...settled, hash });
     this.flushTimer ??= setTimeout(() => { this.flushTimer = null; void this.flushNow(); }, this.options.batchMs);
+  }
+
+  /**
+   * A frame in a sub-folder that may be a frame sequence (a DPX/EXR frame, or any file when the watch's settings say
+   * `video.sequenceFolders`): the folder is taken as ONE item, its frame pattern, once its listing (names, sizes,
+   * mtimes) has not changed for the stability window, so a sequence still being copied is not taken half-way.
+   * The ledger keeps the pattern with the listing's total size, newest mtime and hash: an unchanged folder is never
+   * taken twice. Returns false when the folder has no numbered run (its files are then stills).
+   */
+  private async examineSequence(config: WatchConfig, folder: string): Promise<boolean> {
+    const key = `${config.id}\0${folder}`;
+    if (this.sequenceWaits.has(key)) return true; // the wait under way sees this frame too
+    if (this.ledger.isOutput(folder) || this.options.queue.isKnownOutput(folder)) return true;
+    this.sequenceWaits.add(key);
+    try {
+      const listing = await waitUntilFolderStable(folder, this.options.stabilityMs, () => !this.active.has(config.id));
+      if (!listing) return true;
+      const pattern = await sequenceFolderPattern(folder, config.settings.video?.sequenceFolders === true);
+      if (!pattern) return false;
+      if (this.pendingKeys.has(`${config.id}\0${pattern}`)) return true;
+      const settled = { size: listing.size, mtimeMs: listing.mtimeMs };
+      const known = this.ledger.get(config.id, pattern);
+      if (known && known.size === settled.size && known.mtimeMs === settled.mtimeMs) return true;
+      const hash = hashText(listing.signature);
+      if (known && known.hash === hash) return true;
+      if (!known && this.adoptQueued(config.id, pattern, settled, hash)) return true;
+      this.enqueue(config.id, pattern, relative(resolve(config.folder), folder), settled, hash);
+      return true;
+    } finally {
+      this.sequenceWaits.delete(key);
+    }
   }
 
   /**
@@ -387,7 +432,8 @@ export class WatchService extends EventEmitter<WatchEvents> {
 
   private async afterSuccess(entry: LedgerEntry): Promise<void> {
     const config = this.configs.find((c) => c.id === entry.watchId);
-    if (!config || config.afterSuccess.action !== 'move') return;
+    // A sequence's frames stay where they are (moving a reel frame by frame would gain nothing and risk a half move).
+    if (!config || config.afterSuccess.action !== 'move' || isSequencePattern(entry.path)) return;
     const now = await statOf(entry.path);
     // A file that changed after it was taken is new work, not the original we processed.
     if (!now || now.size !== entry.size || now.mtimeMs !== entry.mtimeMs) return;

@@ -1,7 +1,7 @@
 // Numbered frame sequences in the durable queue: one folder = one item, through the real engine worker and FFmpeg.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
@@ -115,5 +115,42 @@ test('a sequence interrupted by a shutdown resumes from its committed segments a
     }
   } finally {
     await second.close();
+  }
+});
+
+test('a watch folder takes a DPX sequence folder once, only after its last frame arrived', { timeout: 180_000 }, async () => {
+  const dir = join(root.path, 'watch');
+  const staging = join(dir, 'staging');
+  const inbox = join(dir, 'inbox');
+  await mkdir(staging, { recursive: true });
+  await mkdir(inbox, { recursive: true });
+  const count = 12;
+  await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=32x24:r=24', '-frames:v', String(count), '-pix_fmt', 'rgb48le',
+    '-start_number', '86400', join(staging, 'roll_%07d.dpx'));
+  const h = await openWatchHarness(join(dir, 'home'), runner(), { stabilityMs: 600 });
+  try {
+    const out = join(dir, 'out');
+    await h.watches.add({ folder: inbox, settings: { scale: 2, outputDir: out, video: { ...settings(out).video, sequenceFolders: false } } });
+    // Frames arrive one by one, each gap under the stability window: the folder is still being delivered.
+    const roll = join(inbox, 'roll');
+    await mkdir(roll);
+    for (const name of (await readdir(staging)).sort()) {
+      await copyFile(join(staging, name), join(roll, name));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(h.queue.list().length, 0, `not taken while frames arrive (after ${name})`);
+    }
+    await waitFor(() => h.queue.list().some((i) => i.state === 'done' || i.state === 'failed'), 'sequence processed', 120_000);
+    await h.watches.settled();
+    await h.queue.idle();
+    await new Promise((r) => setTimeout(r, 1500)); // more than two stability windows: a second take would show now
+    await h.watches.settled();
+    const items = h.queue.list();
+    assert.equal(items.length, 1, 'taken once, as one item');
+    assert.equal(items[0].input, join(roll, 'roll_%07d.dpx'));
+    assert.equal(items[0].state, 'done', items[0].error ?? '');
+    assert.equal(items[0].result?.frames, count, 'every frame, none left behind');
+    assert.deepEqual(names(items[0].output!), Array.from({ length: count }, (_, i) => `roll_${String(86400 + i).padStart(7, '0')}.tif`));
+  } finally {
+    await h.close();
   }
 });
