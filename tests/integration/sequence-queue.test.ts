@@ -48,12 +48,14 @@ test('which folders are one sequence: DPX/EXR runs always, any numbered run with
   await mkdir(scans, { recursive: true });
   await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=32x24:r=24', '-frames:v', '3', '-pix_fmt', 'rgb48le', join(scans, 'shot_%04d.dpx'));
   const tree = join(root.path, 'tree');
-  const auto = await expandInputs([tree], { videos: true, withFolderName: true });
-  assert.deepEqual(auto.files, [{ input: join(scans, 'shot_%04d.dpx'), relDir: join('tree', 'scans') }], 'a DPX folder inside an added tree is one item');
+  const auto = await expandInputs([tree], { videos: true });
+  assert.deepEqual(auto.files, [{ input: join(scans, 'shot_%04d.dpx'), relDir: 'scans' }], 'a DPX folder inside an added tree is one item');
   const stills = await expandInputs([reel], { videos: true });
   assert.equal(stills.files.length, FRAMES, 'a TIFF folder is a folder of stills by default');
-  const whole = await expandInputs([reel], { videos: true, sequenceFolders: true, withFolderName: true });
-  assert.deepEqual(whole.files, [{ input: join(reel, 'reel_%06d.tif'), relDir: 'reel' }]);
+  const whole = await expandInputs([reel], { videos: true, sequenceFolders: true });
+  assert.deepEqual(whole.files, [{ input: join(reel, 'reel_%06d.tif'), relDir: '' }], 'a single folder lands straight in the output folder');
+  const two = await expandInputs([reel, scans], { videos: true, sequenceFolders: true });
+  assert.deepEqual(two.files.map((f) => f.relDir), ['reel', 'scans'], 'several folders each lead with their own name');
 });
 
 test('the queue takes a sequence folder as one item: frame progress, the input numbering and 16 bits kept', { timeout: 180_000 }, async () => {
@@ -62,7 +64,7 @@ test('the queue takes a sequence folder as one item: frame progress, the input n
     const views: QueueItemView[] = [];
     h.queue.on('item', (v) => views.push(v));
     const out = join(root.path, 'out-a');
-    const { items, problems } = await h.queue.addPaths([reel], settings(out), { withFolderName: true });
+    const { items, problems } = await h.queue.addPaths([reel], settings(out));
     assert.deepEqual(problems, []);
     assert.equal(items.length, 1, 'one item for the whole sequence');
     assert.equal(items[0].input, join(reel, 'reel_%06d.tif'));
@@ -71,7 +73,7 @@ test('the queue takes a sequence folder as one item: frame progress, the input n
     await h.queue.idle();
     const item = h.queue.list()[0];
     assert.equal(item.state, 'done', item.error ?? '');
-    assert.equal(item.output, join(out, 'reel', 'reel_x2'));
+    assert.equal(item.output, join(out, 'reel_x2'));
     assert.deepEqual([item.result?.frames, item.result?.codec, item.result?.width, item.result?.height], [FRAMES, 'tiff-sequence', 128, 96]);
     assert.deepEqual(names(item.output!), expected('tif'), "the output keeps the input's numbering");
     const meta = await sharp(join(item.output!, `reel_00${FIRST + 5}.tif`)).metadata();
@@ -86,9 +88,9 @@ test('the queue takes a sequence folder as one item: frame progress, the input n
 test('a sequence interrupted by a shutdown resumes from its committed segments after a restart', { timeout: 240_000 }, async () => {
   const home = join(root.path, 'home-b');
   const out = join(root.path, 'out-b');
-  const output = join(out, 'reel', 'reel_x2');
+  const output = join(out, 'reel_x2');
   const first = await openWatchHarness(home, runner());
-  await first.queue.addPaths([reel], settings(out), { withFolderName: true });
+  await first.queue.addPaths([reel], settings(out));
   const parts = partsDirFor(output);
   const committed = (): number => (existsSync(parts) ? readdirSync(parts).filter((f) => /^seg-\d+\.json$/.test(f)).length : 0);
   await waitFor(() => committed() >= 2, 'two segments committed', 120_000, 5);
@@ -109,7 +111,7 @@ test('a sequence interrupted by a shutdown resumes from its committed segments a
     assert.ok(firstProgress[0] > kept * SEGMENT, `resumed after the committed frames (first progress at frame ${firstProgress[0]})`);
     assert.ok(!existsSync(parts), 'segments cleaned after success');
     assert.deepEqual(names(output), expected('tif'));
-    const reference = join(root.path, 'out-a', 'reel', 'reel_x2');
+    const reference = join(root.path, 'out-a', 'reel_x2');
     for (const name of expected('tif')) {
       assert.deepEqual(await sharp(join(output, name)).raw().toBuffer(), await sharp(join(reference, name)).raw().toBuffer(), `${name} equals the uninterrupted run's`);
     }
