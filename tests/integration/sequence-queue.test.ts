@@ -134,7 +134,7 @@ test('a watch folder takes a DPX sequence folder once, only after its last frame
     const out = join(dir, 'out');
     await h.watches.add({ folder: inbox, settings: { scale: 2, outputDir: out, video: { ...settings(out).video, sequenceFolders: false } } });
     // Frames arrive one by one, each gap under the stability window: the folder is still being delivered.
-    const roll = join(inbox, 'roll');
+    const roll = join(inbox, 'Reel 7'); // named by its folder, as the CLI names a folder
     await mkdir(roll);
     for (const name of (await readdir(staging)).sort()) {
       await copyFile(join(staging, name), join(roll, name));
@@ -151,6 +151,7 @@ test('a watch folder takes a DPX sequence folder once, only after its last frame
     assert.equal(items[0].input, join(roll, 'roll_%07d.dpx'));
     assert.equal(items[0].state, 'done', items[0].error ?? '');
     assert.equal(items[0].result?.frames, count, 'every frame, none left behind');
+    assert.equal(items[0].output, join(out, 'Reel 7', 'Reel 7_x2'));
     assert.deepEqual(names(items[0].output!), Array.from({ length: count }, (_, i) => `roll_${String(86400 + i).padStart(7, '0')}.tif`));
   } finally {
     await h.close();
