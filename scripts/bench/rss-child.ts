@@ -1,4 +1,4 @@
-// Child process for the memory benchmark (and tests/integration/png-stream.test.ts): one upscale, then this process's
+// Child process for the memory benchmark (and tests/integration/streamed-output.test.ts): one upscale, then this process's
 // peak RSS, and what it was before the upscale (Node, tsx and the engine's modules loaded).
 import { readFileSync } from 'node:fs';
 import { upscaleFile } from '../../src-main/engine/upscale.js';

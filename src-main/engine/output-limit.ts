@@ -2,7 +2,7 @@ import { ImageReadError } from './image-io/errors.js';
 
 /**
  * Largest output upscaleFile (upscale.ts) makes by default: a gigapixel, 3-4 GB as 8-bit RGB(A) where it is held whole
- * while sharp encodes it (every format but large PNGs, which stream in row bands). Callers raise it on request
+ * while sharp encodes it (JPEG, WebP, AVIF; large PNG and TIFF outputs stream in row bands). Callers raise it on request
  * (upscale --max-output-megapixels).
  */
 export const DEFAULT_MAX_OUTPUT_PIXELS = 1_000_000_000;

@@ -16,6 +16,7 @@ import { checkOutputLimit } from './output-limit.js';
 import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from '../../src-common/formats.js';
 import { upscaleRaster, upscaleRasterBands, type TileSessions } from './pipeline.js';
 import { writePngStreamed } from './image-io/png-stream.js';
+import { writeTiffStreamed } from './image-io/tiff-stream.js';
 import { tileSizeForBudget } from './tiling.js';
 import type { Raster } from './raster.js';
 import { analyzeInput, chooseModel } from './auto-model.js';
@@ -49,13 +50,13 @@ export interface UpscaleOptions {
   /** Serialises inference between concurrent calls while decode/encode overlap. */
   inferenceLock?: Mutex;
   /**
-   * A PNG output whose raster would take more bytes than this is made and written one row band at a time instead of
-   * held whole (default STREAM_OUTPUT_BYTES; 0 streams every PNG).
+   * A PNG or TIFF output whose raster would take more bytes than this is made and written one row band at a time
+   * instead of held whole (default STREAM_OUTPUT_BYTES; 0 streams every PNG and TIFF).
    */
   streamAboveBytes?: number;
 }
 
-/** Above this raster size a PNG output is streamed in row bands (the whole raster plus sharp's copy cost twice it). */
+/** Above this raster size a PNG or TIFF output is streamed in row bands (the whole raster plus sharp's copy cost twice it). */
 export const STREAM_OUTPUT_BYTES = 256 * 1024 * 1024;
 /** Output rows one band of a streamed upscale holds at most, in bytes. */
 export const STREAM_BAND_BYTES = 16 * 1024 * 1024;
@@ -159,14 +160,15 @@ export async function upscaleFile(input: string, output: string, options: Upscal
   const width = source.width * spec.scale;
   const height = source.height * spec.scale;
   const rowBytes = width * source.channels * (source.bitDepth / 8);
-  const stream = format === 'png' && rowBytes * height > (options.streamAboveBytes ?? STREAM_OUTPUT_BYTES);
+  const stream = (format === 'png' || format === 'tiff') && rowBytes * height > (options.streamAboveBytes ?? STREAM_OUTPUT_BYTES);
   await mkdir(dirname(output), { recursive: true });
   const locked = <T>(run: () => Promise<T>): Promise<T> => (options.inferenceLock ? options.inferenceLock.run(run) : run());
   if (stream) {
     // Tiles no taller than a band's share of LR rows, so one band of output rows stays within STREAM_BAND_BYTES.
     const bandRows = Math.max(1, Math.floor(STREAM_BAND_BYTES / rowBytes / spec.scale));
     const tile = Math.min(options.tile && options.tile > 0 ? options.tile : tileSizeForBudget(spec, STREAM_TILE_BUDGET_BYTES), bandRows);
-    await writePngStreamed(output, { width, height, channels: source.channels, bitDepth: source.bitDepth }, {
+    const writeStreamed = format === 'png' ? writePngStreamed : writeTiffStreamed;
+    await writeStreamed(output, { width, height, channels: source.channels, bitDepth: source.bitDepth }, {
       meta: decoded.meta,
       keepMetadata: options.keepMetadata,
       inputPaths: [input],

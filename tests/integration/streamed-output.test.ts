@@ -1,11 +1,13 @@
 /**
- * Issue 18, item 10: a PNG output too large to hold comfortably is upscaled and written row band by row band. The
- * streamed file decodes to exactly the pixels of the whole-raster path, carries the same metadata, and the process
- * that makes a 12000x8000 output never holds anything near its raster.
+ * Issue 18, item 10: a PNG or TIFF output too large to hold comfortably is upscaled and written row band by row band.
+ * The streamed file decodes to exactly the pixels of the whole-raster path, carries the same metadata, and the
+ * process that makes a 12000x8000 output never holds anything near its raster.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -51,20 +53,58 @@ async function samplePng(path: string, channels: 1 | 2 | 3 | 4, bitDepth: 8 | 16
   assert.deepEqual([written.raster.channels, written.raster.bitDepth], [channels, bitDepth]);
 }
 
-describe('streamed PNG output', () => {
-  for (const [channels, bitDepth] of [[4, 8], [1, 16], [1, 8], [2, 8], [4, 16], [3, 8]] as const) {
-    it(`${channels}-channel ${bitDepth}-bit: same pixels and metadata as the whole-raster path`, { timeout: 120_000 }, async () => {
+/**
+ * How a file was encoded, to tell the streamed writers from sharp's: the PNG's row filter types, or the TIFF's
+ * compression tag (the streamed PNG filters every row with Paeth, type 4; the streamed TIFF uses deflate, 8).
+ */
+function encoding(path: string): string {
+  const file = readFileSync(path);
+  if (file.subarray(0, 2).toString('latin1') === 'II') {
+    const ifd = file.readUInt32LE(4);
+    for (let i = 0; i < file.readUInt16LE(ifd); i++) {
+      const entry = ifd + 2 + i * 12;
+      if (file.readUInt16LE(entry) === 259) return `tiff compression ${file.readUInt16LE(entry + 8)}`;
+    }
+    return 'tiff without compression tag';
+  }
+  const idat: Buffer[] = [];
+  let width = 0;
+  let bytesPerPixel = 0;
+  for (let at = 8; at < file.length;) {
+    const length = file.readUInt32BE(at);
+    const type = file.subarray(at + 4, at + 8).toString('latin1');
+    if (type === 'IHDR') {
+      width = file.readUInt32BE(at + 8);
+      bytesPerPixel = ({ 0: 1, 4: 2, 2: 3, 6: 4 } as Record<number, number>)[file[at + 17]] * (file[at + 16] / 8);
+    }
+    if (type === 'IDAT') idat.push(file.subarray(at + 8, at + 8 + length));
+    at += length + 12;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const filters = new Set<number>();
+  for (let at = 0; at < raw.length; at += 1 + width * bytesPerPixel) filters.add(raw[at]);
+  return `png filters ${[...filters].sort().join(',')}`;
+}
+
+const VARIANTS = [
+  ['png', 4, 8], ['png', 1, 16], ['png', 1, 8], ['png', 2, 8], ['png', 4, 16], ['png', 3, 8],
+  ['tiff', 3, 8], ['tiff', 4, 16], ['tiff', 1, 16], ['tiff', 2, 8],
+] as const;
+
+describe('streamed PNG and TIFF output', () => {
+  for (const [format, channels, bitDepth] of VARIANTS) {
+    it(`${format}, ${channels}-channel ${bitDepth}-bit: same pixels and metadata as the whole-raster path`, { timeout: 120_000 }, async () => {
       const dir = await tempDir('png-stream');
       try {
         const model = await tinyModel(dir.path, 2);
         const input = join(dir.path, 'in.png');
         await samplePng(input, channels, bitDepth);
-        const whole = join(dir.path, 'whole.png');
-        const streamed = join(dir.path, 'streamed.png');
+        const whole = join(dir.path, `whole.${format}`);
+        const streamed = join(dir.path, `streamed.${format}`);
         // Tiles of 40 LR pixels: four row bands of uneven content, each band several tiles wide.
-        await upscaleFile(input, whole, { model, tile: 40, streamAboveBytes: Infinity });
+        await upscaleFile(input, whole, { model, tile: 40, format, streamAboveBytes: Infinity });
         let tiles = 0;
-        await upscaleFile(input, streamed, { model, tile: 40, streamAboveBytes: 0, onProgress: () => { tiles++; } });
+        await upscaleFile(input, streamed, { model, tile: 40, format, streamAboveBytes: 0, onProgress: () => { tiles++; } });
         assert.ok(tiles > 4);
         const [a, b] = [(await readImage(whole)).raster, (await readImage(streamed)).raster];
         assert.deepEqual([b.width, b.height, b.channels, b.bitDepth], [420, 300, channels, bitDepth]);
@@ -79,8 +119,17 @@ describe('streamed PNG output', () => {
         assert.equal(mb.orientation ?? 1, 1);
         assert.equal(Boolean(mb.icc), channels >= 3);
         assert.ok(mb.icc === undefined || mb.icc.equals(ma.icc!));
-        assert.ok(mb.exif && ma.exif);
-        assert.match(mb.exif.toString('latin1'), /Subpixel test/);
+        assert.equal(mb.format, format);
+        assert.equal(encoding(streamed), format === 'png' ? 'png filters 4' : 'tiff compression 8');
+        assert.notEqual(encoding(whole), encoding(streamed));
+        if (format === 'png') {
+          assert.ok(mb.exif && ma.exif);
+          assert.match(mb.exif.toString('latin1'), /Subpixel test/);
+        } else {
+          // Neither path writes EXIF to TIFF (sharp's encoder cannot); both say so.
+          assert.equal(mb.exif, undefined);
+          assert.equal(ma.exif, undefined);
+        }
         assert.deepEqual(await readdir(dir.path).then((n) => n.filter((f) => f.includes('subpixel-tmp'))), []);
       } finally {
         await dir.cleanup();

@@ -1,0 +1,163 @@
+/**
+ * A TIFF written strip by strip as bands of rows arrive, for outputs too large to hold whole (see png-stream.ts for
+ * the PNG twin). Classic little-endian TIFF: the strips first, each deflate-compressed with the horizontal predictor,
+ * then the IFD that lists them. Same pixels and metadata as writeImage's sharp path (ICC and density; EXIF is not
+ * written to TIFF on either path), written atomically.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
+import type { Raster } from '../raster.js';
+import { assertNotInput, writeFileAtomic } from '../../common/atomic-write.js';
+import { ImageWriteError, errorMessage } from './errors.js';
+import { metadataToCarry, type WriteResult } from './write.js';
+import type { PngStreamHeader, PngStreamOptions, PushRows } from './png-stream.js';
+
+const deflateAsync = promisify(deflate);
+
+/** Uncompressed bytes a strip holds at most: small enough to stream, large enough that deflate compresses well. */
+const STRIP_BYTES = 256 * 1024;
+/** Classic TIFF offsets are 32-bit. */
+const MAX_OFFSET = 0xffffffff;
+
+const SHORT = 3;
+const LONG = 4;
+const RATIONAL = 5;
+const UNDEFINED = 7;
+
+interface Entry {
+  tag: number;
+  type: number;
+  values: number[] | Buffer;
+}
+
+/** The IFD (entries sorted by tag) and its out-of-line values, laid out from file offset `at`. */
+function ifdBytes(entries: Entry[], at: number): Buffer {
+  entries.sort((a, b) => a.tag - b.tag);
+  const size = (e: Entry): number => (e.values instanceof Buffer ? e.values.length : e.values.length * (e.type === SHORT ? 2 : e.type === RATIONAL ? 8 : 4));
+  const head = 2 + entries.length * 12 + 4;
+  const extra = entries.reduce((sum, e) => sum + (size(e) > 4 ? size(e) + (size(e) % 2) : 0), 0);
+  const out = Buffer.alloc(head + extra);
+  out.writeUInt16LE(entries.length, 0);
+  let data = head;
+  entries.forEach((e, i) => {
+    const p = 2 + i * 12;
+    const bytes = size(e);
+    out.writeUInt16LE(e.tag, p);
+    out.writeUInt16LE(e.type, p + 2);
+    out.writeUInt32LE(e.values instanceof Buffer ? e.values.length : e.type === RATIONAL ? e.values.length / 2 : e.values.length, p + 4);
+    const target = bytes > 4 ? data : p + 8;
+    if (bytes > 4) out.writeUInt32LE(at + data, p + 8);
+    if (e.values instanceof Buffer) e.values.copy(out, target);
+    else e.values.forEach((v, k) => (e.type === SHORT ? out.writeUInt16LE(v, target + 2 * k) : out.writeUInt32LE(v, target + 4 * k)));
+    if (bytes > 4) data += bytes + (bytes % 2);
+  });
+  return out;
+}
+
+/** Horizontal differencing (TIFF predictor 2) of whole rows, in place, per sample. */
+function predict(samples: Uint8Array | Uint16Array, width: number, channels: number): void {
+  const rowLength = width * channels;
+  const mask = samples instanceof Uint16Array ? 0xffff : 0xff;
+  for (let start = 0; start < samples.length; start += rowLength) {
+    for (let i = start + rowLength - 1; i >= start + channels; i--) samples[i] = (samples[i] - samples[i - channels]) & mask;
+  }
+}
+
+/**
+ * Writes a TIFF at `path` whose rows `produce` hands over band by band through `push`; the file appears (atomically)
+ * only when all `height` rows have come and been encoded. A failure in `produce` leaves nothing behind.
+ */
+export async function writeTiffStreamed(
+  path: string,
+  header: PngStreamHeader,
+  options: Omit<PngStreamOptions, 'compression'>,
+  produce: (push: PushRows) => Promise<void>,
+): Promise<WriteResult> {
+  const { width, height, channels, bitDepth } = header;
+  if (options.inputPaths) await assertNotInput(path, options.inputPaths);
+  const carried = options.meta && options.keepMetadata !== false ? metadataToCarry(options.meta, channels, 'tiff') : { warnings: [] };
+  const rowSamples = width * channels;
+  const rowBytes = rowSamples * (bitDepth / 8);
+  const rowsPerStrip = Math.max(1, Math.min(height, Math.floor(STRIP_BYTES / rowBytes)));
+  let produceError: unknown;
+  try {
+    await writeFileAtomic(path, async (tempPath) => {
+      const file: FileHandle = await open(tempPath, 'w');
+      try {
+        let position = 8;
+        const offsets: number[] = [];
+        const counts: number[] = [];
+        const strip = bitDepth === 16 ? new Uint16Array(rowsPerStrip * rowSamples) : new Uint8Array(rowsPerStrip * rowSamples);
+        let stripRows = 0;
+        let rows = 0;
+        const flush = async (): Promise<void> => {
+          const samples = strip.subarray(0, stripRows * rowSamples);
+          predict(samples, width, channels);
+          const compressed = await deflateAsync(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+          if (position + compressed.length > MAX_OFFSET) throw new ImageWriteError(path, 'the TIFF would pass 4 GB, the limit of classic TIFF; write PNG instead');
+          // Reached through `produce`: a write failure is reported as one, not as the upscale's own error.
+          await file.write(compressed, 0, compressed.length, position).catch((error: unknown) => {
+            throw new ImageWriteError(path, `could not write TIFF: ${errorMessage(error)}`, { cause: error });
+          });
+          offsets.push(position);
+          counts.push(compressed.length);
+          position += compressed.length + (compressed.length % 2);
+          stripRows = 0;
+        };
+        const push: PushRows = async (band: Raster) => {
+          if (band.width !== width || band.channels !== channels || band.bitDepth !== bitDepth) {
+            throw new Error(`band ${band.width}x${band.height}x${band.channels}@${band.bitDepth} does not fit a ${width}-wide ${channels}-channel ${bitDepth}-bit TIFF`);
+          }
+          if (rows + band.height > height) throw new Error(`more rows than the ${height} the TIFF declares`);
+          for (let r = 0; r < band.height; r++) {
+            strip.set(band.data.subarray(r * rowSamples, (r + 1) * rowSamples), stripRows * rowSamples);
+            stripRows++;
+            rows++;
+            if (stripRows === rowsPerStrip || rows === height) await flush();
+          }
+        };
+        try {
+          await produce(push);
+        } catch (error) {
+          produceError = error;
+          throw error;
+        }
+        if (rows !== height) throw new Error(`only ${rows} of ${height} rows were produced`);
+        const gray = channels <= 2;
+        const entries: Entry[] = [
+          { tag: 256, type: LONG, values: [width] },
+          { tag: 257, type: LONG, values: [height] },
+          { tag: 258, type: SHORT, values: new Array<number>(channels).fill(bitDepth) },
+          { tag: 259, type: SHORT, values: [8] },
+          { tag: 262, type: SHORT, values: [gray ? 1 : 2] },
+          { tag: 273, type: LONG, values: offsets },
+          { tag: 277, type: SHORT, values: [channels] },
+          { tag: 278, type: LONG, values: [rowsPerStrip] },
+          { tag: 279, type: LONG, values: counts },
+          { tag: 284, type: SHORT, values: [1] },
+          { tag: 317, type: SHORT, values: [2] },
+        ];
+        if (channels === 2 || channels === 4) entries.push({ tag: 338, type: SHORT, values: [2] });
+        if (carried.density !== undefined) {
+          // Pixels per inch as a rational with three decimals.
+          const resolution = [Math.round(carried.density * 1000), 1000];
+          entries.push({ tag: 282, type: RATIONAL, values: resolution }, { tag: 283, type: RATIONAL, values: resolution }, { tag: 296, type: SHORT, values: [2] });
+        }
+        if (carried.icc) entries.push({ tag: 34675, type: UNDEFINED, values: carried.icc });
+        const ifd = ifdBytes(entries, position);
+        if (position + ifd.length > MAX_OFFSET) throw new Error('the TIFF would pass 4 GB, the limit of classic TIFF; write PNG instead');
+        await file.write(ifd, 0, ifd.length, position);
+        const head = Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0]);
+        head.writeUInt32LE(position, 4);
+        await file.write(head, 0, 8, 0);
+      } finally {
+        await file.close();
+      }
+    });
+  } catch (error) {
+    if (error === produceError) throw error;
+    throw new ImageWriteError(path, `could not write TIFF: ${errorMessage(error)}`, { cause: error });
+  }
+  return { path, format: 'tiff', bitDepth, warnings: carried.warnings };
+}
