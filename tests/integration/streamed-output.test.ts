@@ -137,27 +137,29 @@ describe('streamed PNG and TIFF output', () => {
     });
   }
 
-  it('cancelled half way: the abort comes out as an abort, and neither the output nor a temp file is left', { timeout: 120_000 }, async () => {
-    const dir = await tempDir('png-stream-abort');
-    try {
-      const model = await tinyModel(dir.path, 2);
-      const input = join(dir.path, 'in.png');
-      await samplePng(input, 3, 8);
-      const controller = new AbortController();
-      let tiles = 0;
-      await assert.rejects(
-        upscaleFile(input, join(dir.path, 'out.png'), {
-          model, tile: 40, streamAboveBytes: 0, signal: controller.signal,
-          onProgress: () => { if (++tiles === 7) controller.abort(); },
-        }),
-        (error: unknown) => isAbortError(error),
-      );
-      assert.equal(tiles, 7);
-      assert.deepEqual((await readdir(dir.path)).sort(), ['in.png', 'tiny-x2']);
-    } finally {
-      await dir.cleanup();
-    }
-  });
+  for (const format of ['png', 'tiff'] as const) {
+    it(`${format} cancelled half way: the abort comes out as an abort, and neither the output nor a temp file is left`, { timeout: 120_000 }, async () => {
+      const dir = await tempDir('png-stream-abort');
+      try {
+        const model = await tinyModel(dir.path, 2);
+        const input = join(dir.path, 'in.png');
+        await samplePng(input, 3, 8);
+        const controller = new AbortController();
+        let tiles = 0;
+        await assert.rejects(
+          upscaleFile(input, join(dir.path, `out.${format}`), {
+            model, tile: 40, format, streamAboveBytes: 0, signal: controller.signal,
+            onProgress: () => { if (++tiles === 7) controller.abort(); },
+          }),
+          (error: unknown) => isAbortError(error),
+        );
+        assert.equal(tiles, 7);
+        assert.deepEqual((await readdir(dir.path)).sort(), ['in.png', 'tiny-x2']);
+      } finally {
+        await dir.cleanup();
+      }
+    });
+  }
 
   it('3000x2000 → x4 RGB: the 12000x8000 output streams, peak RSS well below its 288 MB raster', { timeout: 600_000 }, async () => {
     const dir = await tempDir('png-stream-peak');
