@@ -3,7 +3,7 @@
  * that knows both sides. Every command has its handler here (createHandlers returns the complete Handlers).
  */
 import { extractFrame, frameCount } from '../video/frames.js';
-import { isVideoPath } from '../../src-common/video-files.js';
+import { isVideoInput } from '../../src-common/video-files.js';
 import type { EventEmitter as NodeEventEmitter } from 'node:events';
 import type { EventEmitter } from 'node:events';
 import { ffmpegInfo } from '../video/ffmpeg.js';
@@ -132,7 +132,7 @@ export function createHandlers(services: AppServices, dispatcherHooks: { modelsC
     async 'queue.compare'({ id, region, whole, frame }) {
       const item = requireItem(id);
       if (item.state !== 'done' || !item.output) throw new ApiFailure('conflict', `${fileNameOf(item.input)} is not finished yet`);
-      if (!isVideoPath(item.input)) {
+      if (!isVideoInput(item.input)) {
         return { ...(await compareItem(item.input, item.output, item.settings.scale, region, whole ?? false)), scale: item.settings.scale };
       }
       // A video: the same frame of the source and of the output, as PNGs in a scratch folder, compared like stills.

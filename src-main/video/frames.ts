@@ -6,15 +6,18 @@ import { VideoError } from './errors.js';
 import { spawnFfmpeg } from './process.js';
 import { probeVideo } from './probe.js';
 import { pixelFormatFacts } from './pixel-format.js';
+import { framePaths, isSequencePattern, sequenceFromPattern } from './sequence.js';
 
-/** Frames in a video file, or in a sequence output folder (its frame files). */
+/** Frames in a video file, a frame pattern, or a sequence output folder (its frame files). */
 export async function frameCount(path: string, ffmpegPath?: string | null): Promise<number> {
   const files = await sequenceFiles(path);
   if (files) return files.length;
   return (await probeVideo(await findFfmpeg(ffmpegPath), path)).frames;
 }
 
+/** The frame files of a sequence: a frame pattern (a queue item's input) or an output folder; undefined for a file. */
 async function sequenceFiles(path: string): Promise<string[] | undefined> {
+  if (isSequencePattern(path)) return framePaths(await sequenceFromPattern(path));
   try {
     return (await readdir(path)).filter((f) => !f.startsWith('.')).sort().map((f) => join(path, f));
   } catch (error) {

@@ -9,6 +9,8 @@ import { createEngineClient, type EngineClient } from '../../src-main/workers/en
 import { engineRunner } from '../../src-main/jobs/engine-runner.js';
 import { expandInputs } from '../../src-main/jobs/expand.js';
 import { partsDirFor } from '../../src-main/video/parts-dir.js';
+import { extractFrame, frameCount } from '../../src-main/video/frames.js';
+import { compareItem } from '../../src-main/services/images.js';
 import type { QueueItemView } from '../../src-main/jobs/types.js';
 import { openWatchHarness, tempDir, waitFor } from './fixtures/services-fixtures.js';
 import { ffmpeg } from './fixtures/video-fixtures.js';
@@ -80,6 +82,13 @@ test('the queue takes a sequence folder as one item: frame progress, the input n
     assert.deepEqual([meta.width, meta.height, meta.depth], [128, 96, 'ushort'], '16-bit stays 16-bit');
     const running = views.filter((v) => v.state === 'running' && v.frames);
     assert.ok(running.length > 0 && running.every((v) => v.frames!.framesTotal === FRAMES), 'the row shows frame progress');
+
+    // The before/after viewer's frame: frame 5 of the source pattern and of the output folder.
+    assert.equal(await frameCount(item.input), FRAMES);
+    const [before, after] = [join(root.path, 'before.png'), join(root.path, 'after.png')];
+    await Promise.all([extractFrame(item.input, 5, before), extractFrame(item.output!, 5, after)]);
+    const pair = await compareItem(before, after, 2, undefined, true);
+    assert.deepEqual([pair.before.width, pair.after.width, pair.after.height], [128, 128, 96]);
   } finally {
     await h.close();
   }
