@@ -306,33 +306,37 @@ test('6 · small fixes: no console errors on load, sorted models with a default 
   expect(broken, 'model names wrapped inside a word').toEqual([]);
 });
 
-test('7 · same-named files from two added folders keep their folders under the output folder; only a true collision is numbered', async ({ page, app }) => {
+test('7 · same-named files in the sub-folders of an added folder keep their folders under the output folder; only a true collision is numbered', async ({ page, app }) => {
   await chooseModel(page, TEST_MODEL);
   const outDir = page.locator('#defaults-outdir');
   await outDir.fill(app.out);
   await outDir.press('Tab');
   await expect(page.getByText('Sub-folders of an added folder are kept.')).toBeVisible();
-  for (const folder of ['Trip', 'Home']) {
-    await mkdir(join(app.root, folder, 'day1'), { recursive: true });
-    await smallImage('chelsea.png', join(app.root, folder, 'img.png'), 40);
-    await smallImage('coffee.png', join(app.root, folder, 'day1', 'img.png'), 40);
+  // A camera card: the same file names in every day's folder.
+  const trip = join(app.root, 'Trip');
+  for (const day of ['day1', 'day2']) {
+    await mkdir(join(trip, day), { recursive: true });
+    await smallImage('coffee.png', join(trip, day, 'img.png'), 40);
   }
+  await smallImage('chelsea.png', join(trip, 'img.png'), 40);
+  await mkdir(join(app.root, 'Home'), { recursive: true });
+  await smallImage('chelsea.png', join(app.root, 'Home', 'img.png'), 40);
   await nav(page, 'Queue');
-  await addTyped(page, join(app.root, 'Trip'), join(app.root, 'Home'));
-  await expect(rows(page)).toHaveCount(4);
+  // One folder: its contents and sub-folders go into the output folder, as `subpixel upscale Trip -o out` writes them.
+  await addTyped(page, trip);
+  await expect(rows(page)).toHaveCount(3);
   await expect(overall(page)).toContainText('Batch finished', { timeout: 60_000 });
   const paths = await page.getByTestId('output-path').allTextContents();
   expect(paths.sort()).toEqual([
-    join(app.out, 'Home', 'day1', 'img_x2.png'), join(app.out, 'Home', 'img_x2.png'),
-    join(app.out, 'Trip', 'day1', 'img_x2.png'), join(app.out, 'Trip', 'img_x2.png'),
+    join(app.out, 'day1', 'img_x2.png'), join(app.out, 'day2', 'img_x2.png'), join(app.out, 'img_x2.png'),
   ].sort());
   expect(paths.some((p) => p.includes('('))).toBe(false);
 
-  // Two files of one name added on their own (no folder to keep) truly collide: the second is numbered.
-  await addTyped(page, join(app.root, 'Trip', 'img.png'), join(app.root, 'Home', 'img.png'));
-  await expect(rows(page)).toHaveCount(6);
+  // Files of one name added on their own (no folder to keep) truly collide with what is there: they are numbered.
+  await addTyped(page, join(trip, 'img.png'), join(app.root, 'Home', 'img.png'));
+  await expect(rows(page)).toHaveCount(5);
   await expect(overall(page)).toContainText('Batch finished', { timeout: 60_000 });
   const all = await page.getByTestId('output-path').allTextContents();
-  expect(all).toContain(join(app.out, 'img_x2.png'));
   expect(all).toContain(join(app.out, 'img_x2 (1).png'));
+  expect(all).toContain(join(app.out, 'img_x2 (2).png'));
 });
