@@ -20,7 +20,7 @@ export async function measurePoolThroughput(images: readonly string[], modelDir:
   const results: PoolThroughput[] = [];
   try {
     for (const count of workerCounts) {
-      const workers = Array.from({ length: count }, () => spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--allow', workDir], { stdio: ['ignore', 'ignore', 'pipe'] }));
+      const workers = Array.from({ length: count }, () => spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--allow', workDir, '--allow', modelDir], { stdio: ['ignore', 'ignore', 'pipe'] }));
       try {
         await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
           let err = '';
