@@ -11,6 +11,8 @@
  * `--degradation <preset>` (degrade-presets.ts: clean, photo, film, jpeg, …) trains on randomly degraded LR patches;
  * the manifest records the preset and the family (`robust` for any preset but clean), which is how the app finds
  * "the robust model of scale s"; scores stay the clean benchmark protocol, the loop validates on degraded Set5.
+ * `--from <id>[:<stage>]` starts a new model from another model's final weights (its `checkpoint/`, or
+ * `checkpoint-<stage>/`) with a fresh schedule: how the robust family starts from the clean models of its scale.
  * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
@@ -50,9 +52,10 @@ const program = new Command()
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
+  .option('--from <id[:stage]>', "start from another model's final weights (e.g. efficient-x4, efficient-x2:ms), same architecture, fresh schedule")
   .option('--degradation <preset>', `LR degradation preset: ${DEGRADATION_PRESETS.join(', ')} (default clean; a stage keeps its main run's)`)
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string }>();
 if (opts.degradation !== undefined && !(DEGRADATION_PRESETS as readonly string[]).includes(opts.degradation)) {
   throw new Error(`--degradation must be one of ${DEGRADATION_PRESETS.join(', ')}, got "${opts.degradation}"`);
 }
@@ -63,13 +66,21 @@ const modelsRoot = opts.modelsRoot ? resolve(opts.modelsRoot) : shippedModelsDir
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
-const spec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip, opts.activation), name: opts.arch };
+const requestedSpec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip, opts.activation), name: opts.arch };
 // A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule;
 // patch and batch size stay the main run's unless given.
 const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;
 if (mainRun && mainRun.step < mainRun.config.steps) {
   throw new Error(`the main run of ${id} is at step ${mainRun.step} of ${mainRun.config.steps}; finish it before --stage`);
 }
+if (opts.from && opts.stage) throw new Error('--from starts a new model; --stage continues this one: give one of them');
+// --from: the source's training weights (not its EMA: the fresh EMA starts from them) and its architecture.
+const [fromId, fromStage] = opts.from?.split(':') ?? [];
+const source = fromId ? await loadCheckpoint(join(modelsRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
+if (source && opts.scale !== source.config.spec.scale) throw new Error(`${opts.from} is an x${source.config.spec.scale} model, not x${opts.scale}`);
+const spec = mainRun?.config.spec ?? source?.config.spec ?? requestedSpec;
+/** What a --from model inherits, for its provenance: the source's steps and wall time count towards its own. */
+const inherited = mainRun ?? source;
 const config: TrainConfig = mainRun
   ? {
     ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
@@ -83,11 +94,11 @@ const config: TrainConfig = mainRun
   }
   : {
     ...DEFAULT_CONFIG,
-    spec, kind: usesReparam(spec) ? 'reparam' : 'plain',
+    spec, kind: source?.config.kind ?? (usesReparam(spec) ? 'reparam' : 'plain'),
     hrFolders: [join(DATASETS, 'train/t91'), join(DATASETS, 'train/bsd200')],
     valFolder: join(DATASETS, 'eval/Set5/HR'), valCrop: 1_000_000,
     steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed, loss: opts.loss,
-    schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 500 },
+    schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: source ? 100 : 500 },
     valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
     degradation: { preset: requestedPreset ?? 'clean' },
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
@@ -129,12 +140,13 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
   const training = {
-    datasets: ['T91', 'BSD200'], steps: state.step + (mainRun?.step ?? 0), batchSize: state.config.batchSize, patchSize: state.config.patchSize,
-    learningRate: (mainRun ?? state).config.schedule.lr, seed: (mainRun ?? state).config.seed, startedAt: mainRun?.startedAt ?? state.startedAt,
+    datasets: ['T91', 'BSD200'], steps: state.step + (inherited?.step ?? 0), batchSize: state.config.batchSize, patchSize: state.config.patchSize,
+    learningRate: (inherited ?? state).config.schedule.lr, seed: (inherited ?? state).config.seed, startedAt: inherited?.startedAt ?? state.startedAt,
     finishedAt: new Date().toISOString(),
     backend: `${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
     notes: `${state.config.kind === 'reparam' ? 're-parameterised edge-oriented blocks collapsed to plain 3x3 convs; ' : ''}`
-      + (mainRun ? `${describeRun(mainRun)}; then stage "${opts.stage}": ` : '') + describeRun(state),
+      + (mainRun ? `${describeRun(mainRun)}; then stage "${opts.stage}": ` : '')
+      + (source ? `started from ${opts.from} (${describeRun(source)}); then: ` : '') + describeRun(state),
   };
   await saveModel(modelDir, weights, {
     id, description: `${spec.name} x${spec.scale} (Y), trained on T91 + BSD200${robust ? ` under the "${preset}" degradation` : ''}`, training,
@@ -144,8 +156,8 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
     macsPerPixel: macsPerPixel(weights.spec), training, path: relative(modelsRoot, modelDir),
     scores: { ...(last ? { Set5: { [key]: round(last) } } : {}), ...(s14 ? { Set14: { [key]: round(s14) } } : {}) },
     ...(robust && recorded?.step === state.step ? { degradedValidation: { Set5: { [key]: round(recorded) }, preset } } : {}),
-    wallTimeSec: Math.round(state.elapsedSec + (mainRun?.elapsedSec ?? 0)),
-    commands: [...(mainRun?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (mainRun?.step ?? 0),
+    wallTimeSec: Math.round(state.elapsedSec + (inherited?.elapsedSec ?? 0)),
+    commands: [...(inherited?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (inherited?.step ?? 0),
   };
   await upsertManifestEntry(modelsRoot, entry);
   log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'}, Set14 ${s14 ? `${s14.psnr.toFixed(3)} dB / ${s14.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
@@ -153,7 +165,7 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
 
 let lastLog = 0;
 const outcome = await train({
-  config, ...(resume ? { resume } : mainRun ? { initial: mainRun.weights } : {}), checkpointDir, command, signal: controller.signal,
+  config, ...(resume ? { resume } : inherited ? { initial: inherited.weights } : {}), checkpointDir, command, signal: controller.signal,
   backend: { threads: opts.threads },
   onWarning: (m) => log(`warning: ${m}`),
   onProgress: (p) => {
