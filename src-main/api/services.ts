@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { withDisposables } from '../common/disposable.js';
 import { defaultOutputFolder } from '../common/pictures.js';
 import { join } from 'node:path';
-import { openLogFile, type LogLine } from '../common/log-file.js';
+import { openLogFile } from '../common/log-file.js';
 import { claimStateHome, type StateLock } from '../common/state-lock.js';
 import { stateHome, statePaths, type StatePaths } from '../common/state-home.js';
 import type { LogEntry } from '../jobs/types.js';
@@ -91,10 +91,10 @@ export async function openAppServices(options: OpenServicesOptions = {}): Promis
     // The app log gets everything; warnings are also kept for the app to show (recoveries happen before it connects).
     // A line about one queue item is not one: its row already says why; a window opened later should not pop it up.
     const warnings: LogEntry[] = [];
-    const toLog = (entry: LogEntry | LogLine): void => {
+    const toLog = (entry: LogEntry): void => {
       appLog.write(entry);
-      if ((entry.level === 'warn' || entry.level === 'error') && !('itemId' in entry && entry.itemId)) {
-        warnings.push(entry as LogEntry);
+      if ((entry.level === 'warn' || entry.level === 'error') && !entry.itemId) {
+        warnings.push(entry);
         if (warnings.length > MAX_KEPT_WARNINGS) warnings.shift();
       }
     };

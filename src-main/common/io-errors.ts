@@ -19,6 +19,16 @@ export function plainIoMessage(error: unknown, path?: string): string {
   return system ? `${lines[0]} (${system.slice('system error:'.length).trim()})` : lines[0];
 }
 
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or folder', EACCES: 'permission denied', EPERM: 'permission denied', ELOOP: 'too many levels of symbolic links',
+};
+
+/** A read failure's cause in a few words (for "cannot read this folder (…)"): the errno in words, else its code or message. */
+export function errnoWords(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (code && ERRNO_WORDS[code]) ?? code ?? (error instanceof Error ? error.message : String(error));
+}
+
 /**
  * Why `folder` cannot be created or written, in words, or null when it can: it is a file, it lies on a read-only file
  * system, permission is denied, or the disk is full. Looks at the nearest part of the path that exists.

@@ -5,6 +5,7 @@ import { formatFromPath, READABLE_FORMATS } from '../../src-common/formats.js';
 import { isVideoInput, isVideoPath } from '../../src-common/video-files.js';
 import { sequenceFolderPattern } from '../video/sequence.js';
 import { probeSourceSummary } from '../video/source.js';
+import { errnoWords } from '../common/io-errors.js';
 
 /** Whether a file name has an extension of a format the engine decodes. */
 export function isImagePath(path: string): boolean {
@@ -42,14 +43,6 @@ function kindOf(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevic
   return 'not a regular file';
 }
 
-function reason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ELOOP') return 'too many levels of symbolic links';
-  return code ?? (error as Error).message;
-}
-
 export interface WalkOptions {
   recursive: boolean;
   /** Which files count (default: image names). */
@@ -77,7 +70,7 @@ export async function walkImages(root: string, options: WalkOptions): Promise<{ 
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
-      problems.push(`${folder}: cannot read this folder (${reason(error)}); its files were not taken`);
+      problems.push(`${folder}: cannot read this folder (${errnoWords(error)}); its files were not taken`);
       continue;
     }
     for (const entry of entries) {
@@ -101,7 +94,7 @@ export async function walkImages(root: string, options: WalkOptions): Promise<{ 
           if (target.isFile()) files.push(path);
           else problems.push(`${path}: a symbolic link to ${kindOf(target)}; skipped`);
         } catch (error) {
-          problems.push(`${path}: a broken symbolic link (${reason(error)}); skipped`);
+          problems.push(`${path}: a broken symbolic link (${errnoWords(error)}); skipped`);
         }
         continue;
       }
@@ -127,7 +120,7 @@ export async function expandInputs(paths: string[], options: ExpandOptions = {})
     try {
       return { path, info: await stat(path) };
     } catch (error) {
-      problems.push(`${path}: ${reason(error)}`);
+      problems.push(`${path}: ${errnoWords(error)}`);
       return null;
     }
   }));

@@ -12,7 +12,7 @@ import { connectRedis, type RedisClient } from '../../src-main/cluster/redis.js'
 import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import { partsDirFor, upscaleVideo } from '../../src-main/video/upscale-video.js';
-import { ffmpeg, frameHashes, packetHashes } from './fixtures/video-fixtures.js';
+import { frameHashes, packetHashes, testClip } from './fixtures/video-fixtures.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
 
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
@@ -68,8 +68,7 @@ describe('a video on the worker pool', { skip: redisMissing }, () => {
     mkdirSync(join(shared, 'in'), { recursive: true });
     await saveModel(model, randomWeights(classicEspcn(2), 6), { id: 'video-x2' });
     // 96 frames with AAC audio: 6 segments of 16.
-    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000', '-t', '4',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip);
+    await testClip(clip, 4);
     await upscaleVideo(clip, local, { model, scale: 2 });
     services = await openAppServices({ home: join(dir, 'home'), allowHome: false, startWatches: false, startTraining: false, redisUrl: redis.url });
   });

@@ -11,7 +11,7 @@ import { extractFrame, frameCount } from '../../src-main/video/frames.js';
 import { compareItem } from '../../src-main/services/images.js';
 import type { QueueItemView } from '../../src-main/jobs/types.js';
 import { openWatchHarness, tempDir, waitFor } from './fixtures/services-fixtures.js';
-import { ffmpeg, frameHashes } from './fixtures/video-fixtures.js';
+import { frameHashes, testClip } from './fixtures/video-fixtures.js';
 
 const SEGMENT = 8;
 
@@ -23,8 +23,7 @@ let engine: EngineClient;
 before(async () => {
   root = await tempDir('video-queue');
   clip = join(root.path, 'clip.mp4');
-  await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000',
-    '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip);
+  await testClip(clip, 2);
   engine = createEngineClient();
 });
 after(async () => {

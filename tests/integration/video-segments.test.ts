@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { joinVideoSegments, partsDirFor, upscaleVideo } from '../../src-main/video/upscale-video.js';
-import { ffmpeg, framePts, frameHashes, packetHashes } from './fixtures/video-fixtures.js';
+import { framePts, frameHashes, packetHashes, testClip, vfrClip } from './fixtures/video-fixtures.js';
 
 describe('a video in segments, joined', () => {
   const dir = mkdtempSync(join(tmpdir(), 'subpixel-vseg-'));
@@ -14,10 +14,8 @@ describe('a video in segments, joined', () => {
   const vfr = join(dir, 'vfr.mkv');
   before(async () => {
     // 96 frames of 64x48 with AAC audio; and a variable-rate clip with FLAC.
-    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000', '-t', '4',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip);
-    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=30', '-f', 'lavfi', '-i', 'sine=f=500:r=48000', '-t', '1',
-      '-vf', "setpts='(N+floor(N/3))/30/TB'", '-vsync', 'passthrough', '-c:v', 'libx264', '-c:a', 'flac', vfr);
+    await testClip(clip, 4);
+    await vfrClip(vfr);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -13,7 +13,7 @@ import { partsDirFor, upscaleVideo } from '../../src-main/video/upscale-video.js
 import { VideoError } from '../../src-main/video/errors.js';
 import { upscaleFile } from '../../src-main/engine/upscale.js';
 import { matroskaFramePrefix, matroskaHeader } from '../../src-main/video/raw-matroska.js';
-import { ffmpeg, framePts, frameHashes, packetHashes, videoStream } from './fixtures/video-fixtures.js';
+import { ffmpeg, framePts, frameHashes, packetHashes, testClip, vfrClip, videoStream } from './fixtures/video-fixtures.js';
 
 const exec = promisify(execFile);
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
@@ -38,15 +38,13 @@ describe('video', () => {
 
   before(async () => {
     // 8-bit H.264 + AAC, 2 s at 24 fps (48 frames).
-    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=440:r=48000', '-t', '2',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip8);
+    await testClip(clip8, 2);
     // 10-bit H.264 with BT.709 tags, 24 frames.
     await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine=f=300:r=44100', '-t', '1',
       '-c:v', 'libx264', '-pix_fmt', 'yuv420p10le', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv',
       '-c:a', 'aac', '-shortest', clip10);
     // Variable frame rate: every third frame is held twice as long, with audio.
-    await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=30', '-f', 'lavfi', '-i', 'sine=f=500:r=48000', '-t', '1',
-      '-vf', "setpts='(N+floor(N/3))/30/TB'", '-vsync', 'passthrough', '-c:v', 'libx264', '-c:a', 'flac', vfr);
+    await vfrClip(vfr);
     // 16-bit TIFF scans numbered from 5 with frame 9 missing.
     mkdirSync(seqDir);
     await ffmpeg('-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-frames:v', '10', '-pix_fmt', 'rgb48le', '-start_number', '5', join(seqDir, 'scan_%06d.tif'));
