@@ -78,18 +78,23 @@ export async function writeFileAtomic(path: string, content: AtomicContent): Pro
     if (typeof content === 'function') await content(tempPath);
     else await writeFile(tempPath, content);
     // Flush before rename so a crash cannot leave a renamed but empty file.
-    const handle = await open(tempPath, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await syncFile(tempPath);
     await rename(tempPath, path);
   } catch (error) {
     await rm(tempPath, { force: true });
     throw error;
   }
   await syncFolder(dirname(path));
+}
+
+/** fsync a file's data and metadata (before renaming it into place: a power loss then cannot leave it empty). */
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** fsync a folder (makes renames and new entries durable); a no-op where the platform cannot open folders. */

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { upscaleRaster } from '../engine/pipeline.js';
 import { loadEngineModel, tileSessionsFor, type UpscaleOptions } from '../engine/upscale.js';
 import type { Raster } from '../engine/raster.js';
-import { writeFileAtomic } from '../common/atomic-write.js';
+import { syncFile, syncFolder, writeFileAtomic } from '../common/atomic-write.js';
 import { findFfmpeg, type FfmpegTools } from './ffmpeg.js';
 import { VideoError } from './errors.js';
 import { DEFAULT_VIDEO_CODEC, MUXERS, planEncode, type EncodePlan, type VideoCodec } from './codecs.js';
@@ -255,10 +255,14 @@ async function commitSegment(job: Job, writer: SegmentWriter): Promise<void> {
     const first = writer.index * job.segmentFrames;
     for (let i = 0; i < writer.frames; i++) {
       const from = join(writer.tmp, `${String(first + i).padStart(9, '0')}.${job.plan.container}`);
+      await syncFile(from);
       await rename(from, join(job.output, outputFrameName(job, first + i)));
     }
+    await syncFolder(job.output);
     await rm(writer.tmp, { recursive: true, force: true });
   } else {
+    // Data on disk before the rename; the sidecar's atomic write below then flushes the folder, renames and all.
+    await syncFile(writer.tmp);
     await rename(writer.tmp, join(job.partsDir, segName(writer.index, job.segmentContainer)));
   }
   await writeFileAtomic(join(job.partsDir, segName(writer.index, 'json')), JSON.stringify(meta));
@@ -317,7 +321,9 @@ async function joinSegments(job: Job, segments: number, warnings: string[]): Pro
     await attempt(false);
     warnings.push(`${plan.container.toUpperCase()} cannot hold ${dropped.map((s) => `${s.type} stream ${s.index} (${s.codec})`).join(', ')}: left out (choose a container that can, e.g. the input's)`);
   }
+  await syncFile(tmp);
   await rename(tmp, output);
+  await syncFolder(dirname(output));
 }
 
 /**
