@@ -213,11 +213,12 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions): 
               update(`${basename(item.input)} frame ${framesDone}/${framesTotal} ${fps.toFixed(1)} fps`);
             },
           });
-          const { output, width, height, ms, frames, fps, codec } = result;
-          done.push({ input: item.input, output, width, height, ms, frames, fps, codec, resumedFrames: result.resumedFrames });
+          const { output, width, height, ms, frames, fps, codec, model, reason } = result;
+          done.push({ input: item.input, output, width, height, ms, frames, fps, codec, resumedFrames: result.resumedFrames, model, ...(reason ? { reason } : {}) });
           succeeded = true;
           for (const warning of result.warnings) log(`warning ${item.input}: ${warning}`);
-          if (!bar) log(`done ${item.input} → ${output} (${width}x${height}, ${frames} frames${result.resumedFrames ? `, ${result.resumedFrames} resumed` : ''}, ${fps} fps, ${codec}, ${ms} ms)`);
+          const why = reason ? `${model}, ${reason}` : model;
+          if (!bar) log(`done ${item.input} → ${output} (${width}x${height}, ${frames} frames${result.resumedFrames ? `, ${result.resumedFrames} resumed` : ''}, ${fps} fps, ${codec}, ${why}, ${ms} ms)`);
           return;
         }
         const result = await engine.upscaleFile(item.input, item.output, {

@@ -38,8 +38,8 @@ export function engineRunner(client: EngineClient, options: EngineRunnerOptions 
           hooks.onProgress({ tilesDone: p.framesDone, tilesTotal: p.framesTotal });
         },
       });
-      const { output, width, height, ms, frames, fps, codec } = result;
-      return { output, width, height, ms, frames, fps, codec };
+      const { output, width, height, ms, frames, fps, codec, model, reason } = result;
+      return { output, width, height, ms, frames, fps, codec, model, ...(reason ? { reason } : {}) };
     }
     const result = await client.upscaleFile(job.input, job.output, {
       ...job.options,

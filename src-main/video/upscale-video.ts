@@ -28,6 +28,7 @@ import { openSource, type VideoSource } from './source.js';
 import { frameName, isSequencePattern } from './sequence.js';
 import { sequenceStem } from '../../src-common/naming.js';
 import { hasUnfinishedParts, partsDirFor } from './parts-dir.js';
+import { chooseVideoModel } from './auto-choice.js';
 
 export { partsDirFor };
 import type { ColourTags } from './probe.js';
@@ -68,6 +69,8 @@ export interface VideoUpscaleResult {
   codec: VideoCodec;
   ms: number;
   model: string;
+  /** Why Automatic chose the model ("robust: noise σ≈6.2"); absent when the model was given. */
+  reason?: string;
   backend: string;
   /** Frames taken from segments committed by an earlier, interrupted run. */
   resumedFrames: number;
@@ -337,7 +340,9 @@ export async function upscaleVideo(input: string, output: string, options: Video
   const source = await openSource(tools, input, { allowGaps: options.allowGaps, sequenceRate: options.sequenceRate });
   options.onInfo?.(source.info);
   const info = source.info;
-  const engine = await loadEngineModel(options);
+  // Automatic (no model given): the robust or the clean model of the scale, from a few sampled frames.
+  const choice = options.model || !options.scale ? undefined : await chooseVideoModel(tools, source, options.scale, options.modelSearchPaths);
+  const engine = await loadEngineModel({ ...options, ...(choice ? { model: choice.model } : {}) });
   const scale = engine.model.weights.spec.scale;
   const codec = options.codec ?? DEFAULT_VIDEO_CODEC;
   const plan = await planEncode(tools, { codec, crf: options.crf, inputExt: source.kind === 'video' ? extname(source.path) : '', sourcePixFmt: info.pixFmt, alpha: info.alpha });
@@ -366,7 +371,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
       const meta = JSON.parse(await readFile(join(partsDir, segName(only, 'json')), 'utf8')) as SegmentMeta;
       return {
         input: source.path, output, width: job.outWidth, height: job.outHeight, frames: meta.frames, fps: 0, codec,
-        ms: Math.round(performance.now() - started), model: engine.model.id, backend: 'none', resumedFrames: meta.frames, warnings: [],
+        ms: Math.round(performance.now() - started), model: engine.model.id, ...(choice ? { reason: choice.reason } : {}), backend: 'none', resumedFrames: meta.frames, warnings: [],
       };
     }
     committed = new Set();
@@ -473,7 +478,7 @@ export async function upscaleVideo(input: string, output: string, options: Video
     return {
       input: source.path, output, width: job.outWidth, height: job.outHeight, frames: index - first,
       fps: inferSeconds > 0 ? Math.round((inferred / inferSeconds) * 100) / 100 : 0,
-      codec, ms: Math.round(performance.now() - started), model: engine.model.id, backend: `${ran.backend}/${ran.device}`,
+      codec, ms: Math.round(performance.now() - started), model: engine.model.id, ...(choice ? { reason: choice.reason } : {}), backend: `${ran.backend}/${ran.device}`,
       resumedFrames, warnings,
     };
   } catch (error) {

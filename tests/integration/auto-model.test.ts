@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { classicEspcn, randomWeights } from '../../src-main/engine/models/spec.j
 import { loadModelDir, saveModel } from '../../src-main/engine/models/store.js';
 import { manifestEntryFor, MANIFEST_JSON } from '../../src-main/engine/models/manifest.js';
 import { upscaleFile } from '../../src-main/engine/upscale.js';
+import { upscaleVideo } from '../../src-main/video/upscale-video.js';
 import { JobQueue } from '../../src-main/jobs/queue.js';
 import { engineRunner } from '../../src-main/jobs/engine-runner.js';
 import { createEngineClient } from '../../src-main/workers/engine-client.js';
@@ -19,6 +20,16 @@ import { applyNoise } from '../../src-main/training/degrade.js';
 import { createRng } from '../../src-main/training/rng.js';
 
 const run = promisify(execFile);
+const ffmpegRun = (...args: string[]) => run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args]);
+/** false where ffmpeg runs, else why the video case is skipped. */
+function findFfmpegSync(): false | string {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return 'ffmpeg is not installed';
+  }
+}
 const BIN = new URL('../../bin/subpixel.js', import.meta.url).pathname;
 const SAMPLES = new URL('../../resources/samples/', import.meta.url).pathname;
 
@@ -79,6 +90,48 @@ describe('Automatic model choice', () => {
     const given = await upscaleFile(inputs.jpeg, out('given'), { ...o, model: 'tiny-x2' });
     assert.equal(given.model, 'tiny-x2');
     assert.equal(given.reason, undefined);
+  });
+
+  it('videos and frame sequences: a few sampled frames choose, and the choice reaches the result and the queue item', { skip: findFfmpegSync() }, async () => {
+    const clean = join(dir, 'in', 'render.mkv');
+    const grainy = join(dir, 'in', 'grainy.mkv');
+    // Lossless (FFV1), so the noise stays as made: a clean test pattern, and the same with strong temporal noise.
+    await ffmpegRun('-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=24', '-t', '1', '-c:v', 'ffv1', clean);
+    await ffmpegRun('-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=24', '-t', '1', '-vf', 'noise=alls=30:allf=t', '-c:v', 'ffv1', grainy);
+    const scans = join(dir, 'in', 'scans');
+    await mkdir(scans);
+    await ffmpegRun('-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=24', '-frames:v', '3', join(scans, 'shot_%04d.png'));
+    for (const n of [1, 2, 3]) {
+      const png = join(scans, `shot_000${n}.png`);
+      await sharp(png).jpeg({ quality: 60 }).toFile(join(scans, `shot_000${n}.jpg`));
+      await rm(png);
+    }
+    const options = { scale: 2 as const, modelSearchPaths: [models] };
+    const fromClean = await upscaleVideo(clean, join(dir, 'out', 'render_x2.mkv'), options);
+    assert.equal(fromClean.model, 'tiny-x2');
+    assert.match(fromClean.reason ?? '', /^clean: no JPEG history, noise σ≈\d/);
+    const fromGrain = await upscaleVideo(grainy, join(dir, 'out', 'grainy_x2.mkv'), options);
+    assert.equal(fromGrain.model, 'tiny-robust-x2');
+    assert.match(fromGrain.reason ?? '', /^robust: noise σ≈\d/);
+    const fromScans = await upscaleVideo(join(scans, 'shot_%04d.jpg'), join(dir, 'out', 'shots'), options);
+    assert.equal(fromScans.model, 'tiny-robust-x2');
+    assert.match(fromScans.reason ?? '', /^robust: JPEG q≈60/);
+    assert.equal((await upscaleVideo(grainy, join(dir, 'out', 'given_x2.mkv'), { ...options, model: 'tiny-x2' })).reason, undefined, 'a given model has no reason');
+
+    const client = createEngineClient();
+    const queue = await JobQueue.open({ journalPath: join(dir, 'video-queue.jsonl'), runner: engineRunner(client, { modelSearchPaths: [models] }) });
+    try {
+      const added = await queue.addPaths([grainy], { model: null, scale: 2, outputDir: join(dir, 'queued-video') });
+      assert.equal(added.items.length, 1, added.problems.join('; '));
+      await queue.idle();
+      const item = queue.list().find((i) => i.id === added.items[0].id);
+      assert.equal(item?.state, 'done', item?.error ?? '');
+      assert.equal(item?.result?.model, 'tiny-robust-x2');
+      assert.match(item?.result?.reason ?? '', /^robust: noise σ≈\d/);
+    } finally {
+      await queue.close();
+      await client.close();
+    }
   });
 
   it('without a robust model of the scale the clean one runs, and the reason says so', async () => {
