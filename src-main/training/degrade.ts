@@ -155,6 +155,7 @@ function drawStage(s: StageRecipe, scale: number, toLr: number, rng: Rng): Stage
 export function drawPlan(o: DegradationOptions, scale: number, rng: Rng): DegradationPlan {
   const recipe = recipeOf(o);
   if (isCleanPreset(o.preset)) return { stages: [{ resize: 'bicubic', toLr: 1 }], seed: 0 };
+  if (recipe.clean && rng.next() < recipe.clean) return { stages: [{ resize: 'bicubic', toLr: 1 }], seed: 0 };
   const second = recipe.secondOrder;
   const twice = second ? rng.next() < second.p : false;
   const intermediate = second ? rng.range(...second.intermediate) : 1;

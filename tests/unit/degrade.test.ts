@@ -212,17 +212,22 @@ test('presets draw their documented mix, and a seed reproduces plans, images and
   const rng = createRng(7);
   let jpeg = 0;
   let second = 0;
+  let clean = 0;
   const n = 2000;
   for (let i = 0; i < n; i++) {
     const plan = drawPlan({ preset: 'photo' }, 4, rng);
     if (plan.stages.length === 2) second++;
-    if (plan.stages[0].jpeg) {
+    const [first] = plan.stages;
+    if (!first.blur && !first.noise && !first.jpeg && first.resize === 'bicubic' && first.toLr === 1 && plan.stages.length === 1) clean++;
+    if (first.jpeg) {
       jpeg++;
-      assert.ok(plan.stages[0].jpeg.quality >= 30 && plan.stages[0].jpeg.quality <= 95);
+      assert.ok(first.jpeg.quality >= 30 && first.jpeg.quality <= 95);
     }
   }
-  assert.ok(Math.abs(jpeg / n - 0.85) < 0.04, `jpeg share ${jpeg / n}`);
-  assert.ok(Math.abs(second / n - 0.3) < 0.04, `second-order share ${second / n}`);
+  // photo: 30 % clean; of the rest, 85 % JPEG and 25 % a second stage
+  assert.ok(Math.abs(jpeg / n - 0.7 * 0.85) < 0.04, `jpeg share ${jpeg / n}`);
+  assert.ok(Math.abs(second / n - 0.7 * 0.25) < 0.04, `second-order share ${second / n}`);
+  assert.ok(clean / n >= 0.3 - 0.04 && clean / n < 0.3 + 0.06, `clean share ${clean / n}`);
   assert.deepEqual(drawPlan({ preset: 'clean' }, 2, createRng(1)).stages, [{ resize: 'bicubic', toLr: 1 }]);
 
   const img = await photo();
