@@ -106,11 +106,12 @@ function decodeFilter(source: VideoSource, raw: RawFormat, deflicker: boolean, r
   const parts: string[] = [];
   if (source.kind === 'video') parts.push('showinfo');
   if (deflicker) parts.push('deflicker');
+  // One segment: showinfo (first) still numbers every decoded frame; only the segment's frames reach the pipe, and a
+  // temporal filter (deflicker) sees the same neighbours as in one pass. Trimming before the colour conversion spares
+  // it the frames before the segment (the decoder still decodes them).
+  if (range) parts.push(`trim=start_frame=${range.start}${range.end === null ? '' : `:end_frame=${range.end}`}`);
   const inRange = colour.range ? `:in_range=${colour.range}` : '';
   parts.push(`scale=in_color_matrix=${scaleMatrix(colour)}${inRange}:flags=${SWS_FLAGS}`, `format=${raw.pixFmt}`);
-  // One segment: showinfo (first) still numbers every decoded frame; only the segment's frames reach the pipe, and a
-  // temporal filter (deflicker) sees the same neighbours as in one pass.
-  if (range) parts.push(`trim=start_frame=${range.start}${range.end === null ? '' : `:end_frame=${range.end}`}`);
   return parts.join(',');
 }
 
