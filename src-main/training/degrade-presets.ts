@@ -9,16 +9,16 @@
  * as photos shared on the web are): the first stage then resizes only part of the way, to `intermediate` times the
  * LR size, and the second finishes at the LR size.
  *
- * Units: blur σ in pixels of the stage's input, given per unit of the scale factor (`sigmaPerScale` [0.1, 0.4] is
- * σ 0.2–0.8 at x2 and 0.4–1.6 at x4); kernel sizes follow σ (±3σ, ±4σ for plateau kernels), capped at 4·scale + 5 (13 at x2, 21 at x4). Noise σ on
+ * Units: blur σ in pixels of the stage's input, given per unit of the scale factor (`sigmaPerScale` [0.1, 0.3] is
+ * σ 0.2–0.6 at x2 and 0.4–1.2 at x4); kernel sizes follow σ (±3σ, ±4σ for plateau kernels), capped at 4·scale + 5 (13 at x2, 21 at x4). Noise σ on
  * the 0–255 scale; Poisson noise by its photon count at white (`peak`: σ = √(255·v / peak) at level v); film grain by
  * its σ in the mid-tones (fading towards black and white) and the σ of its spatial correlation in LR pixels.
  * JPEG quality as libjpeg's 1–100 scale, with the 4:2:0 chroma subsampling of cameras at `subsampling420`, else 4:4:4.
  *
  * - clean: MATLAB-exact bicubic only (the benchmark protocol, and what the clean models learn from); `bicubic` is its
  *   older name.
- * - photo: phone and web photos: 30 % of patches left clean and mild blur on a third of the rest (phone photos are
- *   mostly sharp; trained on degraded patches only, the x4 model lost 1.2 dB on clean Set14), any resampler, sensor noise, JPEG q30–95, a quarter of them twice.
+ * - photo: phone and web photos: half the patches left clean, mild blur on a quarter of the rest (phone photos are
+ *   mostly sharp, and a model that must expect blur sharpens sharp inputs: see models/TRAINING.md), any resampler, sensor noise, JPEG q30–95, a quarter of them twice.
  * - film: scanned film: mild lens blur, film grain almost always, sometimes a scanner's JPEG.
  * - jpeg: bicubic, then JPEG q30–95 (the `subpixel eval --degrade jpeg:q` protocol, randomised).
  * - blur / noise: one step alone, for experiments and fine-tunes that target it.
@@ -86,7 +86,7 @@ const KERNELS: Weights<KernelKind> = { iso: 0.45, aniso: 0.25, generalized: 0.15
 const ANY_RESIZE: Weights<ResizeMethod> = { bicubic: 0.5, bilinear: 0.25, area: 0.25 };
 
 const photoStage: StageRecipe = {
-  blur: { p: 0.35, kinds: KERNELS, sigmaPerScale: [0.1, 0.4], betaGeneralized: [0.5, 4], betaPlateau: [1, 2] },
+  blur: { p: 0.25, kinds: KERNELS, sigmaPerScale: [0.1, 0.3], betaGeneralized: [0.5, 4], betaPlateau: [1, 2] },
   resize: ANY_RESIZE,
   noise: { p: 0.6, kinds: { gaussian: 0.6, poisson: 0.4 }, sigma: [1, 15], peak: [40, 1000], grainSigma: [0, 0], correlation: [0, 0], luma: 0.4 },
   jpeg: { p: 0.85, quality: [30, 95], subsampling420: 0.8 },
@@ -96,7 +96,7 @@ export const PRESET_RECIPES: Record<DegradationPreset, DegradationRecipe> = {
   clean: { first: { resize: { bicubic: 1 } } },
   bicubic: { first: { resize: { bicubic: 1 } } },
   photo: {
-    clean: 0.3,
+    clean: 0.5,
     first: photoStage,
     secondOrder: {
       p: 0.25, intermediate: [1.2, 2],

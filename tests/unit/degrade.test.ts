@@ -224,10 +224,10 @@ test('presets draw their documented mix, and a seed reproduces plans, images and
       assert.ok(first.jpeg.quality >= 30 && first.jpeg.quality <= 95);
     }
   }
-  // photo: 30 % clean; of the rest, 85 % JPEG and 25 % a second stage
-  assert.ok(Math.abs(jpeg / n - 0.7 * 0.85) < 0.04, `jpeg share ${jpeg / n}`);
-  assert.ok(Math.abs(second / n - 0.7 * 0.25) < 0.04, `second-order share ${second / n}`);
-  assert.ok(clean / n >= 0.3 - 0.04 && clean / n < 0.3 + 0.06, `clean share ${clean / n}`);
+  // photo: half clean; of the rest, 85 % JPEG and 25 % a second stage
+  assert.ok(Math.abs(jpeg / n - 0.5 * 0.85) < 0.04, `jpeg share ${jpeg / n}`);
+  assert.ok(Math.abs(second / n - 0.5 * 0.25) < 0.04, `second-order share ${second / n}`);
+  assert.ok(clean / n >= 0.5 - 0.04 && clean / n < 0.5 + 0.06, `clean share ${clean / n}`);
   assert.deepEqual(drawPlan({ preset: 'clean' }, 2, createRng(1)).stages, [{ resize: 'bicubic', toLr: 1 }]);
 
   const img = await photo();
