@@ -25,6 +25,8 @@ export interface DegradationOptions {
   blurSigma?: [number, number];
   /** Overrides the preset's noise σ range (0–255, Gaussian and grain). */
   noiseSigma?: [number, number];
+  /** Overrides the preset's share of patches left clean (0–1). */
+  cleanShare?: number;
 }
 
 export interface BlurKernelParams {
@@ -68,17 +70,23 @@ export interface DegradationPlan {
 function recipeOf(o: DegradationOptions): DegradationRecipe {
   const base = PRESET_RECIPES[o.preset];
   if (!base) throw new Error(`unknown degradation preset "${String(o.preset)}" (expected one of ${DEGRADATION_PRESETS.join(', ')})`);
-  if (!o.jpegQuality && !o.blurSigma && !o.noiseSigma) return base;
+  if (!o.jpegQuality && !o.blurSigma && !o.noiseSigma && o.cleanShare === undefined) return base;
   const override = (s: StageRecipe): StageRecipe => ({
     ...s,
     ...(s.jpeg && o.jpegQuality ? { jpeg: { ...s.jpeg, quality: o.jpegQuality } } : {}),
     ...(s.blur && o.blurSigma ? { blur: { ...s.blur, sigma: o.blurSigma } } : {}),
     ...(s.noise && o.noiseSigma ? { noise: { ...s.noise, sigma: o.noiseSigma, grainSigma: o.noiseSigma } } : {}),
   });
-  return { first: override(base.first), ...(base.secondOrder ? { secondOrder: { ...base.secondOrder, stage: override(base.secondOrder.stage) } } : {}) };
+  const clean = o.cleanShare ?? base.clean;
+  return {
+    ...(clean !== undefined ? { clean } : {}),
+    first: override(base.first),
+    ...(base.secondOrder ? { secondOrder: { ...base.secondOrder, stage: override(base.secondOrder.stage) } } : {}),
+  };
 }
 
 export function checkDegradation(o: DegradationOptions): void {
+  if (o.cleanShare !== undefined && !(o.cleanShare >= 0 && o.cleanShare <= 1)) throw new Error(`the clean share must be between 0 and 1, got ${o.cleanShare}`);
   recipeOf(o);
 }
 

@@ -53,9 +53,10 @@ const program = new Command()
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
   .option('--from <id[:stage]>', "start from another model's final weights (e.g. efficient-x4, efficient-x2:ms), same architecture, fresh schedule")
+  .option('--clean-share <p>', "share of patches left clean under a degraded preset, 0–1 (default: the preset's)", (v) => Number(v))
   .option('--degradation <preset>', `LR degradation preset: ${DEGRADATION_PRESETS.join(', ')} (default clean; a stage keeps its main run's)`)
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string; cleanShare?: number }>();
 if (opts.degradation !== undefined && !(DEGRADATION_PRESETS as readonly string[]).includes(opts.degradation)) {
   throw new Error(`--degradation must be one of ${DEGRADATION_PRESETS.join(', ')}, got "${opts.degradation}"`);
 }
@@ -89,7 +90,9 @@ const config: TrainConfig = mainRun
     ...(program.getOptionValueSource('checkpointEvery') === 'cli' ? { checkpointEvery: opts.checkpointEvery, valEvery: opts.checkpointEvery } : {}),
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     ...(opts.roundLr ? { roundLrY: true } : {}),
-    ...(requestedPreset ? { degradation: { preset: requestedPreset } } : {}),
+    ...(requestedPreset || opts.cleanShare !== undefined
+      ? { degradation: { preset: requestedPreset ?? mainRun.config.degradation.preset, ...(opts.cleanShare !== undefined ? { cleanShare: opts.cleanShare } : {}) } }
+      : {}),
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: 0 },
   }
   : {
@@ -100,7 +103,7 @@ const config: TrainConfig = mainRun
     steps: opts.steps, batchSize: opts.batch, patchSize: opts.patch, seed: opts.seed, loss: opts.loss,
     schedule: { schedule: 'cosine', lr: opts.lr, lrMin: opts.lr / 100, warmupSteps: source ? 100 : 500 },
     valEvery: opts.checkpointEvery, checkpointEvery: opts.checkpointEvery, ema: 0.999,
-    degradation: { preset: requestedPreset ?? 'clean' },
+    degradation: { preset: requestedPreset ?? 'clean', ...(opts.cleanShare !== undefined ? { cleanShare: opts.cleanShare } : {}) },
     ...(opts.augmentScales ? { augmentScales: opts.augmentScales } : {}),
     ...(opts.roundLr ? { roundLrY: true } : {}),
   };
@@ -127,7 +130,7 @@ const set14 = await benchmark('Set14');
 function describeRun(state: CheckpointState): string {
   const c = state.config;
   return `${c.loss} loss, ${c.augmentScales ? `HR also downscaled by ${c.augmentScales.join('/')}, ` : ''}Adam, cosine ${c.schedule.lr}→${Number((c.schedule.lrMin ?? 0).toPrecision(6))} over ${c.steps} steps, EMA ${c.ema}, `
-    + `${isCleanPreset(c.degradation.preset) ? 'bicubic (MATLAB-exact) LR' : `LR degraded per patch by the "${c.degradation.preset}" preset`}${c.roundLrY ? ' (Y rounded)' : ''}, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
+    + `${isCleanPreset(c.degradation.preset) ? 'bicubic (MATLAB-exact) LR' : `LR degraded per patch by the "${c.degradation.preset}" preset${c.degradation.cleanShare !== undefined ? ` (${Math.round(c.degradation.cleanShare * 100)} % of patches clean)` : ''}`}${c.roundLrY ? ' (Y rounded)' : ''}, 8 flips/rotations; step ${state.step} of ${c.steps}; wall time ${(state.elapsedSec / 3600).toFixed(2)} h; `
     + `commands: ${state.commands.join(' | ')}`;
 }
 

@@ -8,7 +8,7 @@ import type { Raster } from '../../src-main/engine/raster.js';
 import { imresizeRaster } from '../../src-main/engine/resize.js';
 import { estimateJpegQuality, ijgQuantTable, readQuantTables } from '../../src-main/engine/image-io/jpeg-quality.js';
 import {
-  applyBlur, applyNoise, applyPlan, blurKernel, drawPlan, encodeJpeg, grainAmplitude, maxKernelSize, type DegradationPlan,
+  applyBlur, applyNoise, applyPlan, blurKernel, checkDegradation, drawPlan, encodeJpeg, grainAmplitude, maxKernelSize, type DegradationPlan,
 } from '../../src-main/training/degrade.js';
 import { DEGRADATION_PRESETS, PRESET_RECIPES } from '../../src-main/training/degrade-presets.js';
 import { loadTrainingData, sampleDegradedBatch } from '../../src-main/training/data.js';
@@ -228,6 +228,12 @@ test('presets draw their documented mix, and a seed reproduces plans, images and
   assert.ok(Math.abs(jpeg / n - 0.5 * 0.85) < 0.04, `jpeg share ${jpeg / n}`);
   assert.ok(Math.abs(second / n - 0.5 * 0.25) < 0.04, `second-order share ${second / n}`);
   assert.ok(clean / n >= 0.5 - 0.04 && clean / n < 0.5 + 0.06, `clean share ${clean / n}`);
+  // the clean share can be overridden (a stage that re-sharpens a robust model), and survives other overrides
+  const isClean = (o: Parameters<typeof drawPlan>[0]): boolean => drawPlan(o, 2, rng).stages.every((st) => !st.blur && !st.noise && !st.jpeg && st.resize === 'bicubic');
+  assert.ok(Array.from({ length: 200 }, () => isClean({ preset: 'photo', cleanShare: 1 })).every(Boolean));
+  const keptShare = Array.from({ length: 1000 }, () => isClean({ preset: 'photo', jpegQuality: [40, 60] })).filter(Boolean).length / 1000;
+  assert.ok(keptShare >= 0.45 && keptShare < 0.57, `clean share with a JPEG override ${keptShare}`);
+  assert.throws(() => checkDegradation({ preset: 'photo', cleanShare: 1.5 }), /between 0 and 1/);
   assert.deepEqual(drawPlan({ preset: 'clean' }, 2, createRng(1)).stages, [{ resize: 'bicubic', toLr: 1 }]);
 
   const img = await photo();
