@@ -67,7 +67,8 @@ export interface DegradationPlan {
   seed: number;
 }
 
-function recipeOf(o: DegradationOptions): DegradationRecipe {
+/** The preset's recipe with the options' overrides applied: what a run draws from (recorded in the manifest). */
+export function recipeOf(o: DegradationOptions): DegradationRecipe {
   const base = PRESET_RECIPES[o.preset];
   if (!base) throw new Error(`unknown degradation preset "${String(o.preset)}" (expected one of ${DEGRADATION_PRESETS.join(', ')})`);
   if (!o.jpegQuality && !o.blurSigma && !o.noiseSigma && o.cleanShare === undefined) return base;

@@ -26,7 +26,8 @@ import { initTrainingBackend } from './backend.js';
 import { CHECKPOINT_JSON, loadCheckpoint, type CheckpointState } from './checkpoint.js';
 import { loadValidationImages } from './data.js';
 import type { LossName } from './losses.js';
-import { DEGRADATION_PRESETS, familyOfPreset, isCleanPreset, type DegradationPreset } from './degrade-presets.js';
+import { DEGRADATION_PRESETS, familyOfPreset, isCleanPreset, type DegradationPreset, type DegradationRecipe } from './degrade-presets.js';
+import { recipeOf } from './degrade.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
 import { scoreModel } from './validate.js';
 
@@ -154,11 +155,13 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
   await saveModel(modelDir, weights, {
     id, description: `${spec.name} x${spec.scale} (Y), trained on T91 + BSD200${robust ? ` under the "${preset}" degradation` : ''}`, training,
   });
-  const entry: ManifestEntry & { wallTimeSec: number; commands: string[]; totalSteps: number } = {
+  const entry: ManifestEntry & { wallTimeSec: number; commands: string[]; totalSteps: number; degradationRecipe?: DegradationRecipe } = {
     id, family: familyOfPreset(preset), degradation: preset, scale: spec.scale, channels: spec.channels, architecture: weights.spec, params: parameterCount(weights.spec),
     macsPerPixel: macsPerPixel(weights.spec), training, path: relative(modelsRoot, modelDir),
     scores: { ...(last ? { Set5: { [key]: round(last) } } : {}), ...(s14 ? { Set14: { [key]: round(s14) } } : {}) },
     ...(robust && recorded?.step === state.step ? { degradedValidation: { Set5: { [key]: round(recorded) }, preset } } : {}),
+    // the preset's values as this run drew them (presets may be retuned later)
+    ...(robust ? { degradationRecipe: recipeOf(state.config.degradation) } : {}),
     wallTimeSec: Math.round(state.elapsedSec + (inherited?.elapsedSec ?? 0)),
     commands: [...(inherited?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (inherited?.step ?? 0),
   };
