@@ -28,6 +28,7 @@ import { loadValidationImages } from './data.js';
 import type { LossName } from './losses.js';
 import { DEGRADATION_PRESETS, familyOfPreset, isCleanPreset, type DegradationPreset, type DegradationRecipe } from './degrade-presets.js';
 import { recipeOf } from './degrade.js';
+import { collapse } from './collapse.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
 import { scoreModel } from './validate.js';
 
@@ -54,10 +55,11 @@ const program = new Command()
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
   .option('--from <id[:stage]>', "start from another model's final weights (e.g. efficient-x4, efficient-x2:ms), same architecture, fresh schedule")
+  .option('--publish', 'train nothing: export and score the checkpoint this command names (main run or --stage) and publish it again')
   .option('--clean-share <p>', "share of patches left clean under a degraded preset, 0–1 (default: the preset's)", (v) => Number(v))
   .option('--degradation <preset>', `LR degradation preset: ${DEGRADATION_PRESETS.join(', ')} (default clean; a stage keeps its main run's)`)
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string; cleanShare?: number }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string; cleanShare?: number; publish?: boolean }>();
 if (opts.degradation !== undefined && !(DEGRADATION_PRESETS as readonly string[]).includes(opts.degradation)) {
   throw new Error(`--degradation must be one of ${DEGRADATION_PRESETS.join(', ')}, got "${opts.degradation}"`);
 }
@@ -120,7 +122,8 @@ const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`)
 if (resume && requestedPreset && resume.config.degradation.preset !== requestedPreset) {
   throw new Error(`${checkpointDir} is a run under the "${resume.config.degradation.preset}" degradation, not "${requestedPreset}"`);
 }
-log(resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
+log(opts.publish ? `publishing ${id} from ${checkpointDir} (step ${resume?.step ?? 'none'})`
+  : resume ? `resuming ${id} at step ${resume.step}/${Math.max(resume.config.steps, opts.steps)}` : `starting ${id}: ${JSON.stringify(config)}`);
 
 // Every published checkpoint is scored on Set5 and Set14 as `subpixel eval` scores them (Set5 is also the
 // validation set inside the loop, whose score at the checkpoint's step is reused).
@@ -167,6 +170,13 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
   };
   await upsertManifestEntry(modelsRoot, entry);
   log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'}, Set14 ${s14 ? `${s14.psnr.toFixed(3)} dB / ${s14.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
+}
+
+if (opts.publish) {
+  // Which checkpoint a model ships from is a choice (a stage may be tried and dropped): this re-publishes one.
+  if (!resume) throw new Error(`${checkpointDir} holds no checkpoint to publish`);
+  await publish(resume, resume.ema ? collapse({ spec: resume.config.spec, kind: 'plain', tensors: resume.ema }) : collapse(resume.weights));
+  process.exit(0);
 }
 
 let lastLog = 0;
