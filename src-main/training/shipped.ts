@@ -83,8 +83,8 @@ const [fromId, fromStage] = opts.from?.split(':') ?? [];
 const source = fromId ? await loadCheckpoint(join(modelsRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
 if (source && opts.scale !== source.config.spec.scale) throw new Error(`${opts.from} is an x${source.config.spec.scale} model, not x${opts.scale}`);
 const spec = mainRun?.config.spec ?? source?.config.spec ?? requestedSpec;
-/** What a --from model inherits, for its provenance: the source's steps and wall time count towards its own. */
-const inherited = mainRun ?? source;
+// A stage's steps, wall time and commands add to its main run's; a --from model counts only its own (the notes name
+// the model it started from and how that was trained).
 const config: TrainConfig = mainRun
   ? {
     ...mainRun.config, loss: opts.loss, steps: opts.steps, seed: mainRun.config.seed + 1,
@@ -147,8 +147,8 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
   const key = `x${spec.scale}`;
   const round = (v: { psnr: number; ssim: number }): { psnr: number; ssim: number } => ({ psnr: Number(v.psnr.toFixed(3)), ssim: Number(v.ssim.toFixed(4)) });
   const training = {
-    datasets: ['T91', 'BSD200'], steps: state.step + (inherited?.step ?? 0), batchSize: state.config.batchSize, patchSize: state.config.patchSize,
-    learningRate: (inherited ?? state).config.schedule.lr, seed: (inherited ?? state).config.seed, startedAt: inherited?.startedAt ?? state.startedAt,
+    datasets: ['T91', 'BSD200'], steps: state.step + (mainRun?.step ?? 0), batchSize: state.config.batchSize, patchSize: state.config.patchSize,
+    learningRate: (mainRun ?? state).config.schedule.lr, seed: (mainRun ?? state).config.seed, startedAt: mainRun?.startedAt ?? state.startedAt,
     finishedAt: new Date().toISOString(),
     backend: `${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
     notes: `${state.config.kind === 'reparam' ? 're-parameterised edge-oriented blocks collapsed to plain 3x3 convs; ' : ''}`
@@ -165,8 +165,8 @@ async function publish(state: CheckpointState, weights: Parameters<typeof saveMo
     ...(robust && recorded?.step === state.step ? { degradedValidation: { Set5: { [key]: round(recorded) }, preset } } : {}),
     // the preset's values as this run drew them (presets may be retuned later)
     ...(robust ? { degradationRecipe: recipeOf(state.config.degradation) } : {}),
-    wallTimeSec: Math.round(state.elapsedSec + (inherited?.elapsedSec ?? 0)),
-    commands: [...(inherited?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (inherited?.step ?? 0),
+    wallTimeSec: Math.round(state.elapsedSec + (mainRun?.elapsedSec ?? 0)),
+    commands: [...(mainRun?.commands ?? []), ...state.commands], totalSteps: state.config.steps + (mainRun?.step ?? 0),
   };
   await upsertManifestEntry(modelsRoot, entry);
   log(`checkpoint step ${state.step}: Set5 ${last ? `${last.psnr.toFixed(3)} dB / ${last.ssim.toFixed(4)}` : 'n/a'}, Set14 ${s14 ? `${s14.psnr.toFixed(3)} dB / ${s14.ssim.toFixed(4)}` : 'n/a'} (elapsed ${(state.elapsedSec / 3600).toFixed(2)} h)`);
@@ -181,7 +181,7 @@ if (opts.publish) {
 
 let lastLog = 0;
 const outcome = await train({
-  config, ...(resume ? { resume } : inherited ? { initial: inherited.weights } : {}), checkpointDir, command, signal: controller.signal,
+  config, ...(resume ? { resume } : mainRun ?? source ? { initial: (mainRun ?? source)!.weights } : {}), checkpointDir, command, signal: controller.signal,
   backend: { threads: opts.threads },
   onWarning: (m) => log(`warning: ${m}`),
   onProgress: (p) => {
