@@ -81,6 +81,22 @@ export function initialTrainWeights(spec: ArchitectureSpec, kind: NetKind, seed:
   return { spec, kind, tensors };
 }
 
+/**
+ * Weights for `spec` that start from another net's: every tensor of the same name and shape is copied, the rest (the
+ * last conv, when only the scale differs: its s² output maps) is initialised afresh. How a net of one scale starts
+ * from the body of another's.
+ */
+export function transferTrainWeights(from: TrainWeights, spec: ArchitectureSpec, seed: number): { weights: TrainWeights; fresh: string[] } {
+  const weights = initialTrainWeights(spec, from.kind, seed);
+  const fresh: string[] = [];
+  for (const [name, t] of Object.entries(weights.tensors)) {
+    const source = from.tensors[name];
+    if (source && source.shape.length === t.shape.length && source.shape.every((d, i) => d === t.shape[i])) t.data = Float32Array.from(source.data);
+    else fresh.push(name);
+  }
+  return { weights, fresh };
+}
+
 /** A plain trainable copy of deployed weights (fine-tuning starts here). */
 export function trainWeightsFromModel(weights: ModelWeights): TrainWeights {
   const tensors: TrainWeights['tensors'] = {};

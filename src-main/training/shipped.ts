@@ -29,6 +29,7 @@ import type { LossName } from './losses.js';
 import { DEGRADATION_PRESETS, familyOfPreset, isCleanPreset, type DegradationPreset, type DegradationRecipe } from './degrade-presets.js';
 import { recipeOf } from './degrade.js';
 import { collapse } from './collapse.js';
+import { transferTrainWeights } from './nets.js';
 import { DEFAULT_CONFIG, train, type TrainConfig } from './trainer.js';
 import { scoreModel } from './validate.js';
 
@@ -80,9 +81,13 @@ if (mainRun && mainRun.step < mainRun.config.steps) {
 if (opts.from && opts.stage) throw new Error('--from starts a new model; --stage continues this one: give one of them');
 // --from: the source's training weights (not its EMA: the fresh EMA starts from them) and its architecture.
 const [fromId, fromStage] = opts.from?.split(':') ?? [];
-const source = fromId ? await loadCheckpoint(join(modelsRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
-if (source && opts.scale !== source.config.spec.scale) throw new Error(`${opts.from} is an x${source.config.spec.scale} model, not x${opts.scale}`);
-const spec = mainRun?.config.spec ?? source?.config.spec ?? requestedSpec;
+// (a pilot under --models-root may start from a shipped model)
+const fromRoot = fromId && !existsSync(join(modelsRoot, fromId)) ? shippedModelsDir() : modelsRoot;
+const source = fromId ? await loadCheckpoint(join(fromRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
+// A source of another scale lends its body: same layers, a fresh last conv for this scale's output maps.
+const spec = mainRun?.config.spec ?? (source ? { ...source.config.spec, scale: opts.scale } : requestedSpec);
+const transferred = source && source.config.spec.scale !== opts.scale ? transferTrainWeights(source.weights, spec, opts.seed) : undefined;
+if (transferred) console.log(`from x${source!.config.spec.scale} to x${opts.scale}: ${transferred.fresh.join(', ')} initialised afresh`);
 // A stage's steps, wall time and commands add to its main run's; a --from model counts only its own (the notes name
 // the model it started from and how that was trained).
 const config: TrainConfig = mainRun
@@ -181,7 +186,7 @@ if (opts.publish) {
 
 let lastLog = 0;
 const outcome = await train({
-  config, ...(resume ? { resume } : mainRun ?? source ? { initial: (mainRun ?? source)!.weights } : {}), checkpointDir, command, signal: controller.signal,
+  config, ...(resume ? { resume } : mainRun ?? source ? { initial: transferred?.weights ?? (mainRun ?? source)!.weights } : {}), checkpointDir, command, signal: controller.signal,
   backend: { threads: opts.threads },
   onWarning: (m) => log(`warning: ${m}`),
   onProgress: (p) => {

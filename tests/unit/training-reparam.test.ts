@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { architectureFor, MAX_MACS_PER_PIXEL } from '../../src-main/training/architectures.js';
 import { branchwiseConv, type LayerParams } from '../../src-main/training/reparam.js';
 import { collapse } from '../../src-main/training/collapse.js';
-import { forwardImage, initialTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
+import { forwardImage, initialTrainWeights, transferTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
 import { createRng } from '../../src-main/training/rng.js';
 import { macsPerPixel, validateSpec, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
 
@@ -119,4 +119,18 @@ test('efficient at another depth: all 3x3, collapses exactly, and the MAC budget
   assertSameOutput(branchwiseImage(w, x).dataSync(), plainImage(collapse(w), x).dataSync(), '6x24');
   assert.throws(() => architectureFor('efficient', 4, 1, [40, 40, 40]), /over the 25000 budget/);
   assert.throws(() => architectureFor('espcn', 4, 1, [24, 24]), /only 'efficient'/);
+});
+
+test('a net of another scale starts from the body of a trained one: every layer but the last copied, the last fresh', () => {
+  const x3 = { ...architectureFor('efficient', 3, 1, [16, 16, 16, 16, 16, 16, 16, 16, 16, 16]), name: 'efficient' };
+  const trained = initialTrainWeights(x3, 'reparam', 7);
+  const x2 = { ...x3, scale: 2 as Scale };
+  const { weights, fresh } = transferTrainWeights(trained, x2, 1);
+  assert.ok(fresh.length > 0 && fresh.every((name) => name.startsWith('l10.')), fresh.join(', '));
+  for (const [name, t] of Object.entries(weights.tensors)) {
+    if (fresh.includes(name)) assert.notDeepEqual(t.shape, trained.tensors[name].shape, name);
+    else assert.deepEqual(t.data, trained.tensors[name].data, name);
+  }
+  // and the result is a valid x2 net whose last conv has 4 output maps
+  assert.equal(collapse(weights).convs.at(-1)!.outChannels, 4);
 });
