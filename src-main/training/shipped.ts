@@ -12,7 +12,9 @@
  * the manifest records the preset and the family (`robust` for any preset but clean), which is how the app finds
  * "the robust model of scale s"; scores stay the clean benchmark protocol, the loop validates on degraded Set5.
  * `--from <id>[:<stage>]` starts a new model from another model's final weights (its `checkpoint/`, or
- * `checkpoint-<stage>/`) with a fresh schedule: how the robust family starts from the clean models of its scale.
+ * `checkpoint-<stage>/`) with a fresh schedule: how the robust family starts from the clean models of its scale; a
+ * model of another scale lends its body (a fresh last conv). `--clean-share p` sets a degraded preset's share of
+ * clean patches; `--publish` trains nothing and publishes the named checkpoint again (which one ships is a choice).
  * SIGINT / SIGTERM write a checkpoint and exit cleanly.
  */
 import { existsSync } from 'node:fs';
