@@ -10,8 +10,7 @@ import { evaluateDataset } from '../src-main/engine/evaluate.js';
 import type { Scale } from '../src-main/engine/models/spec.js';
 import { defaultModelOf, listModels, modelOfFamily, shippedModelsDir } from '../src-main/engine/models/store.js';
 import { loadEngineModel } from '../src-main/engine/upscale.js';
-import { toTrainingRaster } from '../src-main/training/data.js';
-import { degradeBySpec, parseDegradeSpec } from '../src-main/training/degrade-spec.js';
+import { degradedEvaluation, parseDegradeSpec } from '../src-main/training/degrade-spec.js';
 
 const CONDITIONS = ['clean', 'jpeg:75', 'jpeg:50', 'noise:10', 'blur:1.2+jpeg:60'];
 const { values } = parseArgs({ options: { sets: { type: 'string', default: 'Set5,Set14' }, scales: { type: 'string', default: '2,4' } } });
@@ -31,9 +30,7 @@ for (const set of sets) {
     for (const condition of CONDITIONS) {
       process.stderr.write(`${set} x${scale} ${condition}\n`);
       const spec = condition === 'clean' ? undefined : parseDegradeSpec(condition);
-      const scores = await evaluateDataset(join(datasets, set), scale, engines, spec
-        ? { degrade: spec.text, makeLr: (hr, index) => degradeBySpec(toTrainingRaster(hr), scale, spec, index) }
-        : {});
+      const scores = await evaluateDataset(join(datasets, set), scale, engines, degradedEvaluation(spec, scale));
       rows.get('bicubic')!.push(scores.mean.bicubic.psnr.toFixed(2));
       for (const m of scores.models ?? []) rows.get(m.id)!.push(m.mean.psnr.toFixed(2));
     }

@@ -68,7 +68,10 @@ async function follow(queue: ReturnType<typeof openClusterQueue>, record: BatchR
       const finished = v.done.length + v.failed.length + v.skipped.length - record.failed.length - record.skipped.length;
       if (bar) bar.update(v.pixelsDone, finished, v.running[0] ? basename(v.running[0].input) : '');
       else {
-        for (const d of v.done.slice(reportedDone)) log(`done ${d.input} → ${d.output} (${d.width}x${d.height}, ${d.ms} ms on ${d.worker})`);
+        for (const d of v.done.slice(reportedDone)) {
+          const why = d.model ? `, ${d.reason ? `${d.model}, ${d.reason}` : d.model}` : '';
+          log(`done ${d.input} → ${d.output} (${d.width}x${d.height}${why}, ${d.ms} ms on ${d.worker})`);
+        }
         for (const f of v.failed.slice(reportedFailed)) log(`failed ${f.input}: ${f.error}`);
       }
       reportedDone = v.done.length;

@@ -4,8 +4,7 @@ import type { Scale } from '../engine/models/spec.js';
 import { listModels } from '../engine/models/store.js';
 import { evaluateDataset } from '../engine/evaluate.js';
 import { loadEngineModel, type EngineModel } from '../engine/upscale.js';
-import { toTrainingRaster } from '../training/data.js';
-import { degradeBySpec, parseDegradeSpec } from '../training/degrade-spec.js';
+import { degradedEvaluation, parseDegradeSpec } from '../training/degrade-spec.js';
 import { intOption, printJson } from './output.js';
 
 interface EvalCliOptions {
@@ -46,9 +45,7 @@ export function registerEvalCommand(program: Command): void {
     .action(async (dataset: string, options: EvalCliOptions) => {
       const spec = options.degrade === undefined ? undefined : parseDegradeSpec(options.degrade);
       const engines = await enginesFor(options);
-      const scores = await evaluateDataset(resolve(dataset), options.scale, engines, spec
-        ? { degrade: spec.text, makeLr: (hr, index) => degradeBySpec(toTrainingRaster(hr), options.scale, spec, index) }
-        : {});
+      const scores = await evaluateDataset(resolve(dataset), options.scale, engines, degradedEvaluation(spec, options.scale));
       if (options.json) { printJson(scores); return; }
       const out = (line: string): boolean => process.stdout.write(`${line}\n`);
       const ids = scores.models?.map((m) => m.id) ?? [];

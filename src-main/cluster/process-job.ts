@@ -6,6 +6,8 @@ import { runJobFor } from '../jobs/engine-runner.js';
 import { DEFAULT_VIDEO_OPTIONS, isSequenceCodec, isVideoPath } from '../../src-common/video.js';
 import { findFfmpeg } from '../video/ffmpeg.js';
 import { openSource } from '../video/source.js';
+import { chooseVideoModel } from '../video/auto-choice.js';
+import { resolveModel } from '../engine/models/store.js';
 import { probeVideo } from '../video/probe.js';
 import { partsDirFor } from '../video/parts-dir.js';
 import { DEFAULT_SEGMENT_FRAMES, joinVideoSegments } from '../video/upscale-video.js';
@@ -148,22 +150,33 @@ async function splitVideo(handle: JobHandle, ctx: JobContext, job: ClusterJob, p
   let split = job.split;
   if (!split) {
     const frames = Math.max(1, Math.floor(ctx.segmentFrames ?? DEFAULT_SEGMENT_FRAMES));
-    const { info } = await openSource(await findFfmpeg(), job.input, {});
-    const count = Math.ceil(info.frames / frames);
+    const tools = await findFfmpeg();
+    const source = await openSource(tools, job.input, {});
+    const count = Math.ceil(source.info.frames / frames);
     if (count < 2) return null;
     // Segments left by an earlier run of another job (other settings) are not this split's.
     await rm(partsDirFor(plan.path), { recursive: true, force: true });
-    split = { count, frames };
+    // Automatic chooses here, once, not in every segment job (among the models the engine would search).
+    const choice = job.settings.model ? undefined : await chooseVideoModel(tools, source, job.settings.scale, ctx.modelDirs.length ? [...ctx.modelDirs] : undefined);
+    split = { count, frames, ...(choice ? { model: choice.model, reason: choice.reason } : {}) };
     await handle.updateData({ ...job, plan, split });
   }
   const { frames } = split;
-  const children = Array.from({ length: split.count }, (_, index): ClusterJob => ({ ...job, plan, split: null, segment: { index, frames } }));
+  const settings = split.model ? { ...job.settings, model: split.model } : job.settings;
+  const children = Array.from({ length: split.count }, (_, index): ClusterJob => ({ ...job, settings, plan, split: null, segment: { index, frames } }));
   if (await handle.splitInto(children)) throw new WaitingForSegments(`${job.input}: waiting for ${split.count} segments`);
   const started = Date.now();
   try {
     const joined = await joinVideoSegments(job.input, plan.path, { codec: video.codec, crf: video.crf, segmentFrames: frames });
     const { width, height } = await probeVideo(await findFfmpeg(), plan.path);
-    return { kind: 'done', output: plan.path, width, height, ms: Date.now() - started, worker: ctx.worker, frames: joined.frames, codec: video.codec };
+    // The id the segments' results carry (a model given as a folder is named by its id, as a single run names it).
+    const model = split.model ?? (job.settings.model
+      ? (await resolveModel(job.settings.model, { scale: job.settings.scale, ...(ctx.modelDirs.length ? { searchPaths: [...ctx.modelDirs] } : {}) })).id
+      : undefined);
+    return {
+      kind: 'done', output: plan.path, width, height, ms: Date.now() - started, worker: ctx.worker, frames: joined.frames, codec: video.codec,
+      ...(model ? { model } : {}), ...(split.reason ? { reason: split.reason } : {}),
+    };
   } finally {
     await release(ctx.redis, plan.path, handle.id).catch(() => undefined);
   }
@@ -188,9 +201,10 @@ async function runOnEngine(handle: JobHandle, ctx: JobContext, runJob: RunJob): 
       handle.updateProgress(p).catch(() => { /* progress is advisory; the result is what counts */ });
     },
   });
-  const { frames, fps, codec } = result;
+  const { frames, fps, codec, model, reason } = result;
   return {
     kind: 'done', output: result.output, width: result.width, height: result.height, ms: result.ms, worker: ctx.worker,
     ...(frames === undefined ? {} : { frames }), ...(fps === undefined ? {} : { fps }), ...(codec === undefined ? {} : { codec }),
+    ...(model ? { model } : {}), ...(reason ? { reason } : {}),
   };
 }

@@ -77,7 +77,7 @@ export async function submitBatch(
   return { record: done, resumed: existing !== null };
 }
 
-export interface DoneItem { input: string; output: string; width: number; height: number; ms: number; worker: string }
+export interface DoneItem { input: string; output: string; width: number; height: number; ms: number; worker: string; model?: string; reason?: string }
 export interface FailedItem { input: string; error: string }
 export interface SkippedItem { input: string; output: string; reason: string }
 
@@ -216,7 +216,7 @@ function settle(job: Job<ClusterJob, ClusterResult>): Outcome | null {
     if (!result.success) return { kind: 'failed', item: { input, error: 'the worker returned an unreadable result' } };
     const r = result.data;
     return r.kind === 'done'
-      ? { kind: 'done', item: { input, output: r.output, width: r.width, height: r.height, ms: r.ms, worker: r.worker } }
+      ? { kind: 'done', item: { input, output: r.output, width: r.width, height: r.height, ms: r.ms, worker: r.worker, ...(r.model ? { model: r.model } : {}), ...(r.reason ? { reason: r.reason } : {}) } }
       : { kind: 'skipped', item: { input, output: r.output, reason: r.reason } };
   }
   if (job.finishedOn) return { kind: 'failed', item: { input, error: job.failedReason || 'failed' } };

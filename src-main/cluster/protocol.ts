@@ -20,7 +20,11 @@ export const clusterJobSchema = z.object({
    * A video split into segment jobs: set on the video's own job (the join job, which waits for them) once it has
    * added them; `frames` per segment, the last takes what is left.
    */
-  split: z.object({ count: z.number().int().min(2), frames: z.number().int().min(1) }).nullable().default(null),
+  split: z.object({
+    count: z.number().int().min(2), frames: z.number().int().min(1),
+    /** Automatic's choice, made once for the whole video: the segments run it as a given model. */
+    model: z.string().optional(), reason: z.string().optional(),
+  }).nullable().default(null),
   /** A segment job: child of its video's job, with that job's plan. */
   segment: z.object({ index: z.number().int().min(0), frames: z.number().int().min(1) }).nullable().default(null),
 });
@@ -32,6 +36,8 @@ export const clusterResultSchema = z.discriminatedUnion('kind', [
     kind: z.literal('done'), output: z.string(), width: z.number(), height: z.number(), ms: z.number(), worker: z.string(),
     /** Videos: frames written, frames per second of the run, the codec. */
     frames: z.number().optional(), fps: z.number().optional(), codec: VideoCodec.optional(),
+    /** The model that ran and, when Automatic chose it, why. */
+    model: z.string().optional(), reason: z.string().optional(),
   }),
   z.object({ kind: z.literal('skipped'), output: z.string(), reason: z.string() }),
 ]);

@@ -110,8 +110,8 @@ export function remoteRunner(): RemoteRunner {
       });
       const result = clusterResultSchema.parse(await Promise.race([finished, aborted]));
       if (result.kind !== 'done') throw new Error(`${job.input}: ${result.reason}`);
-      const { output, width, height, ms, frames, fps, codec } = result;
-      return { output, width, height, ms, ...(frames === undefined ? {} : { frames, fps, codec }) };
+      const { output, width, height, ms, frames, fps, codec, model, reason } = result;
+      return { output, width, height, ms, ...(frames === undefined ? {} : { frames, fps, codec }), ...(model ? { model } : {}), ...(reason ? { reason } : {}) };
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       throw new Error((error as Error).message.includes('ECONNREFUSED') ? `the worker pool at ${redactRedisUrl(url)} cannot be reached` : (error as Error).message);

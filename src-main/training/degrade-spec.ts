@@ -12,6 +12,8 @@
 import type { Raster } from '../engine/raster.js';
 import { applyPlan, type DegradationPlan, type NoiseParams, type StagePlan } from './degrade.js';
 import { hashSeed } from './rng.js';
+import { toTrainingRaster } from './data.js';
+import type { EvaluateOptions } from '../engine/evaluate.js';
 
 export interface DegradeSpec {
   blur?: number;
@@ -83,4 +85,12 @@ export function planOfSpec(spec: DegradeSpec, index: number): DegradationPlan {
 /** The degraded LR of an 8-bit gray or RGB HR raster (sides multiples of `scale`). */
 export function degradeBySpec(hr: Raster, scale: number, spec: DegradeSpec, index: number): Promise<Raster> {
   return applyPlan(hr, scale, planOfSpec(spec, index));
+}
+
+/**
+ * `evaluateDataset` options for the `subpixel eval --degrade` protocol: each modcropped HR image (any bit depth, as
+ * read) becomes its degraded LR; no spec, the protocol's bicubic LR ({}).
+ */
+export function degradedEvaluation(spec: DegradeSpec | undefined, scale: number): EvaluateOptions {
+  return spec ? { degrade: spec.text, makeLr: (hr, index) => degradeBySpec(toTrainingRaster(hr), scale, spec, index) } : {};
 }

@@ -14,6 +14,10 @@ import { engineRunner } from '../../src-main/jobs/engine-runner.js';
 import { jobSettingsSchema, type JobSettingsInput } from '../../src-main/jobs/types.js';
 import { createEngineClient, type EngineClient } from '../../src-main/workers/engine-client.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-harness.js';
+import { testClip } from './fixtures/video-fixtures.js';
+import { chooseVideoModel } from '../../src-main/video/auto-choice.js';
+import { findFfmpeg } from '../../src-main/video/ffmpeg.js';
+import { openSource } from '../../src-main/video/source.js';
 
 describe('allowed folders', () => {
   const dir = mkdtempSync(join(tmpdir(), 'subpixel-allow-'));
@@ -91,6 +95,31 @@ describe('one cluster job', { skip: redisMissing }, () => {
     ]);
     assert.equal(a.kind, 'done');
     assert.deepEqual([a.output, b.output].sort(), [join(out, 'a_x2 (1).png'), join(out, 'a_x2.png')]);
+  });
+
+  it('the result names the model that ran, and why when Automatic chose it', async () => {
+    const given = await processClusterJob(handle(join(shared, 'in', 'a.png'), settings({ outputDir: join(out, 'given') })), ctx);
+    assert.equal(given.kind === 'done' && given.model, 'job-x2');
+    assert.equal(given.kind === 'done' && given.reason, undefined);
+    const auto = await processClusterJob(handle(join(shared, 'in', 'a.jpg'), settings({ model: null, outputDir: join(out, 'auto') })), ctx);
+    assert.ok(auto.kind === 'done');
+    assert.equal(auto.model, 'robust-x2');
+    assert.match(auto.reason ?? '', /^robust: JPEG q≈\d+/);
+  });
+
+  it('a video split into segments is judged once, and its segments run the chosen model', async () => {
+    const clip = join(shared, 'in', 'clip.mp4');
+    await testClip(clip, 1);
+    const video = handle(clip, settings({ model: null, outputDir: join(out, 'video') }));
+    let children: ClusterJob[] = [];
+    video.splitInto = async (segments) => { children = segments; return true; };
+    await assert.rejects(processClusterJob(video, { ...ctx, segmentFrames: 8 }), /waiting for 3 segments/);
+    const split = video.data.split!;
+    const tools = await findFfmpeg();
+    const expected = await chooseVideoModel(tools, await openSource(tools, clip), 2);
+    assert.deepEqual({ model: split.model, reason: split.reason }, { model: expected.model, reason: expected.reason });
+    assert.equal(children.length, 3);
+    assert.ok(children.every((c) => c.settings.model === expected.model && c.segment !== null));
   });
 
   it('the attempt after a crash finds the finished output instead of writing a second one, and removes a stale temp', async () => {

@@ -106,6 +106,7 @@ describe('a video on the worker pool', { skip: redisMissing }, () => {
       await services.queue.idle();
       const item = services.queue.get(items[0].id)!;
       assert.equal(item.state, 'done', item.error ?? '');
+      assert.equal(item.result?.model, 'video-x2', 'the joined video names its model');
       const output = onlyOutput(join(shared, 'out'));
       assert.equal(item.output, output);
       const retried = await queue.getJob(killedJob);

@@ -9,8 +9,7 @@ import { describe, it } from 'node:test';
 import { evaluateDataset } from '../../src-main/engine/evaluate.js';
 import { defaultModelOf, listModels, modelOfFamily, shippedModelsDir } from '../../src-main/engine/models/store.js';
 import { loadEngineModel } from '../../src-main/engine/upscale.js';
-import { toTrainingRaster } from '../../src-main/training/data.js';
-import { degradeBySpec, parseDegradeSpec } from '../../src-main/training/degrade-spec.js';
+import { degradedEvaluation, parseDegradeSpec } from '../../src-main/training/degrade-spec.js';
 import { needsShared, sharedPath } from '../paths.js';
 
 const SET14 = sharedPath('datasets', 'eval', 'Set14');
@@ -26,9 +25,7 @@ describe('robust models against bicubic and the clean models on Set14', { skip: 
     const scores = async (degrade?: string) => {
       const engines = [await loadEngineModel({ model: robust!.id, scale }), await loadEngineModel({ model: clean!.id, scale })];
       const spec = degrade === undefined ? undefined : parseDegradeSpec(degrade);
-      const result = await evaluateDataset(SET14, scale, engines, spec
-        ? { degrade: spec.text, makeLr: (hr, index) => degradeBySpec(toTrainingRaster(hr), scale, spec, index) }
-        : {});
+      const result = await evaluateDataset(SET14, scale, engines, degradedEvaluation(spec, scale));
       const [r, c] = result.models!.map((m) => m.mean.psnr);
       return { bicubic: result.mean.bicubic.psnr, robust: r, clean: c };
     };
