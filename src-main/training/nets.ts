@@ -84,17 +84,26 @@ export function initialTrainWeights(spec: ArchitectureSpec, kind: NetKind, seed:
 /**
  * Weights for `spec` that start from another net's: every tensor of the same name and shape is copied, the rest (the
  * last conv, when only the scale differs: its s² output maps) is initialised afresh. How a net of one scale starts
- * from the body of another's.
+ * from the body of another's. A per-channel PReLU slope going to one slope per layer (LeakyRelu) becomes the
+ * median of the layer's slopes (listed in `converted`): the nearest single slope, which fine-tuning then corrects.
  */
-export function transferTrainWeights(from: TrainWeights, spec: ArchitectureSpec, seed: number): { weights: TrainWeights; fresh: string[] } {
+export function transferTrainWeights(from: TrainWeights, spec: ArchitectureSpec, seed: number): { weights: TrainWeights; fresh: string[]; converted: string[] } {
   const weights = initialTrainWeights(spec, from.kind, seed);
   const fresh: string[] = [];
+  const converted: string[] = [];
   for (const [name, t] of Object.entries(weights.tensors)) {
     const source = from.tensors[name];
-    if (source && source.shape.length === t.shape.length && source.shape.every((d, i) => d === t.shape[i])) t.data = Float32Array.from(source.data);
-    else fresh.push(name);
+    if (source && source.shape.length === t.shape.length && source.shape.every((d, i) => d === t.shape[i])) {
+      t.data = Float32Array.from(source.data);
+    } else if (source && name.endsWith('.alpha') && t.data.length === 1 && source.data.length > 1) {
+      const sorted = Float32Array.from(source.data).sort();
+      t.data = Float32Array.of(sorted[sorted.length >> 1]);
+      converted.push(name);
+    } else {
+      fresh.push(name);
+    }
   }
-  return { weights, fresh };
+  return { weights, fresh, converted };
 }
 
 /** A plain trainable copy of deployed weights (fine-tuning starts here). */

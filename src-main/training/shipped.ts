@@ -87,9 +87,13 @@ const [fromId, fromStage] = opts.from?.split(':') ?? [];
 const fromRoot = fromId && !existsSync(join(modelsRoot, fromId)) ? shippedModelsDir() : modelsRoot;
 const source = fromId ? await loadCheckpoint(join(fromRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
 // A source of another scale lends its body: same layers, a fresh last conv for this scale's output maps.
-const spec = mainRun?.config.spec ?? (source ? { ...source.config.spec, scale: opts.scale } : requestedSpec);
-const transferred = source && source.config.spec.scale !== opts.scale ? transferTrainWeights(source.weights, spec, opts.seed) : undefined;
-if (transferred) console.log(`from x${source!.config.spec.scale} to x${opts.scale}: ${transferred.fresh.join(', ')} initialised afresh`);
+// An --activation given with --from converts the source's (PReLU → one LeakyRelu slope per layer, see nets.ts).
+const activation = program.getOptionValueSource('activation') === 'cli' ? opts.activation : source?.config.spec.activation;
+const spec = mainRun?.config.spec ?? (source ? { ...source.config.spec, scale: opts.scale, activation: activation! } : requestedSpec);
+const transferred = source && (source.config.spec.scale !== opts.scale || source.config.spec.activation !== spec.activation)
+  ? transferTrainWeights(source.weights, spec, opts.seed) : undefined;
+if (transferred?.fresh.length) console.log(`from x${source!.config.spec.scale} to x${opts.scale}: ${transferred.fresh.join(', ')} initialised afresh`);
+if (transferred?.converted.length) console.log(`from ${source!.config.spec.activation} to ${spec.activation}: ${transferred.converted.join(', ')} set to the median slope`);
 // A stage's steps, wall time and commands add to its main run's; a --from model counts only its own (the notes name
 // the model it started from and how that was trained).
 const config: TrainConfig = mainRun

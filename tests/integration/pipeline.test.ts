@@ -10,6 +10,7 @@ import type { InferenceSession, PixelSession } from '../../src-main/engine/backe
 import { inferTiled, upscaleRaster } from '../../src-main/engine/pipeline.js';
 import { imresize } from '../../src-main/engine/resize.js';
 import { readImage } from '../../src-main/engine/image-io.js';
+import { tileSizeForBudget } from '../../src-main/engine/tiling.js';
 import { saveModel } from '../../src-main/engine/models/store.js';
 import { loadEngineModel, tileSessionsFor, upscaleFile } from '../../src-main/engine/upscale.js';
 import type { Raster } from '../../src-main/engine/raster.js';
@@ -161,6 +162,26 @@ describe('tiled upscaling equals whole-image upscaling', () => {
     assert.ok(refusals.length >= 1);
     assert.deepEqual(out.data, reference.data);
     assert.ok(progress.at(-1)! > 4, 'the split tiles were counted');
+  });
+
+  it('an image within the tile budget\'s area is one tile even when an edge is longer than the square tile', async () => {
+    const spec = classicEspcn(3);
+    const limit = tileSizeForBudget(spec);
+    const pixels = pixelSessions.get(`${spec.name}/3`)!;
+    const stripe = (width: number, height: number): Raster => ({
+      data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 7 + (i % 251)) % 256), width, height, channels: 3, bitDepth: 8,
+    });
+    const tilesOf = async (raster: Raster, tile?: number): Promise<{ tiles: number; out: Raster }> => {
+      let tiles = 0;
+      const out = await upscaleRaster(raster, { pixels }, spec, { ...(tile ? { tile } : {}), onProgress: (p) => { tiles = p.tilesTotal; } });
+      return { tiles, out };
+    };
+    const wide = stripe(limit + 60, 40);
+    const whole = await tilesOf(wide);
+    assert.equal(whole.tiles, 1);
+    assert.deepEqual(whole.out.data, (await tilesOf(wide, 16)).out.data);
+    // over the area: tiled as before
+    assert.ok((await tilesOf(stripe(limit + 60, limit))).tiles > 1);
   });
 
   it('cancels between tiles', async () => {

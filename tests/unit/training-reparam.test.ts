@@ -134,3 +134,18 @@ test('a net of another scale starts from the body of a trained one: every layer 
   // and the result is a valid x2 net whose last conv has 4 output maps
   assert.equal(collapse(weights).convs.at(-1)!.outChannels, 4);
 });
+
+test('a PReLU net converts to one LeakyRelu slope per layer: the median of its slopes, every kernel copied', () => {
+  const prelu = { ...architectureFor('efficient', 4, 1, [16, 16, 16]), name: 'efficient' };
+  const trained = initialTrainWeights(prelu, 'reparam', 5);
+  trained.tensors['l1.alpha'].data = Float32Array.from({ length: 16 }, (_, i) => (i - 5) / 10);
+  const leaky = { ...prelu, activation: 'leakyrelu' as const };
+  const { weights, fresh, converted } = transferTrainWeights(trained, leaky, 1);
+  assert.deepEqual(fresh, []);
+  assert.deepEqual(converted, ['l0.alpha', 'l1.alpha', 'l2.alpha']);
+  assert.deepEqual([...weights.tensors['l1.alpha'].data], [Math.fround(0.3)]);
+  for (const name of Object.keys(weights.tensors).filter((n) => !n.endsWith('.alpha'))) assert.deepEqual(weights.tensors[name].data, trained.tensors[name].data, name);
+  const deployed = collapse(weights);
+  assert.equal(deployed.spec.activation, 'leakyrelu');
+  assert.equal(deployed.convs[1].alpha!.length, 1);
+});
