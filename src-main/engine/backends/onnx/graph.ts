@@ -20,6 +20,8 @@ export interface NetworkOptions {
   phasesOnly?: boolean;
   /** Added to every output map (in the last conv's bias: the skip is added after it and is not shifted). */
   outputShift?: number;
+  /** With `phasesOnly`: leave a nearest skip to the caller (who adds the input once per phase in a later linear step). */
+  nearestSkipToCaller?: boolean;
 }
 
 /** Appends the network (convs, activations, skip, then depth-to-space unless `phasesOnly`) reading NCHW tensor `input`; returns its NCHW output. */
@@ -60,7 +62,7 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
-  const skipKind = skipOf(spec);
+  const skipKind = options.phasesOnly && options.nearestSkipToCaller && skipOf(spec) === 'nearest' ? 'none' : skipOf(spec);
   if (skipKind === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
@@ -129,8 +131,9 @@ export const PIXELS_OPSET = 21;
 /**
  * The whole per-tile pipeline as one graph, so that colour conversion, chroma and alpha resampling and quantisation
  * run in ORT's threads instead of JavaScript loops: raw samples [1, H, W, C] (uint8 or uint16 as the raster holds
- * them, C = the raster's channels: grey, grey+alpha, RGB, RGBA) → upscaled samples [1, H·s, W·s, C] of the same
- * type, rounded half to even and clipped, in the raster's interleaved layout. No float tensor at output size leaves
+ * them, C = the raster's channels: grey, grey+alpha, RGB, RGBA) → upscaled samples of the same type, rounded half
+ * to even and clipped, in the raster's interleaved layout (shaped [H, s, W, s·C], which is [H·s, W·s, C] in
+ * memory). No float tensor at output size leaves
  * the graph, and one tile's output is the output raster itself.
  *
  * Y models run on BT.601 studio-range Y (grey g maps to Y = 16 + 219·g); chroma and alpha are upscaled with bicubic
@@ -138,9 +141,9 @@ export const PIXELS_OPSET = 21;
  * their output is turned back into grey with BT.601 luma weights.
  *
  * Everything stays at LR size as s² phase maps until the very end: bicubic upscaling is a 5x5 conv per phase,
- * colour conversion is pointwise and so commutes with depth-to-space, and one 1x1 conv maps all phase maps to the
- * output samples (the sample scale 255 or 65535 folded into its weights, and into the first pointwise step's).
- * Only the quantisation and the final transpose touch full-size tensors, the transpose on integers.
+ * colour conversion is pointwise and so commutes with depth-to-space, and one batched MatMul maps all phase maps to the
+ * output samples, in the raster's interleaved order (the sample scale 255 or 65535 folded into its weights, and into
+ * the first pointwise step's). Only that MatMul and the quantisation write full-size tensors.
  */
 export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, bitDepth: 8 | 16 = 8): Uint8Array {
   const { spec } = weights;
@@ -183,6 +186,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
 
   // Phase maps feeding the final 1x1 conv, with how each output sample is made from them.
   let main: string;
+  let modelInput: string;
   const resampled: string[] = [];
   if (spec.channels === 1) {
     const ycc = colour
@@ -190,37 +194,47 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
       : pointwise('grey_to_y', colourIn, [[219 / 255 / max]], [16 / 255]);
     // Y and chroma leave their stages centred (Y − 16, Cb − 128, Cr − 128, on the 0..1 scale), so the map to output
     // samples is linear with no bias: one batched MatMul.
-    main = appendNetwork(weights, colour ? slice('y', ycc, 0, 1) : ycc, nodes, initializers, { phasesOnly: true, outputShift: -offset[0] });
+    modelInput = colour ? slice('y', ycc, 0, 1) : ycc;
+    main = appendNetwork(weights, modelInput, nodes, initializers, { phasesOnly: true, outputShift: -offset[0], nearestSkipToCaller: true });
     if (colour) resampled.push(slice('chroma', ycc, 1, 3));
   } else {
     const unit = node('Mul', [colourIn, constant('unit_scale', [], [1 / max])], 'colour_unit');
     const rgb = colour ? unit : node('Concat', [unit, unit, unit], 'grey_as_rgb', [int('axis', 1)]);
-    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true });
+    modelInput = rgb;
+    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true, nearestSkipToCaller: true });
   }
   if (hasAlpha) resampled.push(slice('alpha', raw, rasterChannels - 1, rasterChannels));
 
-  let sources = main;
+  // The nearest skip adds the model's input to every phase map: as C more sources with the phase maps' weights, the
+  // MatMul below adds it, where a Tile and an Add at s²·C maps used to.
+  const skipMaps = skipOf(spec) === 'nearest' ? spec.channels : 0;
   const groups = resampled.length === 0 ? 0 : spec.channels === 1 && colour ? 2 + (hasAlpha ? 1 : 0) : 1;
+  const parts = skipMaps ? [main, modelInput] : [main];
   if (groups) {
     const stacked = resampled.length > 1 ? node('Concat', resampled, 'to_resample', [int('axis', 1)]) : resampled[0];
     initializers.push(int64Tensor('edge.pads', [0, 0, 2, 2, 0, 0, 2, 2]));
     const padded = node('Pad', [stacked, 'edge.pads'], 'resample_padded', [str('mode', 'edge')]);
+    // One dense conv (map group·s² + phase reads only its own plane; the other weights are zero): ORT runs it in its
+    // blocked layout, where the grouped conv it replaces ran at a third of the speed.
     const kernel = bicubicPhaseKernel(s);
-    const w = new Float32Array(groups * kernel.length);
-    for (let g = 0; g < groups; g++) w.set(kernel, g * kernel.length);
+    const w = new Float32Array(groups * phases * groups * 25);
+    for (let g = 0; g < groups; g++) {
+      for (let phase = 0; phase < phases; phase++) w.set(kernel.subarray(phase * 25, (phase + 1) * 25), ((g * phases + phase) * groups + g) * 25);
+    }
     // Bicubic weights sum to 1, so a bias shifts the upscaled chroma exactly as shifting its input would.
     const chromaShift = Array.from({ length: groups * phases }, (_, i) => (spec.channels === 1 && colour && i < 2 * phases ? -offset[1 + Math.floor(i / phases)] : 0));
-    const up = node('Conv', [padded, constant('bicubic.weight', [groups * phases, 1, 5, 5], w), constant('bicubic.bias', [groups * phases], chromaShift)], 'bicubic_phases', [
-      ints('kernel_shape', [5, 5]), int('group', groups),
-    ]);
-    sources = node('Concat', [main, up], 'phase_maps', [int('axis', 1)]);
+    parts.push(node('Conv', [padded, constant('bicubic.weight', [groups * phases, groups, 5, 5], w), constant('bicubic.bias', [groups * phases], chromaShift)], 'bicubic_phases', [
+      ints('kernel_shape', [5, 5]),
+    ]));
   }
+  const sources = parts.length > 1 ? node('Concat', parts, 'phase_maps', [int('axis', 1)]) : main;
 
-  // Source map indices: main maps are DCR (phase·C + c); resampled maps are grouped (group·s² + phase).
-  // Output sample c of phase (py, px), on the sample scale, is Σ_k weight[py][k][px·C + c] · source k.
+  // Source map indices: main maps are DCR (phase·C + c), then the skip's C input maps, then the resampled maps
+  // grouped (group·s² + phase). Output sample c of phase (py, px), on the sample scale, is
+  // Σ_k weight[py][k][px·C + c] · source k.
   const mainMaps = phases * spec.channels;
-  const sourceCount = mainMaps + groups * phases;
-  const resampledIndex = (group: number, phase: number): number => mainMaps + group * phases + phase;
+  const sourceCount = mainMaps + skipMaps + groups * phases;
+  const resampledIndex = (group: number, phase: number): number => mainMaps + skipMaps + group * phases + phase;
   const rowLength = s * rasterChannels;
   const toSamples = new Float32Array(s * sourceCount * rowLength);
   const inverse = BT601.inverse.map((r) => r.map((v) => v * 255));
@@ -229,37 +243,38 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
       const phase = py * s + px;
       for (let c = 0; c < rasterChannels; c++) {
         const set = (source: number, value: number): void => { toSamples[(py * sourceCount + source) * rowLength + px * rasterChannels + c] = value; };
+        // model output channel k of this phase, and the skip's input channel k with it
+        const setModel = (k: number, value: number): void => {
+          set(phase * spec.channels + k, value);
+          if (skipMaps) set(mainMaps + k, value);
+        };
         if (hasAlpha && c === rasterChannels - 1) {
           set(resampledIndex(groups - 1, phase), 1); // alpha is resampled on the sample scale already
         } else if (spec.channels === 1 && colour) {
-          set(phase, inverse[c][0] * max);
+          setModel(0, inverse[c][0] * max);
           set(resampledIndex(0, phase), inverse[c][1] * max);
           set(resampledIndex(1, phase), inverse[c][2] * max);
         } else if (spec.channels === 1) {
-          set(phase, (255 / 219) * max);
+          setModel(0, (255 / 219) * max);
         } else if (colour) {
-          set(phase * 3 + c, max);
+          setModel(c, max);
         } else {
-          [0.299, 0.587, 0.114].forEach((wgt, k) => set(phase * 3 + k, wgt * max));
+          [0.299, 0.587, 0.114].forEach((wgt, k) => setModel(k, wgt * max));
         }
       }
     }
   }
   // [1, K, H, W] → [H, 1, W, K] (NHWC, one row of LR pixels per batch) times [s, K, s·C] is [H, s, W, s·C]: output
-  // row y·s + py as s·C samples per LR pixel, which is the interleaved raster [H·s, W·s, C] in memory. Quantising
-  // that needs no transpose of the full-size output.
+  // row y·s + py as s·C samples per LR pixel, which is the interleaved raster [H·s, W·s, C] in memory. The graph's
+  // output keeps that shape, so ORT quantises straight into the caller's raster: no transpose and no copy at output
+  // size.
   const sourcesNhwc = node('Transpose', [sources], 'sources_nhwc', [ints('perm', [0, 2, 3, 1])]);
   initializers.push(int64Tensor('rows_shape', [-1, 1, 0, 0]));
   const rows = node('Reshape', [sourcesNhwc, 'rows_shape'], 'source_rows');
   const samples = node('MatMul', [rows, constant('to_samples.weight', [s, sourceCount, rowLength], toSamples)], 'samples');
   initializers.push(floatTensor('quant.scale', [], Float32Array.of(1)), sampleTensor('quant.zero', sampleType, []));
-  const quantised = node('QuantizeLinear', [samples, 'quant.scale', 'quant.zero'], 'quantised');
-  // [H, s, W, s·C] → [1, H·s, W·s, C]: the same memory, the shape from the tile's width.
-  initializers.push(int64Tensor('w.starts', [2]), int64Tensor('w.ends', [3]), int64Tensor('scale_vec', [s]), int64Tensor('out_head', [1, -1]), int64Tensor('channel_vec', [rasterChannels]));
-  const lrW = node('Slice', [node('Shape', [quantised], 'quantised_shape'), 'w.starts', 'w.ends'], 'lr_w');
-  const outShape = node('Concat', ['out_head', node('Mul', [lrW, 'scale_vec'], 'sr_w'), 'channel_vec'], 'sr_shape', [int('axis', 0)]);
-  node('Reshape', [quantised, outShape], PIXELS_OUTPUT);
+  nodes.push({ opType: 'QuantizeLinear', input: [samples, 'quant.scale', 'quant.zero'], output: [PIXELS_OUTPUT], name: 'quantised' });
   return encodeModel(`${spec.name}-pixels`, `${spec.name} x${s}, ${rasterChannels}-channel ${bitDepth}-bit pixels`, nodes, initializers,
     [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels], sampleType) }],
-    [{ name: PIXELS_OUTPUT, type: tensorType([1, 'SH', 'SW', rasterChannels], sampleType) }], PIXELS_OPSET);
+    [{ name: PIXELS_OUTPUT, type: tensorType(['H', s, 'W', s * rasterChannels], sampleType) }], PIXELS_OPSET);
 }

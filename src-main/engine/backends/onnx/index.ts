@@ -152,8 +152,9 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       }
       const { session } = await sessionFor(wide ? 16 : 8);
       const input = new ort.Tensor(type, samples, [1, height, width, rasterChannels]);
-      // A pre-allocated output: ORT writes the samples straight into the caller's raster, no copy.
-      const output = into && new ort.Tensor(type, into, [1, height * scale, width * scale, rasterChannels]);
+      // A pre-allocated output: ORT writes the samples straight into the caller's raster, no copy ([H, s, W, s·C] is
+      // the interleaved [H·s, W·s, C] in memory).
+      const output = into && new ort.Tensor(type, into, [height, scale, width, scale * rasterChannels]);
       try {
         const result = await session.run({ [PIXELS_INPUT]: input }, output ? { [PIXELS_OUTPUT]: output } : [PIXELS_OUTPUT]);
         if (into) return into;
