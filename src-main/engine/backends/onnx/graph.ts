@@ -133,16 +133,15 @@ export const PIXELS_OPSET = 21;
  * run in ORT's threads instead of JavaScript loops: raw samples [1, H, W, C] (uint8 or uint16 as the raster holds
  * them, C = the raster's channels: grey, grey+alpha, RGB, RGBA) → upscaled samples of the same type, rounded half
  * to even and clipped, in the raster's interleaved layout (shaped [H, s, W, s·C], which is [H·s, W·s, C] in
- * memory). No float tensor at output size leaves
- * the graph, and one tile's output is the output raster itself.
+ * memory). No float tensor at output size leaves the graph, and one tile's output is the output raster itself.
  *
  * Y models run on BT.601 studio-range Y (grey g maps to Y = 16 + 219·g); chroma and alpha are upscaled with bicubic
  * (Keys a = −0.5, half-pixel centres, edge samples repeated). RGB models see grey replicated to three channels and
  * their output is turned back into grey with BT.601 luma weights.
  *
  * Everything stays at LR size as s² phase maps until the very end: bicubic upscaling is a 5x5 conv per phase,
- * colour conversion is pointwise and so commutes with depth-to-space, and one batched MatMul maps all phase maps to the
- * output samples, in the raster's interleaved order (the sample scale 255 or 65535 folded into its weights, and into
+ * colour conversion is pointwise and so commutes with depth-to-space, and one batched MatMul maps all phase maps
+ * (and the nearest skip's input) to the output samples, in the raster's interleaved order (the sample scale 255 or 65535 folded into its weights, and into
  * the first pointwise step's). Only that MatMul and the quantisation write full-size tensors.
  */
 export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, bitDepth: 8 | 16 = 8): Uint8Array {
@@ -184,7 +183,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
   const forward = BT601.forward.map((r) => [...r]);
   const offset = BT601.offset.map((o) => o / 255);
 
-  // Phase maps feeding the final 1x1 conv, with how each output sample is made from them.
+  // Phase maps feeding the final MatMul, with how each output sample is made from them.
   let main: string;
   let modelInput: string;
   const resampled: string[] = [];
