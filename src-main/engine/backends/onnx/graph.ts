@@ -141,8 +141,9 @@ export const PIXELS_OPSET = 21;
  *
  * Everything stays at LR size as s² phase maps until the very end: bicubic upscaling is a 5x5 conv per phase,
  * colour conversion is pointwise and so commutes with depth-to-space, and one batched MatMul maps all phase maps
- * (and the nearest skip's input) to the output samples, in the raster's interleaved order (the sample scale 255 or 65535 folded into its weights, and into
- * the first pointwise step's). Only that MatMul and the quantisation write full-size tensors.
+ * (and the nearest skip's input) to the output samples, in the raster's interleaved order (the sample scale 255 or
+ * 65535 folded into its weights, and into the first pointwise step's). Only that MatMul and the quantisation write
+ * full-size tensors.
  */
 export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, bitDepth: 8 | 16 = 8): Uint8Array {
   const { spec } = weights;
