@@ -5,7 +5,7 @@
  */
 
 /** Training degradation presets (src-main/training/degrade-presets.ts defines each); 'bicubic' is clean's older name. */
-export const DEGRADATION_PRESETS = ['clean', 'photo', 'film', 'jpeg', 'blur', 'noise', 'bicubic'] as const;
+export const DEGRADATION_PRESETS = ['clean', 'photo', 'film', 'jpeg', 'compressed', 'blur', 'noise', 'bicubic'] as const;
 export type DegradationPreset = (typeof DEGRADATION_PRESETS)[number];
 
 /** What a fine-tune uses where a parameter is not given. */

@@ -21,6 +21,9 @@
  *   mostly sharp, and a model that must expect blur sharpens sharp inputs: see models/TRAINING.md), any resampler, sensor noise, JPEG q30–95, a quarter of them twice.
  * - film: scanned film: mild lens blur, film grain almost always, sometimes a scanner's JPEG.
  * - jpeg: bicubic, then JPEG q30–95 (the `subpixel eval --degrade jpeg:q` protocol, randomised).
+ * - compressed: bicubic, sensor noise on half, then JPEG q30–95; 40 % of the patches clean. No blur and no second
+ *   pass: the last stage of robust-x2, which sharpens its deblocking without unlearning noise (a JPEG-only stage
+ *   did) or the sharpness of clean inputs (the blur of `photo` does).
  * - blur / noise: one step alone, for experiments and fine-tunes that target it.
  */
 import { DEGRADATION_PRESETS, type DegradationPreset } from '../../src-common/fine-tune.js';
@@ -117,6 +120,10 @@ export const PRESET_RECIPES: Record<DegradationPreset, DegradationRecipe> = {
     },
   },
   jpeg: { first: { resize: { bicubic: 1 }, jpeg: { p: 1, quality: [30, 95], subsampling420: 0.8 } } },
+  compressed: {
+    clean: 0.4,
+    first: { resize: { bicubic: 1 }, noise: { ...photoStage.noise!, p: 0.5 }, jpeg: { p: 1, quality: [30, 95], subsampling420: 0.8 } },
+  },
   blur: { first: { blur: { p: 1, kinds: KERNELS, sigmaPerScale: [0.1, 0.6], betaGeneralized: [0.5, 4], betaPlateau: [1, 2] }, resize: { bicubic: 1 } } },
   noise: {
     first: {

@@ -37,10 +37,7 @@ describe('robust models against bicubic and the clean models on Set14', { skip: 
         assert.ok(s.robust >= s.clean, said);
       });
     }
-    // Known miss (models/TRAINING.md, "The shipped robust models"): x2's 4x32 net does not both deblock JPEG q50 and
-    // stay within 0.5 dB on clean input (robust-x2: −0.63 dB); reported, not failed, until a robust x2 net does.
-    const todo = scale === 2 ? 'robust-x2 trails the clean model by 0.63 dB on clean Set14 (target 0.5)' : false;
-    it(`x${scale}, clean input: robust within ${CLEAN_INPUT_TOLERANCE} dB of the clean model`, { skip, todo }, async () => {
+    it(`x${scale}, clean input: robust within ${CLEAN_INPUT_TOLERANCE} dB of the clean model`, { skip }, async () => {
       const s = await scores();
       assert.ok(s.robust >= s.clean - CLEAN_INPUT_TOLERANCE, `robust ${s.robust.toFixed(3)}, clean ${s.clean.toFixed(3)} dB`);
     });

@@ -252,6 +252,29 @@ test('presets draw their documented mix, and a seed reproduces plans, images and
   assert.notDeepEqual(x.input, z.input);
 });
 
+test('compressed: 40 % clean, JPEG on every other patch and noise on half of those, never blur or a second pass', () => {
+  const rng = createRng(9);
+  const n = 2000;
+  let clean = 0;
+  let noisy = 0;
+  for (let i = 0; i < n; i++) {
+    const plan = drawPlan({ preset: 'compressed' }, 2, rng);
+    assert.equal(plan.stages.length, 1);
+    const [stage] = plan.stages;
+    assert.equal(stage.blur, undefined);
+    assert.equal(stage.resize, 'bicubic');
+    if (!stage.jpeg) {
+      assert.equal(stage.noise, undefined);
+      clean++;
+      continue;
+    }
+    assert.ok(stage.jpeg.quality >= 30 && stage.jpeg.quality <= 95);
+    if (stage.noise) noisy++;
+  }
+  assert.ok(Math.abs(clean / n - 0.4) < 0.04, `clean share ${clean / n}`);
+  assert.ok(Math.abs(noisy / (n - clean) - 0.5) < 0.05, `noisy share of the compressed ${noisy / (n - clean)}`);
+});
+
 test('per-patch degradation keeps LR and HR patches aligned under every flip/rotation', async () => {
   const scale = 3;
   const p = 16;
