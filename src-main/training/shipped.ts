@@ -88,8 +88,11 @@ const fromRoot = fromId && !existsSync(join(modelsRoot, fromId)) ? shippedModels
 const source = fromId ? await loadCheckpoint(join(fromRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
 // A source of another scale lends its body: same layers, a fresh last conv for this scale's output maps.
 // An --activation given with --from converts the source's (PReLU → one LeakyRelu slope per layer, see nets.ts).
-const activation = program.getOptionValueSource('activation') === 'cli' ? opts.activation : source?.config.spec.activation;
-const spec = mainRun?.config.spec ?? (source ? { ...source.config.spec, scale: opts.scale, activation: activation! } : requestedSpec);
+const fromSpec = source && {
+  ...source.config.spec, scale: opts.scale,
+  activation: program.getOptionValueSource('activation') === 'cli' ? opts.activation : source.config.spec.activation,
+};
+const spec = mainRun?.config.spec ?? fromSpec ?? requestedSpec;
 const transferred = source && (source.config.spec.scale !== opts.scale || source.config.spec.activation !== spec.activation)
   ? transferTrainWeights(source.weights, spec, opts.seed) : undefined;
 if (transferred?.fresh.length) console.log(`from x${source!.config.spec.scale} to x${opts.scale}: ${transferred.fresh.join(', ')} initialised afresh`);

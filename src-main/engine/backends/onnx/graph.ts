@@ -16,12 +16,13 @@ export const ONNX_INPUT = 'lr';
 export const ONNX_OUTPUT = 'sr';
 
 export interface NetworkOptions {
-  /** Stop before depth-to-space: s²·C maps at LR size in DCR order (map (py·s + px)·C + c is output pixel (y·s + py, x·s + px) of channel c). */
+  /**
+   * Stop before depth-to-space: s²·C maps at LR size in DCR order (map (py·s + px)·C + c is output pixel (y·s + py,
+   * x·s + px) of channel c), without a nearest skip: the caller adds the input once per phase in its own linear step.
+   */
   phasesOnly?: boolean;
   /** Added to every output map (in the last conv's bias: the skip is added after it and is not shifted). */
   outputShift?: number;
-  /** With `phasesOnly`: leave a nearest skip to the caller (who adds the input once per phase in a later linear step). */
-  nearestSkipToCaller?: boolean;
 }
 
 /** Appends the network (convs, activations, skip, then depth-to-space unless `phasesOnly`) reading NCHW tensor `input`; returns its NCHW output. */
@@ -62,7 +63,7 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
-  const skipKind = options.phasesOnly && options.nearestSkipToCaller && skipOf(spec) === 'nearest' ? 'none' : skipOf(spec);
+  const skipKind = options.phasesOnly && skipOf(spec) === 'nearest' ? 'none' : skipOf(spec);
   if (skipKind === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
     initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
@@ -195,13 +196,13 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     // Y and chroma leave their stages centred (Y − 16, Cb − 128, Cr − 128, on the 0..1 scale), so the map to output
     // samples is linear with no bias: one batched MatMul.
     modelInput = colour ? slice('y', ycc, 0, 1) : ycc;
-    main = appendNetwork(weights, modelInput, nodes, initializers, { phasesOnly: true, outputShift: -offset[0], nearestSkipToCaller: true });
+    main = appendNetwork(weights, modelInput, nodes, initializers, { phasesOnly: true, outputShift: -offset[0] });
     if (colour) resampled.push(slice('chroma', ycc, 1, 3));
   } else {
     const unit = node('Mul', [colourIn, constant('unit_scale', [], [1 / max])], 'colour_unit');
     const rgb = colour ? unit : node('Concat', [unit, unit, unit], 'grey_as_rgb', [int('axis', 1)]);
     modelInput = rgb;
-    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true, nearestSkipToCaller: true });
+    main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true });
   }
   if (hasAlpha) resampled.push(slice('alpha', raw, rasterChannels - 1, rasterChannels));
 
@@ -273,7 +274,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
   const rows = node('Reshape', [sourcesNhwc, 'rows_shape'], 'source_rows');
   const samples = node('MatMul', [rows, constant('to_samples.weight', [s, sourceCount, rowLength], toSamples)], 'samples');
   initializers.push(floatTensor('quant.scale', [], Float32Array.of(1)), sampleTensor('quant.zero', sampleType, []));
-  nodes.push({ opType: 'QuantizeLinear', input: [samples, 'quant.scale', 'quant.zero'], output: [PIXELS_OUTPUT], name: 'quantised' });
+  node('QuantizeLinear', [samples, 'quant.scale', 'quant.zero'], PIXELS_OUTPUT);
   return encodeModel(`${spec.name}-pixels`, `${spec.name} x${s}, ${rasterChannels}-channel ${bitDepth}-bit pixels`, nodes, initializers,
     [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels], sampleType) }],
     [{ name: PIXELS_OUTPUT, type: tensorType(['H', s, 'W', s * rasterChannels], sampleType) }], PIXELS_OPSET);
