@@ -86,13 +86,18 @@ export function initialTrainWeights(spec: ArchitectureSpec, kind: NetKind, seed:
  * last conv, when only the scale differs: its s² output maps) is initialised afresh. How a net of one scale starts
  * from the body of another's. A per-channel PReLU slope going to one slope per layer (LeakyRelu) becomes the
  * median of the layer's slopes (listed in `converted`): the nearest single slope, which fine-tuning then corrects.
+ * A shallower net keeps the source's first layers and its last conv (the hidden layers in between are dropped), so
+ * a cheaper net starts from a trained one instead of from scratch.
  */
 export function transferTrainWeights(from: TrainWeights, spec: ArchitectureSpec, seed: number): { weights: TrainWeights; fresh: string[]; converted: string[] } {
   const weights = initialTrainWeights(spec, from.kind, seed);
   const fresh: string[] = [];
   const converted: string[] = [];
+  const last = spec.widths.length;
+  const fromLast = from.spec.widths.length;
+  const sourceName = (name: string): string => name.replace(/^l(\d+)\./, (_, i: string) => `l${Number(i) === last ? fromLast : i}.`);
   for (const [name, t] of Object.entries(weights.tensors)) {
-    const source = from.tensors[name];
+    const source = from.tensors[sourceName(name)];
     if (source && source.shape.length === t.shape.length && source.shape.every((d, i) => d === t.shape[i])) {
       t.data = Float32Array.from(source.data);
     } else if (source && name.endsWith('.alpha') && t.data.length === 1 && source.data.length > 1) {

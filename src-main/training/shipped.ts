@@ -88,14 +88,19 @@ const fromRoot = fromId && !existsSync(join(modelsRoot, fromId)) ? shippedModels
 const source = fromId ? await loadCheckpoint(join(fromRoot, fromId, fromStage ? `checkpoint-${fromStage}` : 'checkpoint')) : undefined;
 // A source of another scale lends its body: same layers, a fresh last conv for this scale's output maps.
 // An --activation given with --from converts the source's (PReLU → one LeakyRelu slope per layer, see nets.ts).
+// --widths given with --from asks for a shallower net that keeps the source's first layers and its last conv.
 const fromSpec = source && {
   ...source.config.spec, scale: opts.scale,
   activation: program.getOptionValueSource('activation') === 'cli' ? opts.activation : source.config.spec.activation,
+  ...(opts.widths ? { widths: opts.widths, kernels: source.config.spec.kernels.slice(0, opts.widths.length + 1) } : {}),
 };
 const spec = mainRun?.config.spec ?? fromSpec ?? requestedSpec;
-const transferred = source && (source.config.spec.scale !== opts.scale || source.config.spec.activation !== spec.activation)
+const transferred = source && (source.config.spec.scale !== opts.scale || source.config.spec.activation !== spec.activation || source.config.spec.widths.length !== spec.widths.length)
   ? transferTrainWeights(source.weights, spec, opts.seed) : undefined;
 if (transferred?.fresh.length) console.log(`from x${source!.config.spec.scale} to x${opts.scale}: ${transferred.fresh.join(', ')} initialised afresh`);
+if (source && source.config.spec.widths.length > spec.widths.length) {
+  console.log(`from ${source.config.spec.widths.length + 1} convs to ${spec.widths.length + 1}: hidden layers ${spec.widths.length} to ${source.config.spec.widths.length - 1} of the source dropped`);
+}
 if (transferred?.converted.length) console.log(`from ${source!.config.spec.activation} to ${spec.activation}: ${transferred.converted.join(', ')} set to the median slope`);
 // A stage's steps, wall time and commands add to its main run's; a --from model counts only its own (the notes name
 // the model it started from and how that was trained).

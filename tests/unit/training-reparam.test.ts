@@ -149,3 +149,18 @@ test('a PReLU net converts to one LeakyRelu slope per layer: the median of its s
   assert.equal(deployed.spec.activation, 'leakyrelu');
   assert.equal(deployed.convs[1].alpha!.length, 1);
 });
+
+test('a shallower net keeps the first layers and the last conv of a trained one, the hidden layers between dropped', () => {
+  const deep = { ...architectureFor('efficient', 4, 1, [16, 16, 16, 16, 16]), name: 'efficient' };
+  const trained = initialTrainWeights(deep, 'reparam', 9);
+  const shallow = { ...deep, widths: [16, 16, 16], kernels: [3, 3, 3, 3] };
+  const { weights, fresh } = transferTrainWeights(trained, shallow, 1);
+  assert.deepEqual(fresh, []);
+  for (const [name, t] of Object.entries(weights.tensors)) {
+    const source = name.startsWith('l3.') ? name.replace('l3.', 'l5.') : name;
+    assert.deepEqual(t.data, trained.tensors[source].data, `${name} from ${source}`);
+  }
+  const deployed = collapse(weights);
+  assert.equal(deployed.convs.length, 4);
+  assert.deepEqual(deployed.convs[3].kernel, collapse(trained).convs[5].kernel);
+});
