@@ -18,6 +18,8 @@ export interface VideoHooks {
 }
 
 export interface EngineClient {
+  /** Starts the worker (loading the engine's modules) before the first request needs it. */
+  warm(): void;
   upscaleFile(input: string, output: string, options: WorkerUpscaleOptions, hooks?: UpscaleHooks): Promise<UpscaleResult>;
   /** A video file or frame sequence, in the same worker (see video/upscale-video.ts). */
   upscaleVideo(input: string, output: string, options: WorkerVideoOptions, hooks?: VideoHooks): Promise<VideoUpscaleResult>;
@@ -88,6 +90,9 @@ export function createEngineClient(): EngineClient {
   };
 
   return {
+    warm() {
+      ensureWorker();
+    },
     upscaleFile(input, output, options, hooks = {}) {
       return request<UpscaleResult>(input, hooks.signal, (id) => ({ type: 'upscale', id, input, output, options }), { onProgress: hooks.onProgress });
     },
