@@ -74,6 +74,15 @@ function cliJobSettings(options: UpscaleCliOptions, outputDir: string, overwrite
 /** Outputs up to this size (a 4K frame is 8.3 MP) may be three in flight. */
 const SMALL_OUTPUT_PIXELS = 16e6;
 
+/**
+ * Files in flight at once: two, so that the worker decodes or encodes one while the other holds the inference lock;
+ * three when every output is small (frames), where an encode takes as long as an inference and two encodes overlap
+ * with it (40 frames 480x270 → x4 TIFF: 8 % faster). Large outputs, held whole for JPEG, WebP and AVIF, stay at two.
+ */
+export function filesInFlight(work: ReadonlyArray<{ pixels: number; video: boolean }>, scale: number): 2 | 3 {
+  return work.every((w) => !w.video && w.pixels * scale ** 2 <= SMALL_OUTPUT_PIXELS) ? 3 : 2;
+}
+
 export async function runUpscale(inputs: string[], options: UpscaleCliOptions): Promise<number> {
   if (options.format !== 'keep' && !isWritableFormat(options.format)) {
     throw new Error(`--format must be ${OUTPUT_FORMATS.join(', ')} or keep (got '${options.format}')`);
@@ -203,11 +212,7 @@ async function planAndRun(inputs: string[], options: UpscaleCliOptions, engine: 
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    // Two in flight: the worker decodes/encodes one image while the other holds the inference lock. Three when every
-    // output is small (frames): an encode then takes as long as an inference, and two encodes overlap with it (40
-    // frames 480x270 → x4 TIFF: 8 % faster); large outputs, held whole for JPEG, WebP and AVIF, stay at two.
-    const inFlightLimit = work.every((w) => !w.video && w.pixels * options.scale ** 2 <= SMALL_OUTPUT_PIXELS) ? 3 : 2;
-    await mapLimit(work, inFlightLimit, async (item) => {
+    await mapLimit(work, filesInFlight(work, options.scale), async (item) => {
       if (abort.signal.aborted) { failed.push({ input: item.input, error: 'canceled' }); return; }
       inFlight.set(item.input, 0);
       meter.begin();
