@@ -107,19 +107,11 @@ async function opencvRows(): Promise<void> {
   const framesDir = join(work, 'frames');
   const [framePath] = await writeFrames(framesDir, 40);
   const frame = (await readImage(framePath)).raster;
-  const ours: Array<{ scale: 2 | 3 | 4; id: string; run: () => Promise<Raster>; projection?: boolean }> = [];
+  const ours: Array<{ scale: 2 | 3 | 4; id: string; run: () => Promise<Raster> }> = [];
   for (const scale of [2, 3, 4] as const) {
     const engine = await loadEngineModel({ scale, threads });
     const sessions = await tileSessionsFor(engine, frame.channels);
     ours.push({ scale, id: engine.model.id, run: () => upscaleRaster(frame, sessions, engine.model.weights.spec, {}) });
-    // What the fusable activation buys (models/TRAINING.md): the same net with one LeakyRelu slope per layer. Speed
-    // only: its slopes are the medians of the PReLU ones, so its output is not the shipped model's.
-    if (engine.model.weights.spec.activation === 'prelu') {
-      const weights = withLayerSlopes(engine.model.weights);
-      const fused = { ...engine, model: { ...engine.model, dir: `${engine.model.dir}#leakyrelu`, weights } };
-      const fusedSessions = await tileSessionsFor(fused, frame.channels);
-      ours.push({ scale, id: `${engine.model.id} with LeakyRelu (speed only)`, run: () => upscaleRaster(frame, fusedSessions, weights.spec, {}), projection: true });
-    }
   }
   const opencv = await startFramePeer(peer.python, framePath, threads);
   try {
@@ -131,8 +123,8 @@ async function opencvRows(): Promise<void> {
         value: `${mine.toFixed(1)} ms`,
         reference: `${theirs.toFixed(1)} ms OpenCV upsample`,
         ratio: `${(theirs / mine).toFixed(2)}x`,
-        target: o.projection ? '' : '≥ 3x',
-        ...(o.projection ? {} : { ok: theirs / mine >= 3 }),
+        target: '≥ 3x',
+        ok: theirs / mine >= 3,
       });
     });
   } finally {
@@ -159,15 +151,6 @@ async function opencvRows(): Promise<void> {
     target: '≥ 2x',
     ok: theirs / mine >= 2,
   });
-}
-
-/** The same convs with a per-layer LeakyRelu (each layer's median PReLU slope): a speed stand-in for a retrained net. */
-function withLayerSlopes(weights: ModelWeights): ModelWeights {
-  const median = (a: Float32Array): number => [...a].sort((x, y) => x - y)[a.length >> 1];
-  return {
-    spec: { ...weights.spec, activation: 'leakyrelu' },
-    convs: weights.convs.map((c) => (c.alpha ? { ...c, alpha: Float32Array.of(median(c.alpha)) } : c)),
-  };
 }
 
 /** The model benchmarked: the shipped x4 default when installed, else classic ESPCN x4 with fixed random weights. */
@@ -230,13 +213,8 @@ async function engineAgainstCeiling(model: { weights: ModelWeights }) {
   const frameGmac = (frameW * frameH * macs) / 1e9;
   const matMul = await createMatMul(threads);
   const session = await createOnnxSession(model.weights, { threads });
-  // What the fusable activation buys the network alone (the same convs with one LeakyRelu slope per layer), in turns.
-  const fused = spec.activation === 'prelu' ? await createOnnxSession(withLayerSlopes(model.weights), { threads }) : undefined;
-  const [matMulMs, onnxMs, fusedMs] = await timeInTurns([
-    matMul.run, () => session.run(frame, frameH, frameW), ...(fused ? [() => fused.run(frame, frameH, frameW)] : []),
-  ], 15);
+  const [matMulMs, onnxMs] = await timeInTurns([matMul.run, () => session.run(frame, frameH, frameW)], 15);
   await matMul.release();
-  await fused?.dispose();
   const ceiling = matMul.gmacs(matMulMs);
   rows.push({ what: 'ORT MatMul 2048³ (ceiling)', value: `${ceiling.toFixed(1)} GMAC/s`, reference: '', ratio: '', target: '' });
   const engineRow = (name: string, ms: number, target?: number): number => {
@@ -252,7 +230,6 @@ async function engineAgainstCeiling(model: { weights: ModelWeights }) {
     return gmacs;
   };
   const onnxGmacs = engineRow('onnx', onnxMs, 0.75);
-  if (fusedMs !== undefined) engineRow('onnx with LeakyRelu (speed only)', fusedMs);
   return { frame, frameW, frameH, session, onnxGmacs, engineRow };
 }
 
