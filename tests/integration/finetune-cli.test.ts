@@ -65,7 +65,7 @@ test('train --json prints one JSON document and writes a loadable model', async 
   assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'checkpoint', 'checkpoint.json')));
 });
 
-test('train --widths --skip trains a deeper efficient network with a bicubic skip; widths over the MAC budget are refused', async () => {
+test('train --widths --skip trains a deeper efficient network with a bicubic skip (LeakyRelu unless --activation says otherwise); widths over the MAC budget are refused', async () => {
   const out = join(dir, 'deep');
   const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--widths', '8,8,8,8', '--skip', 'bicubic', '--steps', '4', '--patch', '16', '--batch', '4', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -73,6 +73,13 @@ test('train --widths --skip trains a deeper efficient network with a bicubic ski
   assert.deepEqual(spec.widths, [8, 8, 8, 8]);
   assert.deepEqual(spec.kernels, [3, 3, 3, 3, 3]);
   assert.equal(spec.skip, 'bicubic');
+  assert.equal(spec.activation, 'leakyrelu', 'the shipped models\' activation by default');
+  const prelu = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--activation', 'prelu', '--steps', '2', '--patch', '16', '--batch', '4', '--out', join(dir, 'prelu'), '--json']);
+  assert.equal(prelu.code, 0, prelu.stderr);
+  assert.equal((await loadModel(join(dir, 'prelu'))).weights.spec.activation, 'prelu');
+  const badActivation = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--activation', 'tanh', '--steps', '2']);
+  assert.notEqual(badActivation.code, 0);
+  assert.match(badActivation.stderr, /--activation/);
   const badSkip = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--skip', 'lanczos', '--steps', '2']);
   assert.notEqual(badSkip.code, 0);
   assert.match(badSkip.stderr, /--skip/);
