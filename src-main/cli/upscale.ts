@@ -84,18 +84,19 @@ export function filesInFlight(work: ReadonlyArray<{ pixels: number; video: boole
   return work.every((w) => !w.video && w.pixels * scale ** 2 <= SMALL_OUTPUT_PIXELS) ? 4 : 2;
 }
 
-export async function runUpscale(inputs: string[], options: UpscaleCliOptions): Promise<number> {
-  if (options.format !== 'keep' && !isWritableFormat(options.format)) {
-    throw new Error(`--format must be ${OUTPUT_FORMATS.join(', ')} or keep (got '${options.format}')`);
-  }
-  // The engine worker starts now, so that loading its modules overlaps with planning the run (a folder of frames
-  // pays that start-up once per command). A --redis run has no local engine.
-  const engine = options.redis === undefined ? createEngineClient() : undefined;
+/** `started`: an engine whose worker the caller started before this module loaded (see cli/main.ts); closed here. */
+export async function runUpscale(inputs: string[], options: UpscaleCliOptions, started?: EngineClient): Promise<number> {
+  // The engine worker starts now at the latest, so that loading its modules overlaps with planning the run (a folder
+  // of frames pays that start-up once per command). A --redis run has no local engine.
+  const engine = options.redis === undefined ? started ?? createEngineClient() : undefined;
   engine?.warm();
   try {
+    if (options.format !== 'keep' && !isWritableFormat(options.format)) {
+      throw new Error(`--format must be ${OUTPUT_FORMATS.join(', ')} or keep (got '${options.format}')`);
+    }
     return await planAndRun(inputs, options, engine);
   } finally {
-    await engine?.close();
+    await Promise.all([engine?.close(), started?.close()]);
   }
 }
 
@@ -297,7 +298,8 @@ async function planAndRun(inputs: string[], options: UpscaleCliOptions, engine: 
   return failed.length ? 1 : 0;
 }
 
-export function registerUpscaleCommand(program: Command): void {
+/** `engine`: started early by cli/main.ts for a local run (its worker's modules load beside this command's). */
+export function registerUpscaleCommand(program: Command, engine?: EngineClient): void {
   program
     .command('upscale')
     .description('upscale image files, videos, frame sequences and folders')
@@ -327,6 +329,6 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--redis [url]', 'submit to the worker pool on this Redis (redis:// or rediss://; without a value: $SUBPIXEL_REDIS_URL) and follow the batch')
     .option('--detach', 'with --redis: submit, print the batch id and return (follow it later with `subpixel batch <id>`)')
     .action(async (inputs: string[], options: UpscaleCliOptions) => {
-      process.exitCode = await runUpscale(inputs, options);
+      process.exitCode = await runUpscale(inputs, options, engine);
     });
 }

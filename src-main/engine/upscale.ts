@@ -106,14 +106,26 @@ function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promis
   return value;
 }
 
+function backendFor(preference: BackendPreference): Promise<Backend> {
+  return cached(backends, preference, async () => (await selectBackend(preference)).backend);
+}
+
+/**
+ * Picks (once) the backend for `preference` ahead of the first request, so that its start-up (loading ONNX Runtime,
+ * probing its devices: about 50 ms on 2 cores) overlaps with that request's decode. A failure is left for the
+ * request to report.
+ */
+export function prepareBackend(preference: BackendPreference = 'auto'): void {
+  backendFor(preference).catch(() => {});
+}
+
 /** Loads (once) the model and picks the backend that will run it. */
 export async function loadEngineModel(options: Pick<UpscaleOptions, 'model' | 'scale' | 'backend' | 'modelSearchPaths' | 'threads'>): Promise<EngineModel> {
   if (!options.model && !options.scale) throw new Error('give a model or a scale');
   const searchPaths = options.modelSearchPaths;
   const modelKey = JSON.stringify([options.model ?? null, options.scale ?? null, searchPaths ?? null]);
   const model = await cached(models, modelKey, () => resolveModel(options.model, { scale: options.scale, searchPaths }));
-  const preference = options.backend ?? 'auto';
-  const backend = await cached(backends, preference, async () => (await selectBackend(preference)).backend);
+  const backend = await backendFor(options.backend ?? 'auto');
   const { threads } = options;
   return {
     model, backend, threads,

@@ -1,8 +1,7 @@
 // Worker-thread entry: runs upscale requests so the calling thread (CLI, Electron main, server) never stalls.
 // Several requests may be in flight: decode and encode of neighbours overlap while one holds the inference lock.
 import { parentPort } from 'node:worker_threads';
-import { upscaleFile } from '../engine/upscale.js';
-import { upscaleVideo } from '../video/upscale-video.js';
+import { prepareBackend, upscaleFile } from '../engine/upscale.js';
 import { AbortError, serializeError } from '../common/errors.js';
 import { createMutex } from '../common/mutex.js';
 import type { EngineReply, EngineRequest } from './engine-protocol.js';
@@ -12,6 +11,8 @@ const port = parentPort;
 const inferenceLock = createMutex();
 const running = new Map<number, AbortController>();
 const send = (reply: EngineReply): void => port.postMessage(reply);
+// The default backend loads while the first request decodes (most requests leave the backend to 'auto').
+prepareBackend();
 
 port.on('message', (request: EngineRequest) => {
   if (request.type === 'cancel') {
@@ -22,15 +23,16 @@ port.on('message', (request: EngineRequest) => {
   running.set(request.id, controller);
   const { id } = request;
   // Video runs here too: ffmpeg decodes and encodes in child processes, frames are inferred on this thread's
-  // sessions (sharing the inference lock with stills), and only progress crosses back.
+  // sessions (sharing the inference lock with stills), and only progress crosses back. Its modules load with the
+  // first video, so that a run of stills starts sooner.
   const work: Promise<void> = request.type === 'video'
-    ? upscaleVideo(request.input, request.output, {
+    ? import('../video/upscale-video.js').then(({ upscaleVideo }) => upscaleVideo(request.input, request.output, {
       ...request.options,
       inferenceLock,
       signal: controller.signal,
       onInfo: (info) => send({ type: 'video-info', id, info }),
       onProgress: (progress) => send({ type: 'video-progress', id, progress }),
-    }).then((result) => send({ type: 'video-done', id, result }))
+    })).then((result) => send({ type: 'video-done', id, result }))
     : upscaleFile(request.input, request.output, {
       ...request.options,
       inferenceLock,
