@@ -93,3 +93,22 @@ test('a canceled fine-tune resumes from its checkpoint, and Dismiss clears it wi
   await expect(job).toBeHidden();
   await expect.poll(() => readdir(folder).then(() => 'present', () => 'gone')).toBe('gone');
 });
+
+test('the base follows the preset until picked by hand: film starts from the robust model of the scale, clean from the clean one', async ({ page, app }) => {
+  void app; // the fixture starts the server and opens the app
+  await nav(page, 'Models');
+  const base = page.getByLabel('Start from');
+  const preset = page.getByLabel('Your images look');
+  const first = await base.inputValue();
+  expect(first).toMatch(/^efficient-x\d$/);
+  const scale = first.slice(-1);
+  await preset.selectOption('film');
+  await expect(base).toHaveValue(`robust-x${scale}`);
+  await expect(page.getByText('a robust model: it already handles noise and compression')).toBeVisible();
+  await preset.selectOption('clean');
+  await expect(base).toHaveValue(first);
+  // picked by hand, the base stays
+  await base.selectOption(TEST_MODEL);
+  await preset.selectOption('photo');
+  await expect(base).toHaveValue(TEST_MODEL);
+});
