@@ -3,10 +3,21 @@
  * parameter everywhere: the API's train.start, the training service, `subpixel finetune --<kebab-case name>` and
  * fineTune() all say baseModel, hrFolders, valFolder, degradation, steps, batchSize, patchSize, learningRate, valEvery.
  */
+import type { ModelInfo } from './api.js';
 
 /** Training degradation presets (src-main/training/degrade-presets.ts defines each); 'bicubic' is clean's older name. */
 export const DEGRADATION_PRESETS = ['clean', 'photo', 'film', 'jpeg', 'compressed', 'blur', 'noise', 'bicubic'] as const;
 export type DegradationPreset = (typeof DEGRADATION_PRESETS)[number];
+
+/** Presets whose LR images are plain bicubic (no randomness: made once per image, not per patch). */
+export function isCleanPreset(preset: DegradationPreset): boolean {
+  return preset === 'clean' || preset === 'bicubic';
+}
+
+/** The family a model trained under a preset belongs to: clean inputs, or real-world (degraded) ones. */
+export function familyOfPreset(preset: DegradationPreset): 'clean' | 'robust' {
+  return isCleanPreset(preset) ? 'clean' : 'robust';
+}
 
 /** What a fine-tune uses where a parameter is not given. */
 export const FINE_TUNE_DEFAULTS = {
@@ -42,28 +53,20 @@ export function fineTuneVerdict(before: { psnr: number } | null, after: { psnr: 
   return { kind: delta < -FINE_TUNE_NOISE_DB ? 'worse' : 'same', delta, advice };
 }
 
-/** What `suggestedBase` needs to know of a model (a subset of the API's ModelInfo). */
-export interface BaseCandidate {
-  id: string;
-  scale: number;
-  family: 'clean' | 'robust';
-  source: 'shipped' | 'custom';
-  isDefault: boolean;
-}
+/** What `suggestedBase` needs to know of a model. */
+export type BaseCandidate = Pick<ModelInfo, 'id' | 'scale' | 'family' | 'source' | 'isDefault'>;
 
 /**
- * The model a fine-tune under `degradation` should start from, given the one chosen: for a degraded preset, the
- * shipped robust model of the chosen clean model's scale, which already handles noise, blur and compression (in a
- * 300-step film fine-tune on sample crops robust-x2 gained 0.43 dB on the degraded validation images, the nine-layer
- * clean x2 0.07); for a clean preset, the clean default in place of a robust model. A custom model, or a scale without
- * the other family, stays as chosen.
+ * The model a fine-tune under `degradation` should start from, given the one chosen: a shipped model of the other
+ * family than the preset's is swapped for the preset's own at the same scale, the shipped robust model for a degraded
+ * preset (it already handles noise, blur and compression: in a 300-step film fine-tune on sample crops robust-x2 gained
+ * 0.43 dB on the degraded validation images, the nine-layer clean x2 0.07) and the clean default for a clean one. A
+ * custom model, or a scale without the other family, stays as chosen.
  */
 export function suggestedBase(models: readonly BaseCandidate[], chosen: string, degradation: DegradationPreset): string {
   const base = models.find((m) => m.id === chosen);
-  if (!base || base.source !== 'shipped') return chosen;
-  const degraded = degradation !== 'clean' && degradation !== 'bicubic';
-  const wanted = degraded
-    ? base.family === 'clean' && models.find((m) => m.scale === base.scale && m.family === 'robust' && m.source === 'shipped')
-    : base.family === 'robust' && models.find((m) => m.scale === base.scale && m.isDefault);
-  return wanted ? wanted.id : chosen;
+  const family = familyOfPreset(degradation);
+  if (!base || base.source !== 'shipped' || base.family === family) return chosen;
+  const wanted = models.find((m) => m.scale === base.scale && m.family === family && (family === 'robust' ? m.source === 'shipped' : m.isDefault));
+  return wanted?.id ?? chosen;
 }

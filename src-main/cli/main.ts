@@ -41,6 +41,6 @@ try {
   process.stderr.write(`subpixel: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 2;
 } finally {
-  // runUpscale closes it; this covers a run that failed before reaching it
+  // also when the run failed before reaching runUpscale, or went to --redis after all (closing twice is a no-op)
   await engine?.close();
 }

@@ -84,7 +84,7 @@ export function filesInFlight(work: ReadonlyArray<{ pixels: number; video: boole
   return work.every((w) => !w.video && w.pixels * scale ** 2 <= SMALL_OUTPUT_PIXELS) ? 4 : 2;
 }
 
-/** `started`: an engine whose worker the caller started before this module loaded (see cli/main.ts); closed here. */
+/** `started`: an engine whose worker the caller started before this module loaded (see cli/main.ts), which closes it. */
 export async function runUpscale(inputs: string[], options: UpscaleCliOptions, started?: EngineClient): Promise<number> {
   // The engine worker starts now at the latest, so that loading its modules overlaps with planning the run (a folder
   // of frames pays that start-up once per command). A --redis run has no local engine.
@@ -96,7 +96,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions, s
     }
     return await planAndRun(inputs, options, engine);
   } finally {
-    await Promise.all([engine?.close(), started?.close()]);
+    await engine?.close();
   }
 }
 

@@ -133,12 +133,6 @@ export const PRESET_RECIPES: Record<DegradationPreset, DegradationRecipe> = {
   },
 };
 
-/** Presets whose LR images are plain bicubic (no randomness: made once per image, not per patch). */
-export function isCleanPreset(preset: DegradationPreset): boolean {
-  return preset === 'clean' || preset === 'bicubic';
-}
-
-/** The family a model trained under a preset belongs to: clean inputs, or real-world (degraded) ones. */
-export function familyOfPreset(preset: DegradationPreset): 'clean' | 'robust' {
-  return isCleanPreset(preset) ? 'clean' : 'robust';
-}
+// Which presets are clean, and the family a preset's model belongs to, are defined with the preset names (the
+// renderer's fine-tune form needs them too).
+export { familyOfPreset, isCleanPreset } from '../../src-common/fine-tune.js';

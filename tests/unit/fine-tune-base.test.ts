@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { suggestedBase, type BaseCandidate } from '../../src-common/fine-tune.js';
 
-const shipped = (id: string, scale: number, family: 'clean' | 'robust', isDefault = false): BaseCandidate => ({ id, scale, family, source: 'shipped', isDefault });
+const shipped = (id: string, scale: 2 | 3 | 4, family: 'clean' | 'robust', isDefault = false): BaseCandidate => ({ id, scale, family, source: 'shipped', isDefault });
 const models: BaseCandidate[] = [
   shipped('efficient-x2', 2, 'clean', true), shipped('robust-x2', 2, 'robust'), shipped('espcn-x2', 2, 'clean'),
   shipped('efficient-x4', 4, 'clean', true), shipped('robust-x4', 4, 'robust'),
