@@ -113,10 +113,10 @@ function backendFor(preference: BackendPreference): Promise<Backend> {
 /**
  * Picks (once) the backend for `preference` ahead of the first request, so that its start-up (loading ONNX Runtime,
  * probing its devices: about 50 ms on 2 cores) overlaps with that request's decode. A failure is left for the
- * request to report.
+ * request to report; the promise settles (never rejects) when the pick is over.
  */
-export function prepareBackend(preference: BackendPreference = 'auto'): void {
-  backendFor(preference).catch(() => {});
+export async function prepareBackend(preference: BackendPreference = 'auto'): Promise<void> {
+  await backendFor(preference).catch(() => {});
 }
 
 /** Loads (once) the model and picks the backend that will run it. */

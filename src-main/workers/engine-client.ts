@@ -40,6 +40,8 @@ interface Pending {
  */
 export function createEngineClient(): EngineClient {
   let worker: Worker | undefined;
+  /** Settles when the current worker's start-up is over ('ready') or it is gone: only then may it be terminated. */
+  let started: Promise<void> = Promise.resolve();
   let nextId = 1;
   const pending = new Map<number, Pending>();
 
@@ -52,7 +54,11 @@ export function createEngineClient(): EngineClient {
   const ensureWorker = (): Worker => {
     if (worker) return worker;
     const w = startWorker(new URL('./engine-worker.js', import.meta.url));
+    let markStarted = (): void => {};
+    started = new Promise<void>((resolve) => { markStarted = resolve; });
+    w.on('exit', () => markStarted());
     w.on('message', (reply: EngineReply) => {
+      if (reply.type === 'ready') { markStarted(); return; }
       const p = pending.get(reply.id);
       if (!p) return;
       if (reply.type === 'progress') p.onProgress?.({ tilesDone: reply.tilesDone, tilesTotal: reply.tilesTotal });
@@ -102,7 +108,11 @@ export function createEngineClient(): EngineClient {
     async close() {
       const w = worker;
       worker = undefined;
-      if (w) await w.terminate();
+      if (!w) return;
+      // A run with nothing to do (every output exists) closes while the worker still loads ONNX Runtime; terminating
+      // it inside the addon's initialisation aborts the process (SIGABRT), so its start-up is let finish first.
+      await started;
+      await w.terminate();
     },
   };
 }

@@ -15,6 +15,8 @@ export type EngineRequest =
   | { type: 'cancel'; id: number };
 
 export type EngineReply =
+  /** Start-up is over (ONNX Runtime's addon loaded or failed to): from here the thread may be terminated safely. */
+  | { type: 'ready' }
   | { type: 'progress'; id: number; tilesDone: number; tilesTotal: number }
   | { type: 'video-progress'; id: number; progress: VideoProgress }
   | { type: 'video-info'; id: number; info: VideoInfo }

@@ -11,8 +11,9 @@ const port = parentPort;
 const inferenceLock = createMutex();
 const running = new Map<number, AbortController>();
 const send = (reply: EngineReply): void => port.postMessage(reply);
-// The default backend loads while the first request decodes (most requests leave the backend to 'auto').
-prepareBackend();
+// The default backend loads while the first request decodes (most requests leave the backend to 'auto'). Terminating
+// the thread while a native addon initialises aborts the whole process, so the client waits for 'ready' to close.
+void prepareBackend().finally(() => send({ type: 'ready' }));
 
 port.on('message', (request: EngineRequest) => {
   if (request.type === 'cancel') {
