@@ -19,6 +19,7 @@ import {
   type ImageReadErrorKind,
 } from '../../src-main/engine/image-io.js';
 import { writeFileAtomic } from '../../src-main/common/atomic-write.js';
+import { DEFAULT_PNG_COMPRESSION } from '../../src-main/engine/image-io/write.js';
 import { PNG_SIGNATURE, pngChunk, pngIhdr } from '../../src-main/engine/image-io/metadata-carrier.js';
 import { SAMPLES } from '../paths.js';
 
@@ -460,6 +461,16 @@ describe('writing', () => {
     const c0 = (await readFile(at('c0.png'))).length;
     const c9 = (await readFile(at('c9.png'))).length;
     assert.ok(c9 < c0, `level 0 ${c0} bytes, level 9 ${c9} bytes`);
+  });
+
+  test('PNG rows are filtered: a photo upscale is well under the size of its unfiltered encoding, and lossless', async () => {
+    const { data, info } = await sharp(join(SAMPLES, 'chelsea.png')).resize({ width: 902, kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+    const upscaled: Raster = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3, bitDepth: 8 };
+    await writeImage(at('filtered.png'), upscaled, { format: 'png' });
+    const written = (await readFile(at('filtered.png'))).length;
+    const unfiltered = (await sharp(data, { raw: info }).png({ compressionLevel: DEFAULT_PNG_COMPRESSION, adaptiveFiltering: false }).toBuffer()).length;
+    assert.ok(written < 0.7 * unfiltered, `filtered ${written} bytes, unfiltered ${unfiltered} bytes`);
+    assert.deepEqual((await readImage(at('filtered.png'))).raster.data, upscaled.data);
   });
 
   test('format "jpeg" is accepted and written as JPEG', async () => {

@@ -30,7 +30,12 @@ export interface WriteResult {
 }
 
 export const DEFAULT_QUALITY: Record<'jpg' | 'webp' | 'avif', number> = { jpg: 92, webp: 90, avif: 70 };
-export const DEFAULT_PNG_COMPRESSION = 6;
+/**
+ * zlib level of PNG outputs, with rows filtered (libpng's adaptive choice; the streamed writer's Paeth). Measured on
+ * 4x photo upscales: filtered level 2 writes files less than half the size of the unfiltered level 6 used before, in
+ * the same time; level 6 over filtered rows saves another 10 % for two to three times the time.
+ */
+export const DEFAULT_PNG_COMPRESSION = 2;
 /**
  * JPEG has no alpha: transparent areas are composited over white, as a viewer would show them on a page (dropping
  * alpha instead would expose whatever colour hides under transparent pixels). For 16-bit rasters sharp scales the
@@ -69,7 +74,7 @@ const JPEG_OPTIMISE_MAX_PIXELS = 24_000_000;
 function encoder(pipeline: Sharp, format: OutputFormat, options: WriteOptions, pixels: number): Sharp {
   switch (format) {
     case 'png':
-      return pipeline.png({ compressionLevel: options.compression ?? DEFAULT_PNG_COMPRESSION, palette: false });
+      return pipeline.png({ compressionLevel: options.compression ?? DEFAULT_PNG_COMPRESSION, adaptiveFiltering: true, palette: false });
     case 'jpg': {
       const quality = options.quality ?? DEFAULT_QUALITY.jpg;
       // Chroma subsampling would blur the colour detail the upscale just produced; only spend on it at high quality.
