@@ -35,7 +35,7 @@ import sharp from 'sharp';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import type * as Ort from 'onnxruntime-node';
-import { buildOnnxModel, ONNX_INPUT, ONNX_OUTPUT } from '../../src-main/engine/backends/onnx/graph.js';
+import { buildOnnxModel, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims } from '../../src-main/engine/backends/onnx/graph.js';
 import { encodeModel, float, floatTensor, hwioToOihw, int, int64Tensor, ints, str, tensorType } from '../../src-main/engine/backends/onnx/proto.js';
 import { loadOrt, ortSessionOptions } from '../../src-main/engine/backends/onnx/index.js';
 import { skipOf, type ModelWeights } from '../../src-main/engine/models/spec.js';
@@ -124,7 +124,7 @@ async function calibrate(ort: typeof Ort, weights: ModelWeights, inputs: Array<{
   const samples = new Map<string, number[]>(names.map((n) => [n, []]));
   const ranges = new Map<string, Range>(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
   for (const input of inputs) {
-    const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input.data, [1, input.height, input.width, 1]) }, names);
+    const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input.data, onnxInputDims(1, input.height, input.width)) }, names);
     for (const name of names) {
       const data = result[name].data as Float32Array;
       const range = ranges.get(name)!;
@@ -162,7 +162,7 @@ async function calibrate(ort: typeof Ort, weights: ModelWeights, inputs: Array<{
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The QDQ network graph: NHWC float in and out like buildOnnxModel, QDQ pairs around every conv.
+// The QDQ network graph: float in and out like buildOnnxModel, QDQ pairs around every conv.
 
 interface QuantParams { scale: number; zero: number }
 
@@ -201,7 +201,9 @@ function buildQdqOnnxModel(weights: ModelWeights, calibration: Calibration, opti
     return node('DequantizeLinear', [q, `${x}.q_scale`, `${x}.q_zero`], `${x}_dq`);
   };
   const last = weights.convs.length - 1;
-  const input = node('Transpose', [ONNX_INPUT], 'x_nchw', [ints('perm', [0, 3, 1, 2])]);
+  // One channel (Y): NCHW in and out, the same bytes as NHWC, as buildOnnxModel declares it.
+  if (spec.channels !== 1) throw new Error('the probe handles Y models only');
+  const input = ONNX_INPUT;
   // 8-bit Y in 0..1 is exact at scale 1/255, zero point 0.
   let x = options.firstFloat ? input : qdq(input, { scale: 1 / 255, zero: 0 });
   let xParams: QuantParams = { scale: 1 / 255, zero: 0 };
@@ -267,11 +269,10 @@ function buildQdqOnnxModel(weights: ModelWeights, calibration: Calibration, opti
   initializers.push(int64Tensor('skip.repeats', [1, s * s, 1, 1]));
   const skip = node('Tile', [input, 'skip.repeats'], 'skip');
   x = node('Add', [x, skip], 'with_skip');
-  x = node('DepthToSpace', [x], 'sr_nchw', [int('blocksize', s), str('mode', 'DCR')]);
-  node('Transpose', [x], ONNX_OUTPUT, [ints('perm', [0, 2, 3, 1])]);
+  node('DepthToSpace', [x], ONNX_OUTPUT, [int('blocksize', s), str('mode', 'DCR')]);
   return encodeModel(`${spec.name}-qdq`, `${spec.name} x${s} int8 QDQ`, nodes, initializers,
-    [{ name: ONNX_INPUT, type: tensorType(['N', 'H', 'W', spec.channels]) }],
-    [{ name: ONNX_OUTPUT, type: tensorType(['N', 'SH', 'SW', spec.channels]) }]);
+    [{ name: ONNX_INPUT, type: tensorType(['N', 1, 'H', 'W']) }],
+    [{ name: ONNX_OUTPUT, type: tensorType(['N', 1, 'SH', 'SW']) }]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -337,7 +338,7 @@ async function graphSession(ort: typeof Ort, bytes: Uint8Array, scale: number): 
   return {
     backend: 'onnx', device: 'cpu',
     async run(input, height, width) {
-      const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input, [1, height, width, 1]) });
+      const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input, onnxInputDims(1, height, width)) });
       const data = result[ONNX_OUTPUT].data as Float32Array;
       if (data.length !== input.length * scale * scale) throw new Error('unexpected output size');
       return data;
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
     const calibrationSet = await calibrationInputs(scale, CALIBRATION_IMAGES);
     const [w, h] = FRAME[scale];
     const frame = await frameY(w, h);
-    const feed = new ort.Tensor('float32', frame, [1, h, w, 1]);
+    const feed = new ort.Tensor('float32', frame, onnxInputDims(1, h, w));
     // LeakyRelu and Relu: the trained x4 pilots where they exist (models/pilots), else the shipped convs with one
     // slope per layer, which times the same graph but scores nothing (speed only).
     const pilot = async (activation: 'leakyrelu' | 'relu'): Promise<{ weights: ModelWeights; quality: boolean; from: string }> => {

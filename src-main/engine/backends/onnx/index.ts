@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelWeights } from '../../models/spec.js';
 import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
-import { buildOnnxModel, buildPixelsOnnxModel, ONNX_INPUT, ONNX_OUTPUT, PIXELS_INPUT, PIXELS_OUTPUT } from './graph.js';
+import { buildOnnxModel, buildPixelsOnnxModel, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PIXELS_INPUT, PIXELS_OUTPUT } from './graph.js';
 
 type OrtModule = typeof Ort;
 
@@ -73,7 +73,7 @@ class OrtSession implements InferenceSession {
   async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
     const expected = height * width * this.channels;
     if (input.length !== expected) throw new Error(`input has ${input.length} values, ${height}x${width}x${this.channels} needs ${expected}`);
-    const tensor = new this.ort.Tensor('float32', input, [1, height, width, this.channels]);
+    const tensor = new this.ort.Tensor('float32', input, onnxInputDims(this.channels, height, width));
     const results = await this.session.run({ [ONNX_INPUT]: tensor });
     const out = results[ONNX_OUTPUT];
     try {
