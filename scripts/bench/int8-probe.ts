@@ -389,7 +389,7 @@ async function main(): Promise<void> {
     const leaky = await pilot('leakyrelu');
     const relu = await pilot('relu');
     const variants: Array<{ label: string; weights: ModelWeights; quality: boolean }> = [
-      { label: `PReLU (${id})`, weights: model.weights, quality: true },
+      { label: `shipped (${id}, ${model.weights.spec.activation})`, weights: model.weights, quality: true },
       { label: `LeakyRelu (${leaky.from})`, weights: leaky.weights, quality: leaky.quality },
       { label: `Relu (${relu.from})`, weights: relu.weights, quality: relu.quality },
     ];
