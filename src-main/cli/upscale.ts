@@ -87,8 +87,11 @@ export function filesInFlight(work: ReadonlyArray<{ pixels: number; video: boole
 /** `started`: an engine whose worker the caller started before this module loaded (see cli/main.ts), which closes it. */
 export async function runUpscale(inputs: string[], options: UpscaleCliOptions, started?: EngineClient): Promise<number> {
   // The engine worker starts now at the latest, so that loading its modules overlaps with planning the run (a folder
-  // of frames pays that start-up once per command). A --redis run has no local engine.
-  const engine = options.redis === undefined ? started ?? createEngineClient() : undefined;
+  // of frames pays that start-up once per command). A --redis run has no local engine. Only an engine made here is
+  // closed here.
+  const local = options.redis === undefined;
+  const own = local && !started ? createEngineClient() : undefined;
+  const engine = local ? started ?? own : undefined;
   engine?.warm();
   try {
     if (options.format !== 'keep' && !isWritableFormat(options.format)) {
@@ -96,7 +99,7 @@ export async function runUpscale(inputs: string[], options: UpscaleCliOptions, s
     }
     return await planAndRun(inputs, options, engine);
   } finally {
-    await engine?.close();
+    await own?.close();
   }
 }
 
