@@ -14,7 +14,7 @@ function cubic(x: number): number {
 }
 
 /** Weights of LR offsets −2..2 for output phase p: that output sample sits at LR coordinate i + (p + 0.5)/s − 0.5. */
-function phaseTaps(p: number, s: number): number[] {
+export function phaseTaps(p: number, s: number): number[] {
   const d = (p + 0.5) / s - 0.5;
   const w = [-2, -1, 0, 1, 2].map((k) => cubic(k - d));
   const sum = w.reduce((a, b) => a + b, 0);

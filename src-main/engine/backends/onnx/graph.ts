@@ -145,6 +145,35 @@ export function buildExportOnnxModel(weights: ModelWeights): Uint8Array {
 
 export const PIXELS_INPUT = 'pixels';
 export const PIXELS_OUTPUT = 'upscaled';
+/** The phase-map outputs of a pixel graph built with `layout: 'phase maps'` (see buildPixelsOnnxModel). */
+export const PHASES_OUTPUT = 'y_phases';
+export const SKIP_OUTPUT = 'y_lr';
+export const CHROMA_OUTPUT = 'chroma_lr';
+
+/**
+ * Output sample c of a Y model on a colour raster, on the sample scale (max 255 or 65535), is Σ_k m[c·3 + k]·v[k] with
+ * v = (Y − 16, Cb − 128, Cr − 128) on the 0..1 scale: BT.601's inverse, scaled.
+ */
+export function rgbOutputMatrix(max: number): number[] {
+  return BT601.inverse.flatMap((row) => row.map((v) => v * 255 * max));
+}
+
+/**
+ * Whether a pixel graph for this model and raster can stop at its phase maps (`layout: 'phase maps'`): an x4 Y model
+ * with the nearest skip on an 8-bit RGB raster, the case kernels/assemble.c assembles. (At x2 and x3 the graph's own
+ * output stage is a smaller share of the frame, and a scalar kernel was slower than it.)
+ */
+export function hasPhaseMapLayout(spec: ModelWeights['spec'], rasterChannels: number, bitDepth: 8 | 16): boolean {
+  return spec.scale === 4 && spec.channels === 1 && rasterChannels === 3 && bitDepth === 8 && skipOf(spec) === 'nearest';
+}
+
+/** Renames tensor `from` to `to` wherever a node reads or writes it. */
+function renameTensor(nodes: OnnxTypes.INodeProto[], from: string, to: string): void {
+  for (const n of nodes) {
+    n.input = n.input?.map((x) => (x === from ? to : x));
+    n.output = n.output?.map((x) => (x === from ? to : x));
+  }
+}
 /**
  * The pixel graph's opset: 21 is the first where QuantizeLinear writes uint16, so both bit depths quantise in one
  * vectorised op (round half to even and saturate, what Clip + Round + Cast did in three passes over the output).
@@ -168,10 +197,13 @@ export const PIXELS_OPSET = 21;
  * 65535 folded into its weights, and into the first pointwise step's). Only that MatMul and the quantisation write
  * full-size tensors.
  */
-export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, bitDepth: 8 | 16 = 8): Uint8Array {
+export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, bitDepth: 8 | 16 = 8, layout: 'samples' | 'phase maps' = 'samples'): Uint8Array {
   const { spec } = weights;
   validateSpec(spec);
   checkWeightShapes(weights);
+  if (layout === 'phase maps' && !hasPhaseMapLayout(spec, rasterChannels, bitDepth)) {
+    throw new Error(`no phase-map layout for ${spec.name} on ${rasterChannels}-channel ${bitDepth}-bit rasters`);
+  }
   const s = spec.scale;
   const phases = s * s;
   const max = bitDepth === 16 ? 65535 : 255;
@@ -227,6 +259,20 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     main = appendNetwork(weights, rgb, nodes, initializers, { phasesOnly: true });
   }
   if (hasAlpha) resampled.push(slice('alpha', raw, rasterChannels - 1, rasterChannels));
+  if (layout === 'phase maps') {
+    // Stop here: the network's phase maps, its input (the nearest skip) and Cb and Cr at LR size, as they are, for
+    // kernels/assemble.c to upscale the chroma and make the samples in one pass.
+    renameTensor(nodes, main, PHASES_OUTPUT);
+    renameTensor(nodes, modelInput, SKIP_OUTPUT);
+    renameTensor(nodes, resampled[0], CHROMA_OUTPUT);
+    return encodeModel(`${spec.name}-phase-maps`, `${spec.name} x${s}, 3-channel 8-bit pixels to phase maps`, nodes, initializers,
+      [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels], sampleType) }],
+      [
+        { name: PHASES_OUTPUT, type: tensorType([1, phases, 'H', 'W']) },
+        { name: SKIP_OUTPUT, type: tensorType([1, 1, 'H', 'W']) },
+        { name: CHROMA_OUTPUT, type: tensorType([1, 2, 'H', 'W']) },
+      ], PIXELS_OPSET);
+  }
 
   // The nearest skip adds the model's input to every phase map: as C more sources with the phase maps' weights, the
   // MatMul below adds it, where a Tile and an Add at s²·C maps used to.
@@ -260,7 +306,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
   const resampledIndex = (group: number, phase: number): number => mainMaps + skipMaps + group * phases + phase;
   const rowLength = s * rasterChannels;
   const toSamples = new Float32Array(s * sourceCount * rowLength);
-  const inverse = BT601.inverse.map((r) => r.map((v) => v * 255));
+  const rgb = rgbOutputMatrix(max);
   for (let py = 0; py < s; py++) {
     for (let px = 0; px < s; px++) {
       const phase = py * s + px;
@@ -274,9 +320,9 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
         if (hasAlpha && c === rasterChannels - 1) {
           set(resampledIndex(groups - 1, phase), 1); // alpha is resampled on the sample scale already
         } else if (spec.channels === 1 && colour) {
-          setModel(0, inverse[c][0] * max);
-          set(resampledIndex(0, phase), inverse[c][1] * max);
-          set(resampledIndex(1, phase), inverse[c][2] * max);
+          setModel(0, rgb[c * 3]);
+          set(resampledIndex(0, phase), rgb[c * 3 + 1]);
+          set(resampledIndex(1, phase), rgb[c * 3 + 2]);
         } else if (spec.channels === 1) {
           setModel(0, (255 / 219) * max);
         } else if (colour) {

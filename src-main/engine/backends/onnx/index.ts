@@ -10,7 +10,13 @@ import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelWeights } from '../../models/spec.js';
 import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
-import { buildOnnxModel, buildPixelsOnnxModel, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PIXELS_INPUT, PIXELS_OUTPUT } from './graph.js';
+import { createMutex } from '../../../common/mutex.js';
+import {
+  buildOnnxModel, buildPixelsOnnxModel, CHROMA_OUTPUT, hasPhaseMapLayout, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PHASES_OUTPUT,
+  PIXELS_INPUT, PIXELS_OUTPUT, rgbOutputMatrix, SKIP_OUTPUT,
+} from './graph.js';
+import { assembleTile } from './kernels/assemble.js';
+import { BT601 } from '../../color.js';
 
 type OrtModule = typeof Ort;
 
@@ -125,11 +131,15 @@ export async function createOnnxSession(weights: ModelWeights, options: SessionO
 export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
   const ort = await loadOrt();
   const scale = weights.spec.scale;
+  // On CPU, 8-bit RGB through an x4 Y model (most photos and film frames at x4) ends in the WebAssembly output stage: the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole graph,
+  // whose output is a quarter of the maps' size to bring back.
+  const onCpu = options.device === 'cpu' || gpuProviderCandidates(ort).length === 0;
+  const phaseMaps = (bitDepth: 8 | 16): boolean => onCpu && hasPhaseMapLayout(weights.spec, rasterChannels, bitDepth);
   const bySampleType = new Map<8 | 16, Promise<{ session: Ort.InferenceSession; device: string }>>();
   const sessionFor = (bitDepth: 8 | 16): Promise<{ session: Ort.InferenceSession; device: string }> => {
     let made = bySampleType.get(bitDepth);
     if (!made) {
-      made = createOrtSession(ort, buildPixelsOnnxModel(weights, rasterChannels, bitDepth), options);
+      made = createOrtSession(ort, buildPixelsOnnxModel(weights, rasterChannels, bitDepth, phaseMaps(bitDepth) ? 'phase maps' : 'samples'), options);
       made.catch(() => bySampleType.delete(bitDepth));
       bySampleType.set(bitDepth, made);
     }
@@ -151,6 +161,11 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
         throw new Error(`output buffer holds ${into.length} ${into.constructor.name} samples, needs ${outLength} ${type}`);
       }
       const { session } = await sessionFor(wide ? 16 : 8);
+      if (!wide && phaseMaps(8)) {
+        const out = (into ?? new Uint8Array(outLength)) as T;
+        await assembleInto(ort, session, samples as Uint8Array, height, width, out as Uint8Array);
+        return out;
+      }
       const input = new ort.Tensor(type, samples, [1, height, width, rasterChannels]);
       // A pre-allocated output: ORT writes the samples straight into the caller's raster, no copy ([H, s, W, s·C] is
       // the interleaved [H·s, W·s, C] in memory).
@@ -171,6 +186,33 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       for (const m of made) if (m.status === 'fulfilled') await m.value.session.release();
     },
   };
+}
+
+/** One tile through the kernel's memory at a time per thread: a second tile would move or overwrite the first's maps. */
+const kernelLock = createMutex();
+const RGB8_MATRIX = rgbOutputMatrix(255);
+/** The graph leaves Cb and Cr uncentred (128/255 added): their share of each sample comes off as a bias. */
+const RGB8_BIAS = [0, 1, 2].map((c) => -(RGB8_MATRIX[c * 3 + 1] + RGB8_MATRIX[c * 3 + 2]) * (BT601.offset[1] / 255));
+
+/** An 8-bit RGB tile through an x4 phase-map graph and the WebAssembly output stage, into `out`. */
+function assembleInto(ort: OrtModule, session: Ort.InferenceSession, samples: Uint8Array, height: number, width: number, out: Uint8Array): Promise<void> {
+  return kernelLock.run(async () => {
+    const tile = assembleTile(height, width, RGB8_MATRIX, RGB8_BIAS);
+    const input = new ort.Tensor('uint8', samples, [1, height, width, 3]);
+    const outputs = {
+      [PHASES_OUTPUT]: new ort.Tensor('float32', tile.phases, [1, 16, height, width]),
+      [SKIP_OUTPUT]: new ort.Tensor('float32', tile.skip, [1, 1, height, width]),
+      [CHROMA_OUTPUT]: new ort.Tensor('float32', tile.chroma, [1, 2, height, width]),
+    };
+    try {
+      await session.run({ [PIXELS_INPUT]: input }, outputs);
+      tile.run();
+      out.set(tile.output);
+    } finally {
+      input.dispose();
+      for (const t of Object.values(outputs)) t.dispose();
+    }
+  });
 }
 
 export async function probeOnnx(): Promise<BackendStatus[]> {

@@ -1,0 +1,138 @@
+/*
+ * The output stage of the fused pixel graph for its commonest case, 8-bit RGB through a Y model at x4, in WebAssembly
+ * SIMD. In: the network's 16 phase maps and its input Y (the nearest skip), and Cb and Cr, all float planes at LR size
+ * as ONNX Runtime leaves them (NCHW, 0..1 scale). Out: the interleaved 8-bit RGB raster, (4H) × (4W) × 3. One pass
+ * where the graph would upscale the chroma to 32 phase maps, reorder, concatenate and transpose them, multiply and
+ * quantise, each a pass over tensors the size of the output.
+ *
+ * Chroma is upscaled as the graph's bicubic phases do it (Keys, a = −0.5, half-pixel centres, edges repeated),
+ * separably: per output row phase a vertical 5-tap pass into a scratch row with repeated edges, then 5 horizontal taps
+ * per output column phase. Each sample is m[c]·(Y', Cb, Cr) + bias[c] with Y' = phase + skip, rounded half to even and
+ * clipped to 0..255, as the graph's QuantizeLinear does (f32x4.nearest, then saturating narrowing).
+ *
+ * Build: node scripts/build-kernels.mjs (clang's wasm32 target and wasm-ld), which embeds the module in
+ * assemble-wasm.ts.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+/* Scratch rows carry this many repeated edge samples on each side (the horizontal taps reach 2 beyond). */
+#define MARGIN 4
+
+static inline int clamp_row(int y, int height) { return y < 0 ? 0 : y >= height ? height - 1 : y; }
+
+static inline uint8_t clip_u8(float v) {
+  float r = __builtin_rintf(v);
+  return r <= 0.0f ? 0 : r >= 255.0f ? 255 : (uint8_t)r;
+}
+
+static inline v128_t channel(v128_t y, v128_t cb, v128_t cr, const v128_t *m, v128_t bias) {
+  v128_t v = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, m[0]), wasm_f32x4_mul(cb, m[1])),
+                            wasm_f32x4_add(wasm_f32x4_mul(cr, m[2]), bias));
+  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(v));
+}
+
+/* One chroma plane's vertical pass for output row phase taps `w` at LR row y, into row[0..width), edges repeated. */
+static void vertical(const float *plane, int height, int width, int y, const float *w, float *row) {
+  const float *r[5];
+  for (int k = 0; k < 5; k++) r[k] = plane + (size_t)clamp_row(y + k - 2, height) * width;
+  v128_t w0 = wasm_f32x4_splat(w[0]), w1 = wasm_f32x4_splat(w[1]), w2 = wasm_f32x4_splat(w[2]);
+  v128_t w3 = wasm_f32x4_splat(w[3]), w4 = wasm_f32x4_splat(w[4]);
+  int x = 0;
+  for (; x + 4 <= width; x += 4) {
+    v128_t v = wasm_f32x4_mul(wasm_v128_load(r[0] + x), w0);
+    v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(r[1] + x), w1));
+    v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(r[2] + x), w2));
+    v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(r[3] + x), w3));
+    v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(r[4] + x), w4));
+    wasm_v128_store(row + x, v);
+  }
+  for (; x < width; x++) row[x] = r[0][x] * w[0] + r[1][x] * w[1] + r[2][x] * w[2] + r[3][x] * w[3] + r[4][x] * w[4];
+  for (int k = 1; k <= MARGIN; k++) {
+    row[-k] = row[0];
+    row[width - 1 + k] = row[width - 1];
+  }
+}
+
+/* The 5 horizontal taps `w` around LR columns x..x+3 of a scratch row. */
+static inline v128_t horizontal(const float *row, int x, const v128_t *w) {
+  v128_t v = wasm_f32x4_mul(wasm_v128_load(row + x - 2), w[0]);
+  v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x - 1), w[1]));
+  v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x), w[2]));
+  v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x + 1), w[3]));
+  return wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x + 2), w[4]));
+}
+
+/*
+ * taps: 4 phases × 5 weights (LR offsets −2..2); matrix: 3 × 3 (rows R, G, B; columns Y', Cb, Cr); bias: 3;
+ * scratch: 2 × (width + 2·MARGIN) floats.
+ */
+__attribute__((export_name("assemble_rgb8_x4")))
+void assemble_rgb8_x4(const float *phases, const float *skip, const float *chroma, int height, int width,
+                      const float *taps, const float *matrix, const float *bias, float *scratch, uint8_t *out) {
+  const size_t plane = (size_t)height * width;
+  const size_t row_out = (size_t)width * 4 * 3;
+  const int stride = width + 2 * MARGIN;
+  float *vcb = scratch + MARGIN;
+  float *vcr = scratch + stride + MARGIN;
+  v128_t m[9], b[3], wx[4][5];
+  for (int i = 0; i < 9; i++) m[i] = wasm_f32x4_splat(matrix[i]);
+  for (int i = 0; i < 3; i++) b[i] = wasm_f32x4_splat(bias[i]);
+  for (int p = 0; p < 4; p++)
+    for (int k = 0; k < 5; k++) wx[p][k] = wasm_f32x4_splat(taps[p * 5 + k]);
+  for (int y = 0; y < height; y++) {
+    for (int py = 0; py < 4; py++) {
+      vertical(chroma, height, width, y, taps + py * 5, vcb);
+      vertical(chroma + plane, height, width, y, taps + py * 5, vcr);
+      uint8_t *o = out + (size_t)(y * 4 + py) * row_out;
+      const size_t at = (size_t)y * width;
+      const float *Y = phases + (size_t)(py * 4) * plane + at;
+      const float *S = skip + at;
+      int x = 0;
+      for (; x + 4 <= width; x += 4) {
+        v128_t sk = wasm_v128_load(S + x);
+        v128_t r[4], g[4], bl[4];
+        for (int px = 0; px < 4; px++) {
+          v128_t yv = wasm_f32x4_add(wasm_v128_load(Y + px * plane + x), sk);
+          v128_t cb = horizontal(vcb, x, wx[px]);
+          v128_t cr = horizontal(vcr, x, wx[px]);
+          r[px] = channel(yv, cb, cr, m, b[0]);
+          g[px] = channel(yv, cb, cr, m + 3, b[1]);
+          bl[px] = channel(yv, cb, cr, m + 6, b[2]);
+        }
+        /* Saturating narrowing clips to 0..255; bytes come out in (px, x) order, byte px·4 + x. */
+        v128_t r8 = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(r[0], r[1]), wasm_i16x8_narrow_i32x4(r[2], r[3]));
+        v128_t g8 = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(g[0], g[1]), wasm_i16x8_narrow_i32x4(g[2], g[3]));
+        v128_t b8 = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(bl[0], bl[1]), wasm_i16x8_narrow_i32x4(bl[2], bl[3]));
+        /* Output pixel k = x·4 + px: transpose each channel's 4x4 bytes. */
+        v128_t rt = wasm_i8x16_shuffle(r8, r8, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        v128_t gt = wasm_i8x16_shuffle(g8, g8, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        v128_t bt = wasm_i8x16_shuffle(b8, b8, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        /* Interleave to r0 g0 b0 r1 g1 b1 …: R and G pairs first, then B into every third byte. */
+        v128_t rg_lo = wasm_i8x16_shuffle(rt, gt, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        v128_t rg_hi = wasm_i8x16_shuffle(rt, gt, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        v128_t c0 = wasm_i8x16_shuffle(rg_lo, bt, 0, 1, 16, 2, 3, 17, 4, 5, 18, 6, 7, 19, 8, 9, 20, 10);
+        v128_t t1 = wasm_i8x16_shuffle(rg_lo, rg_hi, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0, 0);
+        v128_t c1 = wasm_i8x16_shuffle(t1, bt, 0, 21, 1, 2, 22, 3, 4, 23, 5, 6, 24, 7, 8, 25, 9, 10);
+        v128_t c2 = wasm_i8x16_shuffle(rg_hi, bt, 26, 6, 7, 27, 8, 9, 28, 10, 11, 29, 12, 13, 30, 14, 15, 31);
+        wasm_v128_store(o, c0);
+        wasm_v128_store(o + 16, c1);
+        wasm_v128_store(o + 32, c2);
+        o += 48;
+      }
+      for (; x < width; x++) {
+        for (int px = 0; px < 4; px++, o += 3) {
+          const float *w = taps + px * 5;
+          float yv = Y[px * plane + x] + S[x];
+          float cb = 0, cr = 0;
+          for (int k = 0; k < 5; k++) {
+            cb += vcb[x + k - 2] * w[k];
+            cr += vcr[x + k - 2] * w[k];
+          }
+          for (int c = 0; c < 3; c++) o[c] = clip_u8(matrix[c * 3] * yv + matrix[c * 3 + 1] * cb + matrix[c * 3 + 2] * cr + bias[c]);
+        }
+      }
+    }
+  }
+}

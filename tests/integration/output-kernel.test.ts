@@ -1,0 +1,119 @@
+// The WebAssembly output stage of x4 8-bit RGB upscales (engine/backends/onnx/kernels): the real module against a plain
+// reference, and the real shipped models through it against the whole ONNX graph.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import * as ort from 'onnxruntime-node';
+import { buildPixelsOnnxModel, hasPhaseMapLayout, rgbOutputMatrix } from '../../src-main/engine/backends/onnx/graph.js';
+import { createOnnxPixelSession, ortSessionOptions } from '../../src-main/engine/backends/onnx/index.js';
+import { assembleTile } from '../../src-main/engine/backends/onnx/kernels/assemble.js';
+import { bicubicSkipPlane } from '../../src-main/engine/models/bicubic-skip.js';
+import { loadModel } from '../../src-main/engine/models/store.js';
+import { upscaleRaster } from '../../src-main/engine/pipeline.js';
+import type { Raster } from '../../src-main/engine/raster.js';
+
+const SAMPLE = new URL('../../resources/samples/chelsea.png', import.meta.url).pathname;
+const repoRoot = new URL('../../', import.meta.url).pathname;
+
+/** Rounds half to even, as ONNX QuantizeLinear does, and clips to 0..255. */
+function quantize(v: number): number {
+  const floor = Math.floor(v);
+  const diff = v - floor;
+  const r = diff > 0.5 || (diff === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
+  return Math.min(255, Math.max(0, r));
+}
+
+/** A deterministic pseudo-random float in [lo, hi) per index. */
+const noise = (i: number, seed: number, lo: number, hi: number): number => lo + (hi - lo) * ((((i + 1) * 2654435761 + seed * 40503) >>> 0) % 10007) / 10007;
+
+async function sampleCrop(width: number, height: number): Promise<Raster> {
+  const { data, info } = await sharp(SAMPLE).extract({ left: 60, top: 40, width, height }).raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3, bitDepth: 8 };
+}
+
+/** Samples of `a` and `b` that differ, and by how much at most. */
+function compare(a: Uint8Array, b: Uint8Array): { differing: number; worst: number } {
+  assert.equal(a.length, b.length);
+  let differing = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d) { differing++; worst = Math.max(worst, d); }
+  }
+  return { differing, worst };
+}
+
+describe('the WebAssembly output stage (x4, 8-bit RGB, Y models)', () => {
+  it('assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even', () => {
+    const matrix = rgbOutputMatrix(255);
+    const bias = [0.7, -3.1, 12.4];
+    // tails (widths not a multiple of 4), one-pixel tiles, and a plain case
+    for (const [height, width] of [[1, 1], [3, 5], [7, 13], [2, 8], [9, 33]]) {
+      const plane = height * width;
+      const tile = assembleTile(height, width, matrix, bias);
+      tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, 1, -0.3, 0.6); });
+      tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, 2, 0.06, 0.92); });
+      tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, 3, 0.06, 0.94); });
+      const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, 4);
+      const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, 4);
+      const expected = new Uint8Array(16 * plane * 3);
+      for (let oy = 0; oy < height * 4; oy++) {
+        for (let ox = 0; ox < width * 4; ox++) {
+          const at = Math.floor(oy / 4) * width + Math.floor(ox / 4);
+          const y = tile.phases[((oy % 4) * 4 + (ox % 4)) * plane + at] + tile.skip[at];
+          const o = oy * width * 4 + ox;
+          for (let c = 0; c < 3; c++) {
+            expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
+          }
+        }
+      }
+      tile.run();
+      const { differing, worst } = compare(tile.output, expected);
+      // float sums in another order may land a rare tie one level apart
+      assert.ok(worst <= 1 && differing <= Math.max(2, expected.length * 1e-3), `${height}x${width}: ${differing} samples differ, by up to ${worst}`);
+    }
+  });
+
+  it('is used for 8-bit RGB through x4 Y models with the nearest skip, and only there', async () => {
+    const x4 = (await loadModel('efficient-x4')).weights.spec;
+    const x2Weights = (await loadModel('efficient-x2')).weights;
+    const x2 = x2Weights.spec;
+    assert.equal(hasPhaseMapLayout(x4, 3, 8), true);
+    assert.equal(hasPhaseMapLayout(x4, 3, 16), false);
+    assert.equal(hasPhaseMapLayout(x4, 4, 8), false);
+    assert.equal(hasPhaseMapLayout(x4, 1, 8), false);
+    assert.equal(hasPhaseMapLayout(x2, 3, 8), false);
+    assert.throws(() => buildPixelsOnnxModel(x2Weights, 3, 8, 'phase maps'), /no phase-map layout/);
+  });
+
+  for (const id of ['efficient-x4', 'robust-x4']) {
+    it(`${id}: a photo crop comes out as the whole ONNX graph makes it, within one level, tiled or not`, async () => {
+      const { weights } = await loadModel(id);
+      const session = await createOnnxPixelSession(weights, 3, { threads: 2, device: 'cpu' });
+      const whole = await ort.InferenceSession.create(buildPixelsOnnxModel(weights, 3, 8, 'samples'), ortSessionOptions(['cpu'], 2));
+      try {
+        for (const [width, height] of [[203, 97], [64, 48], [3, 2]]) {
+          const raster = await sampleCrop(width, height);
+          const fast = await session.run(raster.data as Uint8Array, height, width);
+          const input = new ort.Tensor('uint8', raster.data as Uint8Array, [1, height, width, 3]);
+          const reference = (await whole.run({ pixels: input })).upscaled.data as Uint8Array;
+          const { differing, worst } = compare(fast, reference);
+          assert.ok(worst <= 1 && differing <= fast.length * 1e-3, `${width}x${height}: ${differing} of ${fast.length} samples differ, by up to ${worst}`);
+          if (width >= 64) {
+            const tiled = await upscaleRaster(raster, { pixels: session }, weights.spec, { tile: 24 });
+            assert.deepEqual(tiled.data, fast, `${width}x${height}: tiles of 24 differ from one call`);
+          }
+        }
+      } finally {
+        await session.dispose();
+        await whole.release();
+      }
+    });
+  }
+
+  it('is embedded as the build of its C source', () => {
+    const run = spawnSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+  });
+});
