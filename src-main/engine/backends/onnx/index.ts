@@ -131,8 +131,9 @@ export async function createOnnxSession(weights: ModelWeights, options: SessionO
 export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
   const ort = await loadOrt();
   const scale = weights.spec.scale;
-  // On CPU, 8-bit RGB through an x4 Y model (most photos and film frames at x4) ends in the WebAssembly output stage: the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole graph,
-  // whose output is a quarter of the maps' size to bring back.
+  // On CPU, 8-bit RGB through an x4 Y model (most photos and film frames at x4) ends in the WebAssembly output stage:
+  // the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole graph, whose
+  // output is what comes back from the device.
   const onCpu = options.device === 'cpu' || gpuProviderCandidates(ort).length === 0;
   const phaseMaps = (bitDepth: 8 | 16): boolean => onCpu && hasPhaseMapLayout(weights.spec, rasterChannels, bitDepth);
   const bySampleType = new Map<8 | 16, Promise<{ session: Ort.InferenceSession; device: string }>>();

@@ -61,7 +61,14 @@ export function assembleTile(height: number, width: number, matrix: ArrayLike<nu
   at.output = align(at.chroma + 2 * plane * 4);
   at.end = at.output + 16 * plane * 3;
   const { memory } = exports;
-  if (at.end > memory.buffer.byteLength) memory.grow(Math.ceil((at.end - memory.buffer.byteLength) / 65536));
+  if (at.end > memory.buffer.byteLength) {
+    try {
+      memory.grow(Math.ceil((at.end - memory.buffer.byteLength) / 65536));
+    } catch (error) {
+      // worded so that the tile loop (tiling.ts isOutOfMemory) retries with smaller tiles
+      throw new RangeError(`out of memory: the output stage cannot hold a ${width}x${height} tile (${(error as Error).message})`);
+    }
+  }
   const { buffer } = memory;
   new Float32Array(buffer, at.taps, X4_TAPS.length).set(X4_TAPS);
   new Float32Array(buffer, at.matrix, 9).set(matrix);
