@@ -8,7 +8,7 @@
  * Chroma is upscaled as the graph's bicubic phases do it (Keys, a = −0.5, half-pixel centres, edges repeated),
  * separably: per output row phase a vertical 5-tap pass into a scratch row with repeated edges, then 5 horizontal taps
  * per output column phase. Each sample is m[c]·(Y', Cb, Cr) + bias[c] with Y' = phase + skip, rounded half to even and
- * clipped to 0..255, as the graph's QuantizeLinear does (f32x4.nearest, then saturating narrowing).
+ * clipped to 0..255, as the graph's QuantizeLinear does.
  *
  * Build: node scripts/build-kernels.mjs (clang's wasm32 target and wasm-ld), which embeds the module in
  * assemble-wasm.ts.
@@ -27,10 +27,17 @@ static inline uint8_t clip_u8(float v) {
   return r <= 0.0f ? 0 : r >= 255.0f ? 255 : (uint8_t)r;
 }
 
+/*
+ * Rounds half to even by adding 1.5·2^23: the sum's low mantissa bits are then the rounded integer (|v| < 2^22 here),
+ * which integer subtraction of the constant's bits leaves as an int32. Cheaper than nearest + trunc_sat.
+ */
+#define ROUNDER 12582912.0f
+#define ROUNDER_BITS 0x4B400000
+
 static inline v128_t channel(v128_t y, v128_t cb, v128_t cr, const v128_t *m, v128_t bias) {
   v128_t v = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, m[0]), wasm_f32x4_mul(cb, m[1])),
                             wasm_f32x4_add(wasm_f32x4_mul(cr, m[2]), bias));
-  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(v));
+  return wasm_i32x4_sub(wasm_f32x4_add(v, wasm_f32x4_splat(ROUNDER)), wasm_i32x4_splat(ROUNDER_BITS));
 }
 
 /* One chroma plane's vertical pass for output row phase taps `w` at LR row y, into row[0..width), edges repeated. */
@@ -55,13 +62,13 @@ static void vertical(const float *plane, int height, int width, int y, const flo
   }
 }
 
-/* The 5 horizontal taps `w` around LR columns x..x+3 of a scratch row. */
-static inline v128_t horizontal(const float *row, int x, const v128_t *w) {
-  v128_t v = wasm_f32x4_mul(wasm_v128_load(row + x - 2), w[0]);
-  v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x - 1), w[1]));
-  v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x), w[2]));
-  v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x + 1), w[3]));
-  return wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(row + x + 2), w[4]));
+/* The 5 horizontal taps `w` over a scratch row's columns x−2..x+2 for x..x+3, loaded once as `at` (shared by phases). */
+static inline v128_t horizontal(const v128_t *at, const v128_t *w) {
+  v128_t v = wasm_f32x4_mul(at[0], w[0]);
+  v = wasm_f32x4_add(v, wasm_f32x4_mul(at[1], w[1]));
+  v = wasm_f32x4_add(v, wasm_f32x4_mul(at[2], w[2]));
+  v = wasm_f32x4_add(v, wasm_f32x4_mul(at[3], w[3]));
+  return wasm_f32x4_add(v, wasm_f32x4_mul(at[4], w[4]));
 }
 
 /*
@@ -92,11 +99,16 @@ void assemble_rgb8_x4(const float *phases, const float *skip, const float *chrom
       int x = 0;
       for (; x + 4 <= width; x += 4) {
         v128_t sk = wasm_v128_load(S + x);
+        v128_t lcb[5], lcr[5];
+        for (int k = 0; k < 5; k++) {
+          lcb[k] = wasm_v128_load(vcb + x + k - 2);
+          lcr[k] = wasm_v128_load(vcr + x + k - 2);
+        }
         v128_t r[4], g[4], bl[4];
         for (int px = 0; px < 4; px++) {
           v128_t yv = wasm_f32x4_add(wasm_v128_load(Y + px * plane + x), sk);
-          v128_t cb = horizontal(vcb, x, wx[px]);
-          v128_t cr = horizontal(vcr, x, wx[px]);
+          v128_t cb = horizontal(lcb, wx[px]);
+          v128_t cr = horizontal(lcr, wx[px]);
           r[px] = channel(yv, cb, cr, m, b[0]);
           g[px] = channel(yv, cb, cr, m + 3, b[1]);
           bl[px] = channel(yv, cb, cr, m + 6, b[2]);
