@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { buildPixelsOnnxModel, hasPhaseMapLayout, rgbOutputMatrix } from '../../src-main/engine/backends/onnx/graph.js';
 import { createOnnxPixelSession, ortSessionOptions } from '../../src-main/engine/backends/onnx/index.js';
-import { assembleTile } from '../../src-main/engine/backends/onnx/kernels/assemble.js';
+import { withAssembleTile } from '../../src-main/engine/backends/onnx/kernels/assemble.js';
 import { bicubicSkipPlane } from '../../src-main/engine/models/bicubic-skip.js';
 import { loadModel } from '../../src-main/engine/models/store.js';
 import { upscaleRaster } from '../../src-main/engine/pipeline.js';
@@ -45,33 +45,34 @@ function compare(a: Uint8Array, b: Uint8Array): { differing: number; worst: numb
 }
 
 describe('the WebAssembly output stage (x4, 8-bit RGB, Y models)', () => {
-  it('assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even', () => {
+  it('assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even', async () => {
     const matrix = rgbOutputMatrix(255);
     const bias = [0.7, -3.1, 12.4];
     // tails (widths not a multiple of 4), one-pixel tiles, and a plain case
     for (const [height, width] of [[1, 1], [3, 5], [7, 13], [2, 8], [9, 33]]) {
       const plane = height * width;
-      const tile = assembleTile(height, width, matrix, bias);
-      tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, 1, -0.3, 0.6); });
-      tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, 2, 0.06, 0.92); });
-      tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, 3, 0.06, 0.94); });
-      const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, 4);
-      const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, 4);
-      const expected = new Uint8Array(16 * plane * 3);
-      for (let oy = 0; oy < height * 4; oy++) {
-        for (let ox = 0; ox < width * 4; ox++) {
-          const at = Math.floor(oy / 4) * width + Math.floor(ox / 4);
-          const y = tile.phases[((oy % 4) * 4 + (ox % 4)) * plane + at] + tile.skip[at];
-          const o = oy * width * 4 + ox;
-          for (let c = 0; c < 3; c++) {
-            expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
+      await withAssembleTile(height, width, matrix, bias, async (tile) => {
+        tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, 1, -0.3, 0.6); });
+        tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, 2, 0.06, 0.92); });
+        tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, 3, 0.06, 0.94); });
+        const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, 4);
+        const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, 4);
+        const expected = new Uint8Array(16 * plane * 3);
+        for (let oy = 0; oy < height * 4; oy++) {
+          for (let ox = 0; ox < width * 4; ox++) {
+            const at = Math.floor(oy / 4) * width + Math.floor(ox / 4);
+            const y = tile.phases[((oy % 4) * 4 + (ox % 4)) * plane + at] + tile.skip[at];
+            const o = oy * width * 4 + ox;
+            for (let c = 0; c < 3; c++) {
+              expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
+            }
           }
         }
-      }
-      tile.run();
-      const { differing, worst } = compare(tile.output, expected);
-      // float sums in another order may land a rare tie one level apart
-      assert.ok(worst <= 1 && differing <= Math.max(2, expected.length * 1e-3), `${height}x${width}: ${differing} samples differ, by up to ${worst}`);
+        tile.run();
+        const { differing, worst } = compare(tile.output, expected);
+        // float sums in another order may land a rare tie one level apart
+        assert.ok(worst <= 1 && differing <= Math.max(2, expected.length * 1e-3), `${height}x${width}: ${differing} samples differ, by up to ${worst}`);
+      });
     }
   });
 

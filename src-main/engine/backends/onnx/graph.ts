@@ -6,7 +6,7 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { encodeModel, float, FLOAT, floatTensor, hwioToOihw, int, int64Tensor, ints, sampleTensor, str, tensorType, UINT16, UINT8 } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
-import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ModelWeights } from '../../models/spec.js';
+import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../../models/spec.js';
 import { bicubicPhaseKernel, bicubicSkipKernel } from '../../models/bicubic-skip.js';
 import { BT601 } from '../../color.js';
 
@@ -159,11 +159,21 @@ export function rgbOutputMatrix(max: number): number[] {
 }
 
 /**
+ * How the phase-map layout's outputs make 8-bit samples: sample c = Σ_k matrix[c·3 + k]·(Y', Cb, Cr)[k] + bias[c]. The
+ * graph leaves Cb and Cr as the colour conversion makes them (128/255 added), so their share comes off as the bias.
+ */
+export function phaseMapRgb8(): { matrix: number[]; bias: number[] } {
+  const matrix = rgbOutputMatrix(255);
+  const bias = [0, 1, 2].map((c) => -(matrix[c * 3 + 1] + matrix[c * 3 + 2]) * (BT601.offset[1] / 255));
+  return { matrix, bias };
+}
+
+/**
  * Whether a pixel graph for this model and raster can stop at its phase maps (`layout: 'phase maps'`): an x4 Y model
  * with the nearest skip on an 8-bit RGB raster, the case kernels/assemble.c assembles. (At x2 and x3 the graph's own
  * output stage is a smaller share of the frame, and a scalar kernel was slower than it.)
  */
-export function hasPhaseMapLayout(spec: ModelWeights['spec'], rasterChannels: number, bitDepth: 8 | 16): boolean {
+export function hasPhaseMapLayout(spec: ArchitectureSpec, rasterChannels: number, bitDepth: 8 | 16): boolean {
   return spec.scale === 4 && spec.channels === 1 && rasterChannels === 3 && bitDepth === 8 && skipOf(spec) === 'nearest';
 }
 

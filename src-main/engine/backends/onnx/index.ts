@@ -10,13 +10,11 @@ import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelWeights } from '../../models/spec.js';
 import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
-import { createMutex } from '../../../common/mutex.js';
 import {
   buildOnnxModel, buildPixelsOnnxModel, CHROMA_OUTPUT, hasPhaseMapLayout, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PHASES_OUTPUT,
-  PIXELS_INPUT, PIXELS_OUTPUT, rgbOutputMatrix, SKIP_OUTPUT,
+  phaseMapRgb8, PIXELS_INPUT, PIXELS_OUTPUT, SKIP_OUTPUT,
 } from './graph.js';
-import { assembleTile } from './kernels/assemble.js';
-import { BT601 } from '../../color.js';
+import { withAssembleTile } from './kernels/assemble.js';
 
 type OrtModule = typeof Ort;
 
@@ -189,16 +187,11 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
   };
 }
 
-/** One tile through the kernel's memory at a time per thread: a second tile would move or overwrite the first's maps. */
-const kernelLock = createMutex();
-const RGB8_MATRIX = rgbOutputMatrix(255);
-/** The graph leaves Cb and Cr uncentred (128/255 added): their share of each sample comes off as a bias. */
-const RGB8_BIAS = [0, 1, 2].map((c) => -(RGB8_MATRIX[c * 3 + 1] + RGB8_MATRIX[c * 3 + 2]) * (BT601.offset[1] / 255));
+const RGB8 = phaseMapRgb8();
 
 /** An 8-bit RGB tile through an x4 phase-map graph and the WebAssembly output stage, into `out`. */
 function assembleInto(ort: OrtModule, session: Ort.InferenceSession, samples: Uint8Array, height: number, width: number, out: Uint8Array): Promise<void> {
-  return kernelLock.run(async () => {
-    const tile = assembleTile(height, width, RGB8_MATRIX, RGB8_BIAS);
+  return withAssembleTile(height, width, RGB8.matrix, RGB8.bias, async (tile) => {
     const input = new ort.Tensor('uint8', samples, [1, height, width, 3]);
     const outputs = {
       [PHASES_OUTPUT]: new ort.Tensor('float32', tile.phases, [1, 16, height, width]),

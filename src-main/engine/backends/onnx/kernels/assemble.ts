@@ -4,6 +4,7 @@
  * thread that uses it. Its memory holds one tile's maps and output at a time: ONNX Runtime writes the maps straight
  * into it; it grows to the largest tile seen (the tile budget bounds that) and stays.
  */
+import { createMutex } from '../../../../common/mutex.js';
 import { phaseTaps } from '../../../models/bicubic-skip.js';
 import { ASSEMBLE_WASM } from './assemble-wasm.js';
 
@@ -44,11 +45,20 @@ export interface AssembleTile {
 
 const align = (n: number): number => (n + 63) & ~63;
 
+/** One tile in the kernel's memory at a time per thread: a second would move (by growing it) or overwrite the first's. */
+const tileLock = createMutex();
+
 /**
- * Buffers for a height × width tile; sample c = Σ_k matrix[c·3 + k]·(Y', Cb, Cr)[k] + bias[c] with Y' = phase + skip
- * and Cb, Cr upscaled. Valid until the next call on this thread (a larger tile grows, and so moves, the memory).
+ * Runs `use` with buffers for a height × width tile in the kernel's memory, alone on this thread; sample c =
+ * Σ_k matrix[c·3 + k]·(Y', Cb, Cr)[k] + bias[c] with Y' = phase + skip and Cb, Cr upscaled. The buffers are valid only
+ * until `use` settles.
  */
-export function assembleTile(height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
+export function withAssembleTile<T>(height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>,
+  use: (tile: AssembleTile) => Promise<T>): Promise<T> {
+  return tileLock.run(() => use(tileBuffers(height, width, matrix, bias)));
+}
+
+function tileBuffers(height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
   const { exports, base } = load();
   const plane = height * width;
   const at = { taps: base, matrix: 0, bias: 0, scratch: 0, phases: 0, skip: 0, chroma: 0, output: 0, end: 0 };
