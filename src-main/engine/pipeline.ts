@@ -307,6 +307,8 @@ export async function inferTiled(
   const halo = receptiveRadius(spec);
   const out = new Float32Array(width * scale * height * scale * channels);
   const tiles = planTiles(width, height, tileSize && tileSize > 0 ? tileSize : tileSizeForBudget(spec), halo);
+  // One tile is the whole image: the session writes the output itself.
+  if (tiles.length === 1 && tiles[0].inWidth === width && tiles[0].inHeight === height) return session.run(input, height, width, out);
   for (const tile of tiles) {
     const tileInput = new Float32Array(tile.inWidth * tile.inHeight * channels);
     for (let row = 0; row < tile.inHeight; row++) {

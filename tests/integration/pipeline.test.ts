@@ -93,6 +93,22 @@ describe('tiled upscaling equals whole-image upscaling', () => {
     });
   }
 
+  for (const spec of [rgbPrelu, yNearest]) {
+    it(`${spec.name}: a model session writes its output into the caller's buffer`, async () => {
+      const [w, h] = [23, 17];
+      const session = sessions.get(spec.name)!;
+      const input = Float32Array.from({ length: w * h * spec.channels }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.21));
+      const own = await session.run(input, h, w);
+      const into = new Float32Array(own.length).fill(Number.NaN);
+      const written = await session.run(input, h, w, into);
+      assert.equal(written, into, 'the given buffer is what comes back');
+      assert.deepEqual(into, own);
+      const short = new Float32Array(own.length - 1);
+      await assert.rejects(session.run(input, h, w, short), /output buffer has \d+ values, \d+x\d+x\d+ needs \d+/);
+      assert.ok(short.every((v) => v === 0), 'a buffer of the wrong size is left untouched');
+    });
+  }
+
   it('grey input gives the same pixels as the same image stored as RGB (Y model)', async () => {
     const spec = classicEspcn(3);
     const grey = await sampleCrop(31, 26, 1);

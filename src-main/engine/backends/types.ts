@@ -21,7 +21,11 @@ export interface InferenceSession {
   readonly device: string;
   /** Set when a preferred device could not be used and the session fell back (e.g. CUDA failed → CPU). */
   readonly fallbackReason?: string;
-  run(input: Float32Array, height: number, width: number): Promise<Float32Array>;
+  /**
+   * The model's float output for one NHWC image (height·s × width·s × channels values). `into`, when given, receives
+   * it and is returned: ONNX Runtime then writes straight into it, with no output buffer of its own and no copy.
+   */
+  run(input: Float32Array, height: number, width: number, into?: Float32Array): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 

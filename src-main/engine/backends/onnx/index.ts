@@ -74,18 +74,25 @@ class OrtSession implements InferenceSession {
     readonly fallbackReason?: string,
   ) {}
 
-  async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
+  async run(input: Float32Array, height: number, width: number, into?: Float32Array): Promise<Float32Array> {
     const expected = height * width * this.channels;
     if (input.length !== expected) throw new Error(`input has ${input.length} values, ${height}x${width}x${this.channels} needs ${expected}`);
+    const outputLength = expected * this.scale * this.scale;
+    if (into && into.length !== outputLength) throw new Error(`output buffer has ${into.length} values, ${height * this.scale}x${width * this.scale}x${this.channels} needs ${outputLength}`);
     const tensor = new this.ort.Tensor('float32', input, onnxInputDims(this.channels, height, width));
-    const results = await this.session.run({ [ONNX_INPUT]: tensor });
-    const out = results[ONNX_OUTPUT];
+    // A pre-allocated output is bound as ORT's own: the graph's last node writes the caller's buffer. (onnxruntime-node
+    // up to 1.31 still hands back a copy of it as the result's data, which is dropped here.)
+    const bound = into && new this.ort.Tensor('float32', into, onnxInputDims(this.channels, height * this.scale, width * this.scale));
     try {
+      const results = bound
+        ? await this.session.run({ [ONNX_INPUT]: tensor }, { [ONNX_OUTPUT]: bound })
+        : await this.session.run({ [ONNX_INPUT]: tensor });
+      const out = results[ONNX_OUTPUT];
       const data = out.data;
-      if (!(data instanceof Float32Array) || data.length !== expected * this.scale * this.scale) {
+      if (!(data instanceof Float32Array) || data.length !== outputLength) {
         throw new Error(`ORT returned ${out.type} ${out.dims.join('x')}, expected ${height * this.scale}x${width * this.scale}x${this.channels}`);
       }
-      return data;
+      return into ?? data;
     } finally {
       tensor.dispose();
     }

@@ -26,10 +26,11 @@ class TfjsSession implements InferenceSession {
     if (runtime.skipped.length) this.fallbackReason = runtime.skipped.join('; ');
   }
 
-  async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
+  async run(input: Float32Array, height: number, width: number, into?: Float32Array): Promise<Float32Array> {
     if (this.disposed) throw new Error('session is disposed');
     const expected = height * width * this.channels;
     if (input.length !== expected) throw new Error(`input has ${input.length} values, ${height}x${width}x${this.channels} needs ${expected}`);
+    if (into && into.length !== expected * this.scale * this.scale) throw new Error(`output buffer has ${into.length} values, ${height * this.scale}x${width * this.scale}x${this.channels} needs ${expected * this.scale * this.scale}`);
     await activateRuntime(this.runtime);
     const { tf } = this.runtime;
     const out = tf.tidy(() => this.model.predict(tf.tensor4d(input, [1, height, width, this.channels])) as Tensor);
@@ -38,7 +39,9 @@ class TfjsSession implements InferenceSession {
       if (!(data instanceof Float32Array) || data.length !== expected * this.scale * this.scale) {
         throw new Error(`TF.js returned ${out.dtype} ${out.shape.join('x')}, expected 1x${height * this.scale}x${width * this.scale}x${this.channels}`);
       }
-      return data;
+      if (!into) return data;
+      into.set(data);
+      return into;
     } finally {
       out.dispose();
     }
