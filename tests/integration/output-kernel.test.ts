@@ -1,5 +1,5 @@
-// The WebAssembly output stage of x4 8-bit RGB upscales (engine/backends/onnx/kernels): the real module against a plain
-// reference, and the real shipped models through it against the whole ONNX graph.
+// The WebAssembly output stage of x2, x3 and x4 8-bit RGB upscales (engine/backends/onnx/kernels): the real module against a
+// plain reference, and the real shipped models through it against the whole ONNX graph.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
@@ -44,25 +44,25 @@ function compare(a: Uint8Array, b: Uint8Array): { differing: number; worst: numb
   return { differing, worst };
 }
 
-describe('the WebAssembly output stage (x4, 8-bit RGB, Y models)', () => {
-  it('assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even', async () => {
+describe('the WebAssembly output stage (x2, x3 and x4, 8-bit RGB, Y models)', () => {
+  for (const s of [2, 3, 4] as const) it(`x${s}: assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even`, async () => {
     const matrix = rgbOutputMatrix(255);
     const bias = [0.7, -3.1, 12.4];
     // tails (widths not a multiple of 4), one-pixel tiles, and a plain case
     for (const [height, width] of [[1, 1], [3, 5], [7, 13], [2, 8], [9, 33]]) {
       const plane = height * width;
-      await withAssembleTile(height, width, matrix, bias, async (tile) => {
+      await withAssembleTile(s, height, width, matrix, bias, async (tile) => {
         tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, 1, -0.3, 0.6); });
         tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, 2, 0.06, 0.92); });
         tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, 3, 0.06, 0.94); });
-        const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, 4);
-        const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, 4);
-        const expected = new Uint8Array(16 * plane * 3);
-        for (let oy = 0; oy < height * 4; oy++) {
-          for (let ox = 0; ox < width * 4; ox++) {
-            const at = Math.floor(oy / 4) * width + Math.floor(ox / 4);
-            const y = tile.phases[((oy % 4) * 4 + (ox % 4)) * plane + at] + tile.skip[at];
-            const o = oy * width * 4 + ox;
+        const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, s);
+        const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, s);
+        const expected = new Uint8Array(s * s * plane * 3);
+        for (let oy = 0; oy < height * s; oy++) {
+          for (let ox = 0; ox < width * s; ox++) {
+            const at = Math.floor(oy / s) * width + Math.floor(ox / s);
+            const y = tile.phases[((oy % s) * s + (ox % s)) * plane + at] + tile.skip[at];
+            const o = oy * width * s + ox;
             for (let c = 0; c < 3; c++) {
               expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
             }
@@ -76,19 +76,20 @@ describe('the WebAssembly output stage (x4, 8-bit RGB, Y models)', () => {
     }
   });
 
-  it('is used for 8-bit RGB through x4 Y models with the nearest skip, and only there', async () => {
-    const x4 = (await loadModel('efficient-x4')).weights.spec;
-    const x2Weights = (await loadModel('efficient-x2')).weights;
-    const x2 = x2Weights.spec;
-    assert.equal(hasPhaseMapLayout(x4, 3, 8), true);
-    assert.equal(hasPhaseMapLayout(x4, 3, 16), false);
-    assert.equal(hasPhaseMapLayout(x4, 4, 8), false);
-    assert.equal(hasPhaseMapLayout(x4, 1, 8), false);
-    assert.equal(hasPhaseMapLayout(x2, 3, 8), false);
-    assert.throws(() => buildPixelsOnnxModel(x2Weights, 3, 8, 'phase maps'), /no phase-map layout/);
+  it('is used for 8-bit RGB through Y models with the nearest skip, and only there', async () => {
+    for (const id of ['efficient-x2', 'efficient-x3', 'efficient-x4', 'robust-x2']) {
+      const spec = (await loadModel(id)).weights.spec;
+      assert.equal(hasPhaseMapLayout(spec, 3, 8), true, id);
+      assert.equal(hasPhaseMapLayout(spec, 3, 16), false, id);
+      assert.equal(hasPhaseMapLayout(spec, 4, 8), false, id);
+      assert.equal(hasPhaseMapLayout(spec, 1, 8), false, id);
+    }
+    const classic = (await loadModel('espcn-x3')).weights;
+    assert.equal(hasPhaseMapLayout(classic.spec, 3, 8), false, 'the classic ESPCN has no nearest skip');
+    assert.throws(() => buildPixelsOnnxModel(classic, 3, 8, 'phase maps'), /no phase-map layout/);
   });
 
-  for (const id of ['efficient-x4', 'robust-x4']) {
+  for (const id of ['efficient-x2', 'robust-x2', 'efficient-x3', 'robust-x3', 'efficient-x4', 'robust-x4']) {
     it(`${id}: a photo crop comes out as the whole ONNX graph makes it, within one level, tiled or not`, async () => {
       const { weights } = await loadModel(id);
       const session = await createOnnxPixelSession(weights, 3, { threads: 2, device: 'cpu' });

@@ -14,7 +14,7 @@ import {
   buildOnnxModel, buildPixelsOnnxModel, CHROMA_OUTPUT, hasPhaseMapLayout, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PHASES_OUTPUT,
   phaseMapRgb8, PIXELS_INPUT, PIXELS_OUTPUT, SKIP_OUTPUT,
 } from './graph.js';
-import { withAssembleTile } from './kernels/assemble.js';
+import { type AssembleScale, withAssembleTile } from './kernels/assemble.js';
 
 type OrtModule = typeof Ort;
 
@@ -136,7 +136,7 @@ export async function createOnnxSession(weights: ModelWeights, options: SessionO
 export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
   const ort = await loadOrt();
   const scale = weights.spec.scale;
-  // On CPU, 8-bit RGB through an x4 Y model (most photos and film frames at x4) ends in the WebAssembly output stage:
+  // On CPU, 8-bit RGB through a Y model with the nearest skip (most photos and film frames) ends in the WebAssembly output stage:
   // the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole graph, whose
   // output is what comes back from the device.
   const onCpu = options.device === 'cpu' || gpuProviderCandidates(ort).length === 0;
@@ -169,7 +169,7 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       const { session } = await sessionFor(wide ? 16 : 8);
       if (!wide && phaseMaps(8)) {
         const out = (into ?? new Uint8Array(outLength)) as T;
-        await assembleInto(ort, session, samples as Uint8Array, height, width, out as Uint8Array);
+        await assembleInto(ort, session, scale as AssembleScale, samples as Uint8Array, height, width, out as Uint8Array);
         return out;
       }
       const input = new ort.Tensor(type, samples, [1, height, width, rasterChannels]);
@@ -196,12 +196,13 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
 
 const RGB8 = phaseMapRgb8();
 
-/** An 8-bit RGB tile through an x4 phase-map graph and the WebAssembly output stage, into `out`. */
-function assembleInto(ort: OrtModule, session: Ort.InferenceSession, samples: Uint8Array, height: number, width: number, out: Uint8Array): Promise<void> {
-  return withAssembleTile(height, width, RGB8.matrix, RGB8.bias, async (tile) => {
+/** An 8-bit RGB tile through a phase-map graph and the WebAssembly output stage, into `out`. */
+function assembleInto(ort: OrtModule, session: Ort.InferenceSession, scale: AssembleScale, samples: Uint8Array, height: number, width: number,
+  out: Uint8Array): Promise<void> {
+  return withAssembleTile(scale, height, width, RGB8.matrix, RGB8.bias, async (tile) => {
     const input = new ort.Tensor('uint8', samples, [1, height, width, 3]);
     const outputs = {
-      [PHASES_OUTPUT]: new ort.Tensor('float32', tile.phases, [1, 16, height, width]),
+      [PHASES_OUTPUT]: new ort.Tensor('float32', tile.phases, [1, scale * scale, height, width]),
       [SKIP_OUTPUT]: new ort.Tensor('float32', tile.skip, [1, 1, height, width]),
       [CHROMA_OUTPUT]: new ort.Tensor('float32', tile.chroma, [1, 2, height, width]),
     };

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly output stage (assemble.c): an x4 phase-map graph's outputs in, the 8-bit RGB raster out. The module
+ * The WebAssembly output stage (assemble.c): an x2, x3 or x4 phase-map graph's outputs in, the 8-bit RGB raster out. The module
  * is embedded (assemble-wasm.ts), so it loads the same way from the sources, the build and the packaged app, once per
  * thread that uses it. Its memory holds one tile's maps and output at a time: ONNX Runtime writes the maps straight
  * into it; it grows to the largest tile seen (the tile budget bounds that) and stays.
@@ -10,9 +10,16 @@ import { ASSEMBLE_WASM } from './assemble-wasm.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  assemble_rgb8_x4(phases: number, skip: number, chroma: number, height: number, width: number, taps: number, matrix: number,
-    bias: number, scratch: number, out: number): void;
+  assemble_rgb8_x2: Assemble;
+  assemble_rgb8_x3: Assemble;
+  assemble_rgb8_x4: Assemble;
 }
+
+type Assemble = (phases: number, skip: number, chroma: number, height: number, width: number, taps: number, matrix: number,
+  bias: number, scratch: number, out: number) => void;
+
+/** The scales the kernel assembles. */
+export type AssembleScale = 2 | 3 | 4;
 
 let kernel: { exports: KernelExports; base: number } | undefined;
 
@@ -25,20 +32,24 @@ function load(): { exports: KernelExports; base: number } {
   return kernel;
 }
 
-/** The bicubic taps of the four x4 output phases, LR offsets −2..2 (the graph's chroma phases use the same). */
-const X4_TAPS = Float32Array.from([0, 1, 2, 3].flatMap((p) => phaseTaps(p, 4)));
+/** The bicubic taps of the s output phases, LR offsets −2..2 (the graph's chroma phases use the same). */
+const TAPS: Record<AssembleScale, Float32Array> = {
+  2: Float32Array.from([0, 1].flatMap((p) => phaseTaps(p, 2))),
+  3: Float32Array.from([0, 1, 2].flatMap((p) => phaseTaps(p, 3))),
+  4: Float32Array.from([0, 1, 2, 3].flatMap((p) => phaseTaps(p, 4))),
+};
 /** Repeated edge samples on each side of a scratch row (MARGIN in assemble.c). */
 const MARGIN = 4;
 
 /** One tile's buffers in the kernel's memory: fill the maps (ONNX Runtime writes them), then `run` fills `output`. */
 export interface AssembleTile {
-  /** 16 network phase maps, H × W each (map py·4 + px). */
+  /** s² network phase maps, H × W each (map py·s + px). */
   phases: Float32Array;
   /** The network's input Y (the nearest skip), H × W. */
   skip: Float32Array;
   /** Cb, then Cr, H × W each, on the 0..1 scale. */
   chroma: Float32Array;
-  /** (4H) × (4W) × 3 samples once `run` returns. */
+  /** (sH) × (sW) × 3 samples once `run` returns. */
   output: Uint8Array;
   run(): void;
 }
@@ -49,27 +60,29 @@ const align = (n: number): number => (n + 63) & ~63;
 const tileLock = createMutex();
 
 /**
- * Runs `use` with buffers for a height × width tile in the kernel's memory, alone on this thread; sample c =
+ * Runs `use` with buffers for a height × width tile at x`scale` in the kernel's memory, alone on this thread; sample c =
  * Σ_k matrix[c·3 + k]·(Y', Cb, Cr)[k] + bias[c] with Y' = phase + skip and Cb, Cr upscaled. The buffers are valid only
  * until `use` settles.
  */
-export function withAssembleTile<T>(height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>,
-  use: (tile: AssembleTile) => Promise<T>): Promise<T> {
-  return tileLock.run(() => use(tileBuffers(height, width, matrix, bias)));
+export function withAssembleTile<T>(scale: AssembleScale, height: number, width: number, matrix: ArrayLike<number>,
+  bias: ArrayLike<number>, use: (tile: AssembleTile) => Promise<T>): Promise<T> {
+  return tileLock.run(() => use(tileBuffers(scale, height, width, matrix, bias)));
 }
 
-function tileBuffers(height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
+function tileBuffers(scale: AssembleScale, height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
   const { exports, base } = load();
   const plane = height * width;
+  const phases = scale * scale;
+  const taps = TAPS[scale];
   const at = { taps: base, matrix: 0, bias: 0, scratch: 0, phases: 0, skip: 0, chroma: 0, output: 0, end: 0 };
-  at.matrix = at.taps + X4_TAPS.length * 4;
+  at.matrix = at.taps + taps.length * 4;
   at.bias = at.matrix + 9 * 4;
   at.scratch = align(at.bias + 3 * 4);
   at.phases = align(at.scratch + 2 * (width + 2 * MARGIN) * 4);
-  at.skip = align(at.phases + 16 * plane * 4);
+  at.skip = align(at.phases + phases * plane * 4);
   at.chroma = align(at.skip + plane * 4);
   at.output = align(at.chroma + 2 * plane * 4);
-  at.end = at.output + 16 * plane * 3;
+  at.end = at.output + phases * plane * 3;
   const { memory } = exports;
   if (at.end > memory.buffer.byteLength) {
     try {
@@ -80,14 +93,15 @@ function tileBuffers(height: number, width: number, matrix: ArrayLike<number>, b
     }
   }
   const { buffer } = memory;
-  new Float32Array(buffer, at.taps, X4_TAPS.length).set(X4_TAPS);
+  new Float32Array(buffer, at.taps, taps.length).set(taps);
   new Float32Array(buffer, at.matrix, 9).set(matrix);
   new Float32Array(buffer, at.bias, 3).set(bias);
   return {
-    phases: new Float32Array(buffer, at.phases, 16 * plane),
+    phases: new Float32Array(buffer, at.phases, phases * plane),
     skip: new Float32Array(buffer, at.skip, plane),
     chroma: new Float32Array(buffer, at.chroma, 2 * plane),
-    output: new Uint8Array(buffer, at.output, 16 * plane * 3),
-    run: () => exports.assemble_rgb8_x4(at.phases, at.skip, at.chroma, height, width, at.taps, at.matrix, at.bias, at.scratch, at.output),
+    output: new Uint8Array(buffer, at.output, phases * plane * 3),
+    run: () => exports[`assemble_rgb8_x${scale}`](at.phases, at.skip, at.chroma, height, width, at.taps, at.matrix, at.bias, at.scratch,
+      at.output),
   };
 }
