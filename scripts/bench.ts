@@ -378,7 +378,7 @@ async function allRows(): Promise<void> {
     what: `peak RSS, 4000x3000 → ${child.width}x${child.height} (${(child.ms / 1000).toFixed(1)} s)`,
     value: `${(child.maxRssBytes / 2 ** 20).toFixed(0)} MB`,
     reference: `${(raster / 2 ** 20).toFixed(0)} MB output raster`,
-    ratio: `${overMb < 0 ? "−" : "+"}${Math.abs(overMb).toFixed(0)} MB`,
+    ratio: `${overMb < 0 ? '−' : '+'}${Math.abs(overMb).toFixed(0)} MB`,
     target: '≤ +600 MB',
     ok: overMb <= 600,
   });
