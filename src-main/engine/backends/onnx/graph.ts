@@ -170,11 +170,11 @@ export function phaseMapRgb8(): { matrix: number[]; bias: number[] } {
 
 /**
  * Whether a pixel graph for this model and raster can stop at its phase maps (`layout: 'phase maps'`): a Y model with
- * the nearest skip on an 8-bit RGB raster, at x2, x3 or x4, the cases kernels/assemble.c assembles (the shipped
- * efficient and robust families on photos and film frames).
+ * the nearest skip on an 8-bit RGB raster, at any scale, the cases kernels/assemble.c assembles (the shipped efficient
+ * and robust families on photos and film frames).
  */
 export function hasPhaseMapLayout(spec: ArchitectureSpec, rasterChannels: number, bitDepth: 8 | 16): boolean {
-  return (spec.scale === 2 || spec.scale === 3 || spec.scale === 4) && spec.channels === 1 && rasterChannels === 3 && bitDepth === 8 && skipOf(spec) === 'nearest';
+  return spec.channels === 1 && rasterChannels === 3 && bitDepth === 8 && skipOf(spec) === 'nearest';
 }
 
 /** Renames tensor `from` to `to` wherever a node reads or writes it. */

@@ -8,13 +8,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import type { ModelWeights } from '../../models/spec.js';
+import type { ModelWeights, Scale } from '../../models/spec.js';
 import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
 import {
   buildOnnxModel, buildPixelsOnnxModel, CHROMA_OUTPUT, hasPhaseMapLayout, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PHASES_OUTPUT,
   phaseMapRgb8, PIXELS_INPUT, PIXELS_OUTPUT, SKIP_OUTPUT,
 } from './graph.js';
-import { type AssembleScale, withAssembleTile } from './kernels/assemble.js';
+import { withAssembleTile } from './kernels/assemble.js';
 
 type OrtModule = typeof Ort;
 
@@ -136,9 +136,9 @@ export async function createOnnxSession(weights: ModelWeights, options: SessionO
 export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
   const ort = await loadOrt();
   const scale = weights.spec.scale;
-  // On CPU, 8-bit RGB through a Y model with the nearest skip (most photos and film frames) ends in the WebAssembly output stage:
-  // the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole graph, whose
-  // output is what comes back from the device.
+  // On CPU, 8-bit RGB through a Y model with the nearest skip (most photos and film frames) ends in the WebAssembly
+  // output stage: the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole
+  // graph, whose output is what comes back from the device.
   const onCpu = options.device === 'cpu' || gpuProviderCandidates(ort).length === 0;
   const phaseMaps = (bitDepth: 8 | 16): boolean => onCpu && hasPhaseMapLayout(weights.spec, rasterChannels, bitDepth);
   const bySampleType = new Map<8 | 16, Promise<{ session: Ort.InferenceSession; device: string }>>();
@@ -169,7 +169,7 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       const { session } = await sessionFor(wide ? 16 : 8);
       if (!wide && phaseMaps(8)) {
         const out = (into ?? new Uint8Array(outLength)) as T;
-        await assembleInto(ort, session, scale as AssembleScale, samples as Uint8Array, height, width, out as Uint8Array);
+        await assembleInto(ort, session, scale, samples as Uint8Array, height, width, out as Uint8Array);
         return out;
       }
       const input = new ort.Tensor(type, samples, [1, height, width, rasterChannels]);
@@ -197,7 +197,7 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
 const RGB8 = phaseMapRgb8();
 
 /** An 8-bit RGB tile through a phase-map graph and the WebAssembly output stage, into `out`. */
-function assembleInto(ort: OrtModule, session: Ort.InferenceSession, scale: AssembleScale, samples: Uint8Array, height: number, width: number,
+function assembleInto(ort: OrtModule, session: Ort.InferenceSession, scale: Scale, samples: Uint8Array, height: number, width: number,
   out: Uint8Array): Promise<void> {
   return withAssembleTile(scale, height, width, RGB8.matrix, RGB8.bias, async (tile) => {
     const input = new ort.Tensor('uint8', samples, [1, height, width, 3]);

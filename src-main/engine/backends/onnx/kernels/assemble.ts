@@ -1,11 +1,12 @@
 /**
- * The WebAssembly output stage (assemble.c): an x2, x3 or x4 phase-map graph's outputs in, the 8-bit RGB raster out. The module
- * is embedded (assemble-wasm.ts), so it loads the same way from the sources, the build and the packaged app, once per
- * thread that uses it. Its memory holds one tile's maps and output at a time: ONNX Runtime writes the maps straight
+ * The WebAssembly output stage (assemble.c): a phase-map graph's outputs in (x2, x3 or x4), the 8-bit RGB raster out.
+ * The module is embedded (assemble-wasm.ts), so it loads the same way from the sources, the build and the packaged
+ * app, once per thread that uses it. Its memory holds one tile's maps and output at a time: ONNX Runtime writes the maps straight
  * into it; it grows to the largest tile seen (the tile budget bounds that) and stays.
  */
 import { createMutex } from '../../../../common/mutex.js';
 import { phaseTaps } from '../../../models/bicubic-skip.js';
+import type { Scale } from '../../../models/spec.js';
 import { ASSEMBLE_WASM } from './assemble-wasm.js';
 
 interface KernelExports {
@@ -18,9 +19,6 @@ interface KernelExports {
 type Assemble = (phases: number, skip: number, chroma: number, height: number, width: number, taps: number, matrix: number,
   bias: number, scratch: number, out: number) => void;
 
-/** The scales the kernel assembles. */
-export type AssembleScale = 2 | 3 | 4;
-
 let kernel: { exports: KernelExports; base: number } | undefined;
 
 function load(): { exports: KernelExports; base: number } {
@@ -32,12 +30,8 @@ function load(): { exports: KernelExports; base: number } {
   return kernel;
 }
 
-/** The bicubic taps of the s output phases, LR offsets −2..2 (the graph's chroma phases use the same). */
-const TAPS: Record<AssembleScale, Float32Array> = {
-  2: Float32Array.from([0, 1].flatMap((p) => phaseTaps(p, 2))),
-  3: Float32Array.from([0, 1, 2].flatMap((p) => phaseTaps(p, 3))),
-  4: Float32Array.from([0, 1, 2, 3].flatMap((p) => phaseTaps(p, 4))),
-};
+/** The bicubic taps of the s output phases per scale, LR offsets −2..2 (the graph's chroma phases use the same). */
+const TAPS = new Map(([2, 3, 4] as const).map((s) => [s, Float32Array.from(Array.from({ length: s }, (_, p) => phaseTaps(p, s)).flat())]));
 /** Repeated edge samples on each side of a scratch row (MARGIN in assemble.c). */
 const MARGIN = 4;
 
@@ -64,16 +58,16 @@ const tileLock = createMutex();
  * Σ_k matrix[c·3 + k]·(Y', Cb, Cr)[k] + bias[c] with Y' = phase + skip and Cb, Cr upscaled. The buffers are valid only
  * until `use` settles.
  */
-export function withAssembleTile<T>(scale: AssembleScale, height: number, width: number, matrix: ArrayLike<number>,
+export function withAssembleTile<T>(scale: Scale, height: number, width: number, matrix: ArrayLike<number>,
   bias: ArrayLike<number>, use: (tile: AssembleTile) => Promise<T>): Promise<T> {
   return tileLock.run(() => use(tileBuffers(scale, height, width, matrix, bias)));
 }
 
-function tileBuffers(scale: AssembleScale, height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
+function tileBuffers(scale: Scale, height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
   const { exports, base } = load();
   const plane = height * width;
   const phases = scale * scale;
-  const taps = TAPS[scale];
+  const taps = TAPS.get(scale)!;
   const at = { taps: base, matrix: 0, bias: 0, scratch: 0, phases: 0, skip: 0, chroma: 0, output: 0, end: 0 };
   at.matrix = at.taps + taps.length * 4;
   at.bias = at.matrix + 9 * 4;
