@@ -1,8 +1,8 @@
 /**
  * The WebAssembly output stage (assemble.c): a phase-map graph's outputs in (x2, x3 or x4), the 8-bit RGB raster out.
  * The module is embedded (assemble-wasm.ts), so it loads the same way from the sources, the build and the packaged
- * app, once per thread that uses it. Its memory holds one tile's maps and output at a time: ONNX Runtime writes the maps straight
- * into it; it grows to the largest tile seen (the tile budget bounds that) and stays.
+ * app, once per thread that uses it. Its memory holds one tile's maps and output at a time: ONNX Runtime writes the
+ * maps straight into it; it grows to the largest tile seen (the tile budget bounds that) and stays.
  */
 import { createMutex } from '../../../../common/mutex.js';
 import { phaseTaps } from '../../../models/bicubic-skip.js';
