@@ -16,7 +16,7 @@ import { checkOutputLimit } from './output-limit.js';
 import { formatFromPath, isWritableFormat, outputFormatFor, type OutputFormat } from '../../src-common/formats.js';
 import { upscaleRaster, upscaleRasterBands, type TileSessions } from './pipeline.js';
 import { writePngStreamed } from './image-io/png-stream.js';
-import { writeTiffStreamed } from './image-io/tiff-stream.js';
+import { writeTiffStreamed } from './image-io/tiff.js';
 import { tileSizeForBudget } from './tiling.js';
 import type { Raster } from './raster.js';
 import { analyzeInput, chooseModel } from './auto-model.js';
@@ -199,6 +199,8 @@ export async function upscaleFile(input: string, output: string, options: Upscal
       meta: decoded.meta,
       keepMetadata: options.keepMetadata,
       inputPaths: [input],
+      // nothing reads the raster after this
+      handOver: true,
     });
   }
   return {

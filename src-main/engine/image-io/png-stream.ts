@@ -11,7 +11,8 @@ import type { Raster } from '../raster.js';
 import { assertNotInput, writeFileAtomic } from '../../common/atomic-write.js';
 import { ImageWriteError, errorMessage } from './errors.js';
 import { exifForPng, PNG_COLOUR_TYPE, PNG_SIGNATURE, pngChunk, pngIhdr } from './metadata-carrier.js';
-import { DEFAULT_PNG_COMPRESSION, metadataToCarry, type WriteResult } from './write.js';
+import { DEFAULT_PNG_COMPRESSION, type WriteResult } from './write.js';
+import { metadataToCarry } from './carried-metadata.js';
 import type { ImageMeta } from './types.js';
 
 export interface PngStreamHeader {
