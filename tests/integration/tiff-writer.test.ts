@@ -182,6 +182,11 @@ describe('TIFF writer: LZW with the horizontal predictor', () => {
     const expected = many.map((r) => Buffer.from(r.data));
     await Promise.all(many.map((r, i) => writeImage(join(dir, `many-${i}.tiff`), r, { format: 'tiff', handOver: true })));
     for (const [i, bytes] of expected.entries()) assert.ok(bytesOf((await readImage(join(dir, `many-${i}.tiff`))).raster.data).equals(bytes), `file ${i}`);
+    // A small Buffer is a view on Node's shared pool: copied, not moved, and the pool's other users keep their bytes.
+    const pooled = Buffer.from(noise(4 * 3 * 3, 50));
+    assert.notEqual(pooled.byteLength, pooled.buffer.byteLength);
+    await writeImage(join(dir, 'pooled.tiff'), raster(4, 3, 3, pooled), { format: 'tiff', handOver: true });
+    assert.ok(bytesOf((await readImage(join(dir, 'pooled.tiff'))).raster.data).equals(Buffer.from(noise(4 * 3 * 3, 50))));
   });
 
   test('a handed-over write that fails says where, with its kind; one that would replace its input keeps the raster', async () => {

@@ -63,13 +63,19 @@ function start(): Encoder {
   return started;
 }
 
-/** Writes `raster` as writeTiff does, on the encoder thread; `raster.data` is detached when this returns. */
+/**
+ * Writes `raster` as writeTiff does, on an encoder thread; `raster.data` is detached when this returns (unless it was a
+ * view on part of a larger buffer, which is copied instead).
+ */
 export async function writeTiffHandedOver(path: string, raster: Raster, options: { meta?: ImageMeta; keepMetadata?: boolean; inputPaths?: Iterable<string> }): Promise<WriteResult> {
   if (options.inputPaths) await assertNotInput(path, options.inputPaths);
   const idle = encoders.find((e) => e.pending.size === 0);
   const running = idle ?? (encoders.length < THREADS ? (encoders.push(start()), encoders.at(-1)!) : encoders.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)));
   const id = nextId++;
-  const { data, width, height, channels, bitDepth } = raster;
+  const { width, height, channels, bitDepth } = raster;
+  // A view on part of a buffer (a pooled Buffer's slab, say) is copied: only memory the raster owns whole is moved.
+  const owned = raster.data.byteOffset === 0 && raster.data.byteLength === raster.data.buffer.byteLength && raster.data.buffer instanceof ArrayBuffer;
+  const data = owned ? raster.data : raster.data.slice();
   const request: TiffRequest = { id, path, width, height, channels, bitDepth, data, meta: options.meta, keepMetadata: options.keepMetadata };
   return new Promise<WriteResult>((resolve, reject) => {
     running.pending.set(id, { resolve, reject, path });
