@@ -1,27 +1,18 @@
 /**
- * TIFF strips compressed with LZW and the horizontal predictor (kernels/lzw.c). The module is embedded (lzw-wasm.ts),
- * so it loads the same way from the sources, the build and the packaged app, once per thread that uses it. Its memory
- * holds one strip and its compressed bytes at a time; it grows to the largest strip seen and stays.
+ * TIFF strips compressed with LZW and the horizontal predictor (kernels/lzw.c, embedded in lzw-wasm.ts). The kernel's
+ * memory holds one strip and its compressed bytes at a time; it grows to the largest strip seen and stays.
  */
+import { lazyKernel } from '../wasm-kernel.js';
 import { LZW_WASM } from './kernels/lzw-wasm.js';
 
 interface KernelExports {
-  memory: WebAssembly.Memory;
   lzw_strip(input: number, length: number, output: number): number;
   predict_u8(samples: number, rowSamples: number, channels: number, rows: number): void;
   predict_u16(samples: number, rowSamples: number, channels: number, rows: number): void;
 }
 
-let kernel: { exports: KernelExports; base: number } | undefined;
-
-function load(): { exports: KernelExports; base: number } {
-  if (!kernel) {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(LZW_WASM, 'base64'))).exports as unknown as KernelExports;
-    // The module's stack and string table sit below its initial size; strips go above it.
-    kernel = { exports, base: exports.memory.buffer.byteLength };
-  }
-  return kernel;
-}
+// Its stack and string table lie below `base`; each strip and its compressed bytes go above it.
+const load = lazyKernel<KernelExports>(LZW_WASM);
 
 /** The most bytes `n` input bytes can take: 12 bits each, a Clear code every 3 836 codes, the first Clear and End. */
 export function lzwBound(n: number): number {

@@ -7,10 +7,10 @@
 import { createMutex } from '../../../../common/mutex.js';
 import { phaseTaps } from '../../../models/bicubic-skip.js';
 import type { Scale } from '../../../models/spec.js';
+import { lazyKernel } from '../../../wasm-kernel.js';
 import { ASSEMBLE_WASM } from './assemble-wasm.js';
 
 interface KernelExports {
-  memory: WebAssembly.Memory;
   assemble_rgb8_x2: Assemble;
   assemble_rgb8_x3: Assemble;
   assemble_rgb8_x4: Assemble;
@@ -19,16 +19,8 @@ interface KernelExports {
 type Assemble = (phases: number, skip: number, chroma: number, height: number, width: number, taps: number, matrix: number,
   bias: number, scratch: number, out: number) => void;
 
-let kernel: { exports: KernelExports; base: number } | undefined;
-
-function load(): { exports: KernelExports; base: number } {
-  if (!kernel) {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(ASSEMBLE_WASM, 'base64'))).exports as unknown as KernelExports;
-    // The module's stack sits below its initial size; tiles go above it.
-    kernel = { exports, base: exports.memory.buffer.byteLength };
-  }
-  return kernel;
-}
+// Its stack lies below `base`; tiles go above it.
+const load = lazyKernel<KernelExports>(ASSEMBLE_WASM);
 
 /** The bicubic taps of the s output phases per scale, LR offsets −2..2 (the graph's chroma phases use the same). */
 const TAPS = new Map(([2, 3, 4] as const).map((s) => [s, Float32Array.from(Array.from({ length: s }, (_, p) => phaseTaps(p, s)).flat())]));
