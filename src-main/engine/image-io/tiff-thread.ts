@@ -63,14 +63,25 @@ function start(): Encoder {
   return started;
 }
 
+/** An idle encoder; else a new one while there are fewer than THREADS; else the one with the fewest waiting. */
+function pickEncoder(): Encoder {
+  const idle = encoders.find((e) => e.pending.size === 0);
+  if (idle) return idle;
+  if (encoders.length < THREADS) {
+    const started = start();
+    encoders.push(started);
+    return started;
+  }
+  return encoders.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+}
+
 /**
  * Writes `raster` as writeTiff does, on an encoder thread; `raster.data` is detached when this returns (unless it was a
  * view on part of a larger buffer, which is copied instead).
  */
 export async function writeTiffHandedOver(path: string, raster: Raster, options: { meta?: ImageMeta; keepMetadata?: boolean; inputPaths?: Iterable<string> }): Promise<WriteResult> {
   if (options.inputPaths) await assertNotInput(path, options.inputPaths);
-  const idle = encoders.find((e) => e.pending.size === 0);
-  const running = idle ?? (encoders.length < THREADS ? (encoders.push(start()), encoders.at(-1)!) : encoders.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)));
+  const running = pickEncoder();
   const id = nextId++;
   const { width, height, channels, bitDepth } = raster;
   // A view on part of a buffer (a pooled Buffer's slab, say) is copied: only memory the raster owns whole is moved.

@@ -101,7 +101,8 @@ export async function writeTiffStreamed(
         let stripRows = 0;
         let rows = 0;
         const writeStrip = async (samples: Uint8Array | Uint16Array): Promise<void> => {
-          // A turn of the event loop before each strip: the engine worker's other files go on while a large one encodes.
+          // A turn of the event loop before each strip: the thread's other work (other files, messages) goes on while a
+          // large one encodes.
           await nextTurn();
           const compressed = lzwStrip(samples, width, channels);
           if (position + compressed.length > MAX_OFFSET) throw new ImageWriteError(path, 'the TIFF would pass 4 GB, the limit of classic TIFF; write PNG instead');
