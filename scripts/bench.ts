@@ -29,6 +29,7 @@ import { createEngineClient } from '../src-main/workers/engine-client.js';
 import { findFfmpeg } from '../src-main/video/ffmpeg.js';
 import { mapLimit } from '../src-main/jobs/expand.js';
 import { cornerOnly, createMatMul } from './bench/matmul.js';
+import { createConvLayers } from './bench/conv-layers.js';
 import { measurePoolThroughput } from './bench/cluster-pool.js';
 import { findOpenCvPython, OPENCV_INSTALL_HINT, runFolderPeer, startFramePeer, timeProcess } from './bench/opencv-peer.js';
 import type { Raster } from '../src-main/engine/raster.js';
@@ -206,7 +207,8 @@ async function videoRow(): Promise<void> {
  * and the ORT engine are timed in turns, so a slow spell of the machine lands on both (timed apart, one run read the
  * engine a third low). The target judges the network's compute against the MatMul's, both with their outputs kept
  * inside ORT (cornerOnly: the binding's copy of a large output into fresh memory is no part of either); the engine's
- * own call, its 1920x1080 output handed back, is the row after it.
+ * own call, its 1920x1080 output handed back, is the row after it. Beside them, ORT's conv kernel alone on 16- and
+ * 32-wide layers (bench/conv-layers.ts): the bound a 16-wide network's ratio meets on this machine.
  */
 async function engineAgainstCeiling(model: { weights: ModelWeights }) {
   const spec = model.weights.spec;
@@ -219,15 +221,23 @@ async function engineAgainstCeiling(model: { weights: ModelWeights }) {
   const session = await createOnnxSession(model.weights, { threads });
   const compute = await ort.InferenceSession.create(cornerOnly(buildOnnxModel(model.weights)), ortSessionOptions(['cpu'], threads));
   const computeInput = new ort.Tensor('float32', frame, onnxInputDims(spec.channels, frameH, frameW));
-  const [matMulMs, computeMs, onnxMs] = await timeInTurns([
+  // ORT's conv kernel alone on the shipped nets' layer shape (16 wide) and on 32 wide: the bound the network's ratio meets.
+  const layers = [await createConvLayers(16, frameW, frameH, threads), await createConvLayers(32, frameW, frameH, threads)];
+  const [matMulMs, computeMs, onnxMs, ...layerMs] = await timeInTurns([
     matMul.run,
     () => compute.run({ [ONNX_INPUT]: computeInput }),
     () => session.run(frame, frameH, frameW),
+    ...layers.map((l) => l.run),
   ], 15);
   await matMul.release();
   await compute.release();
+  for (const l of layers) await l.release();
   const ceiling = matMul.gmacs(matMulMs);
   rows.push({ what: 'ORT MatMul 2048³ (ceiling)', value: `${ceiling.toFixed(1)} GMAC/s`, reference: '', ratio: '', target: '' });
+  layers.forEach((l, i) => {
+    const gmacs = l.gmacs(layerMs[i]);
+    rows.push({ what: `ORT ${l.label}, 480x270 (${layerMs[i].toFixed(1)} ms)`, value: `${gmacs.toFixed(1)} GMAC/s`, reference: `${ceiling.toFixed(1)} GMAC/s`, ratio: `${((gmacs / ceiling) * 100).toFixed(0)} %`, target: '' });
+  });
   const engineRow = (name: string, ms: number, target?: number): number => {
     const gmacs = frameGmac / (ms / 1000);
     rows.push({
