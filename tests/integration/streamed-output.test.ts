@@ -4,7 +4,7 @@
  * process that makes a 12000x8000 output never holds anything near its raster.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
@@ -132,9 +132,9 @@ describe('streamed PNG and TIFF output', () => {
           assert.ok(mb.exif && ma.exif);
           assert.match(mb.exif.toString('latin1'), /Subpixel test/);
         } else {
-          // The TIFF writer does not carry EXIF, and says so.
-          assert.equal(mb.exif, undefined);
-          assert.equal(ma.exif, undefined);
+          // TIFF holds EXIF as directories of its own, which libvips does not report: ExifTool reads them.
+          const copyright = execFileSync('exiftool', ['-s3', '-Copyright', streamed]).toString().trim();
+          assert.equal(copyright, 'Subpixel test');
         }
         assert.deepEqual(await readdir(dir.path).then((n) => n.filter((f) => f.includes('subpixel-tmp'))), []);
       } finally {

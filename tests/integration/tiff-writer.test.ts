@@ -1,11 +1,12 @@
 /**
  * The TIFF writer (image-io/tiff.ts, LZW in kernels/lzw.c): what it writes is read back exactly by two decoders that
  * share no code, libtiff (through sharp) and FFmpeg's own TIFF decoder, for photos and for the inputs that stress an
- * LZW encoder (noise that fills the string table many times a strip, flat areas that make long strings, tiny images).
+ * LZW encoder (noise that fills the string table many times a strip, flat areas that make long strings, tiny images),
+ * and the EXIF it carries is read back by ExifTool.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -200,6 +201,62 @@ describe('TIFF writer: LZW with the horizontal predictor', () => {
     await assert.rejects(writeImage(input, kept, { format: 'tiff', handOver: true, inputPaths: [input] }), OverwriteInputError);
     assert.equal(kept.data.byteLength, 192);
     assert.ok(bytesOf((await readImage(input)).raster.data).equals(Buffer.from(noise(192, 5))));
+  });
+
+  test('EXIF goes into the TIFF as its own directories, from little- and big-endian blocks, read back by ExifTool', async () => {
+    // A camera-like JPEG: IFD0 (make, model, artist, copyright), the Exif IFD (exposure, ISO, dates, a comment and
+    // the JPEG-only tags) and the GPS IFD; then the same block rewritten big-endian, as many cameras write it.
+    const little = join(dir, 'exif-ii.jpg');
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#806040' } })
+      .withExif({
+        IFD0: { Make: 'Canon', Model: 'EOS 5D', Artist: 'A. Person', Copyright: 'Subpixel test' },
+        IFD2: { DateTimeOriginal: '2020:01:02 03:04:05', ExposureTime: '1/250', ISOSpeedRatings: '400', UserComment: 'hello', PixelXDimension: '40', PixelYDimension: '30' },
+        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 30/1' },
+      })
+      .jpeg().toFile(little);
+    const big = join(dir, 'exif-mm.jpg');
+    await writeFile(big, await readFile(little));
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-all=', '-tagsfromfile', '@', '-all:all', '-unsafe', '-ExifByteOrder=MM', big]);
+    const exiftool = (path: string, ...only: string[]): Record<string, unknown> => JSON.parse(execFileSync('exiftool', ['-j', '-n', '-G1', '-a', ...only, path]).toString())[0];
+    assert.equal((await readImage(big)).meta.exif?.subarray(6, 8).toString('latin1'), 'MM', 'the rewritten block is big-endian');
+
+    for (const source of [little, big]) {
+      const { raster: pixels, meta } = await readImage(source);
+      assert.ok(meta.exif, 'the source has EXIF');
+      const out = join(dir, `${source.endsWith('mm.jpg') ? 'mm' : 'ii'}.tiff`);
+      const written = await writeImage(out, pixels, { format: 'tiff', meta });
+      assert.deepEqual(written.warnings, []);
+      const tags = exiftool(out);
+      assert.equal(tags['IFD0:Make'], 'Canon', source);
+      assert.equal(tags['IFD0:Model'], 'EOS 5D');
+      assert.equal(tags['IFD0:Artist'], 'A. Person');
+      assert.equal(tags['IFD0:Copyright'], 'Subpixel test');
+      assert.equal(tags['ExifIFD:DateTimeOriginal'], '2020:01:02 03:04:05');
+      assert.equal(tags['ExifIFD:ExposureTime'], 0.004);
+      assert.equal(tags['ExifIFD:ISO'], 400);
+      assert.equal(tags['ExifIFD:UserComment'], 'hello');
+      assert.equal(tags['GPS:GPSLatitudeRef'], 'N');
+      assert.ok(Math.abs(Number(tags['GPS:GPSLatitude']) - (48 + 51 / 60 + 30 / 3600)) < 1e-6, String(tags['GPS:GPSLatitude']));
+      // The JPEG-only tags are not carried (TIFF readers flag them), and no thumbnail IFD follows.
+      assert.equal(tags['ExifIFD:ExifImageWidth'], undefined);
+      assert.equal(tags['ExifIFD:ComponentsConfiguration'], undefined);
+      assert.equal(tags['IFD1:ThumbnailOffset'], undefined);
+      // Nothing ExifTool's validation objects to, but what the source lacked (its GPS IFD has no version or method).
+      const objections = [exiftool(out, '-validate', '-warning')['ExifTool:Warning']].flat().filter((w) => w !== undefined && !/GPSVersionID|GPSProcessingMethod/.test(String(w)));
+      assert.deepEqual(objections, [], out);
+      // libtiff still reads it, pixels and all.
+      const back = await sharp(out).raw().toBuffer();
+      assert.ok(back.equals(bytesOf(pixels.data)));
+    }
+  });
+
+  test('a malformed EXIF block is left out with a warning, and the TIFF is still whole', async () => {
+    const pixels = raster(8, 4, 3, noise(8 * 4 * 3, 5));
+    const exif = Buffer.concat([Buffer.from('Exif\0\0II*\0', 'latin1'), Buffer.from([8, 0, 0, 0, 40, 0])]); // IFD0 claims 40 entries
+    const out = join(dir, 'bad-exif.tiff');
+    const written = await writeImage(out, pixels, { format: 'tiff', meta: { format: 'jpg', bitDepth: 8, orientation: 1, exif } });
+    assert.deepEqual(written.warnings, ['EXIF block is malformed; not attached']);
+    assert.ok((await sharp(out).raw().toBuffer()).equals(bytesOf(pixels.data)));
   });
 
   test('a strip never takes more than lzwBound bytes, and the rows handed in are left as they were', () => {

@@ -1,10 +1,9 @@
-import type { OutputFormat } from '../../../src-common/formats.js';
 import { exifWithOrientation } from './exif.js';
 import { iccColourSpace } from './metadata-carrier.js';
 import type { ImageMeta } from './types.js';
 
-/** The metadata of `meta` an output with `bands` bands in `format` can carry, and what it has to leave out. */
-export function metadataToCarry(meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: OutputFormat): { icc?: Buffer; exif?: Buffer; density?: number; warnings: string[] } {
+/** The metadata of `meta` an output with `bands` bands can carry, and what it has to leave out. */
+export function metadataToCarry(meta: ImageMeta, bands: 1 | 2 | 3 | 4): { icc?: Buffer; exif?: Buffer; density?: number; warnings: string[] } {
   const warnings: string[] = [];
   const gray = bands <= 2;
   let icc = meta.icc;
@@ -13,12 +12,8 @@ export function metadataToCarry(meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: O
     icc = undefined;
   }
   // Pixels are already upright, so the orientation tag must not rotate them again.
-  let exif = meta.exif && exifWithOrientation(meta.exif, 1);
+  const exif = meta.exif && exifWithOrientation(meta.exif, 1);
   if (meta.exif && !exif) warnings.push('EXIF block is malformed; not attached');
-  if (exif && format === 'tiff') {
-    warnings.push('EXIF is not written to TIFF output');
-    exif = undefined;
-  }
   const density = meta.density !== undefined && meta.density > 0 ? meta.density : undefined;
   return { icc, exif, density, warnings };
 }

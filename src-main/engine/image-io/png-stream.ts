@@ -88,7 +88,7 @@ function idatChunker(): Transform {
 function headerChunks(header: PngStreamHeader, options: PngStreamOptions): { chunks: Buffer[]; warnings: string[] } {
   const chunks = [PNG_SIGNATURE, pngIhdr(header.width, header.height, header.bitDepth, PNG_COLOUR_TYPE[header.channels])];
   if (!options.meta || options.keepMetadata === false) return { chunks, warnings: [] };
-  const { icc, exif, density, warnings } = metadataToCarry(options.meta, header.channels, 'png');
+  const { icc, exif, density, warnings } = metadataToCarry(options.meta, header.channels);
   if (icc) chunks.push(pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(icc)])));
   if (exif) chunks.push(pngChunk('eXIf', exifForPng(exif)));
   if (density !== undefined) {

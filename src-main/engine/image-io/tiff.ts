@@ -1,8 +1,9 @@
 /**
  * Subpixel's TIFF writer, for whole rasters and for outputs written band by band as their rows arrive (too large to
  * hold whole; see png-stream.ts for the PNG twin). Classic little-endian TIFF: the strips first, each LZW-compressed
- * with the horizontal predictor (lzw.ts), then the IFD that lists them; ICC profile and density carried (EXIF is not
- * written to TIFF); written atomically. LZW is what every TIFF reader decodes, and what OpenCV and libvips write.
+ * with the horizontal predictor (lzw.ts), then the IFD that lists them, then the Exif and GPS IFDs; ICC profile,
+ * density and EXIF carried (exif-ifd.ts); written atomically. LZW is what every TIFF reader decodes, and what OpenCV
+ * and libvips write.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import { ImageWriteError, errorMessage } from './errors.js';
 import { lzwStrip } from './lzw.js';
 import type { WriteResult } from './write.js';
 import { metadataToCarry } from './carried-metadata.js';
+import { EXIF_IFD_TAG, exifDirectories, GPS_IFD_TAG, type ExifDirectories, type RawEntry } from './exif-ifd.js';
 import type { PngStreamHeader, PngStreamOptions, PushRows } from './png-stream.js';
 
 /**
@@ -32,7 +34,10 @@ const UNDEFINED = 7;
 interface Entry {
   tag: number;
   type: number;
+  /** Numbers (SHORT, LONG, RATIONAL as pairs) or the value's bytes, little-endian. */
   values: number[] | Buffer;
+  /** How many values the bytes hold, where they are not single bytes. */
+  count?: number;
 }
 
 /** The IFD (entries sorted by tag) and its out-of-line values, laid out from file offset `at`. */
@@ -49,7 +54,7 @@ function ifdBytes(entries: Entry[], at: number): Buffer {
     const bytes = size(e);
     out.writeUInt16LE(e.tag, p);
     out.writeUInt16LE(e.type, p + 2);
-    out.writeUInt32LE(e.values instanceof Buffer ? e.values.length : e.type === RATIONAL ? e.values.length / 2 : e.values.length, p + 4);
+    out.writeUInt32LE(e.values instanceof Buffer ? e.count ?? e.values.length : e.type === RATIONAL ? e.values.length / 2 : e.values.length, p + 4);
     const target = bytes > 4 ? data : p + 8;
     if (bytes > 4) out.writeUInt32LE(at + data, p + 8);
     if (e.values instanceof Buffer) e.values.copy(out, target);
@@ -57,6 +62,28 @@ function ifdBytes(entries: Entry[], at: number): Buffer {
     if (bytes > 4) data += bytes + (bytes % 2);
   });
   return out;
+}
+
+const asEntry = (e: RawEntry): Entry => ({ tag: e.tag, type: e.type, values: e.bytes, count: e.count });
+
+/**
+ * IFD0 (`entries` and EXIF's descriptive tags) at file offset `at`, followed by the Exif and GPS IFDs it points to
+ * (where EXIF has them).
+ */
+function directoriesAt(entries: Entry[], exif: ExifDirectories | undefined, at: number): Buffer {
+  if (!exif) return ifdBytes(entries, at);
+  const subIfds = ([[EXIF_IFD_TAG, exif.exif], [GPS_IFD_TAG, exif.gps]] as const).filter(([, list]) => list.length > 0);
+  const pointers = subIfds.map(([tag]): Entry => ({ tag, type: LONG, values: [0] }));
+  const all = [...entries, ...exif.ifd0.map(asEntry), ...pointers];
+  // The pointers' values do not change IFD0's length: lay it out once to learn where the sub-IFDs start.
+  let next = at + ifdBytes(all, at).length;
+  const tails = subIfds.map(([, list], i) => {
+    pointers[i].values = [next];
+    const bytes = ifdBytes(list.map(asEntry), next);
+    next += bytes.length;
+    return bytes;
+  });
+  return Buffer.concat([ifdBytes(all, at), ...tails]);
 }
 
 /**
@@ -84,7 +111,9 @@ export async function writeTiffStreamed(
 ): Promise<WriteResult> {
   const { width, height, channels, bitDepth } = header;
   if (options.inputPaths) await assertNotInput(path, options.inputPaths);
-  const carried = options.meta && options.keepMetadata !== false ? metadataToCarry(options.meta, channels, 'tiff') : { warnings: [] };
+  const carried = options.meta && options.keepMetadata !== false ? metadataToCarry(options.meta, channels) : { warnings: [] };
+  const exif = carried.exif && exifDirectories(carried.exif);
+  const warnings = carried.exif && !exif ? [...carried.warnings, 'EXIF block is malformed; not attached'] : carried.warnings;
   const rowSamples = width * channels;
   const rowBytes = rowSamples * (bitDepth / 8);
   const rowsPerStrip = Math.max(1, Math.min(height, Math.floor(STRIP_BYTES / rowBytes)));
@@ -160,15 +189,13 @@ export async function writeTiffStreamed(
           { tag: 317, type: SHORT, values: [2] },
         ];
         if (channels === 2 || channels === 4) entries.push({ tag: 338, type: SHORT, values: [2] });
-        if (carried.density !== undefined) {
-          // Pixels per inch as a rational with three decimals.
-          const resolution = [Math.round(carried.density * 1000), 1000];
-          entries.push({ tag: 282, type: RATIONAL, values: resolution }, { tag: 283, type: RATIONAL, values: resolution }, { tag: 296, type: SHORT, values: [2] });
-        }
+        // Pixels per inch as a rational with three decimals; baseline TIFF requires a resolution, 72 where none is known.
+        const resolution = carried.density === undefined ? [72, 1] : [Math.round(carried.density * 1000), 1000];
+        entries.push({ tag: 282, type: RATIONAL, values: resolution }, { tag: 283, type: RATIONAL, values: resolution }, { tag: 296, type: SHORT, values: [2] });
         if (carried.icc) entries.push({ tag: 34675, type: UNDEFINED, values: carried.icc });
-        const ifd = ifdBytes(entries, position);
-        if (position + ifd.length > MAX_OFFSET) throw new Error('the TIFF would pass 4 GB, the limit of classic TIFF; write PNG instead');
-        await file.write(ifd, 0, ifd.length, position);
+        const ifds = directoriesAt(entries, exif, position);
+        if (position + ifds.length > MAX_OFFSET) throw new Error('the TIFF would pass 4 GB, the limit of classic TIFF; write PNG instead');
+        await file.write(ifds, 0, ifds.length, position);
         const head = Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0]);
         head.writeUInt32LE(position, 4);
         await file.write(head, 0, 8, 0);
@@ -180,5 +207,5 @@ export async function writeTiffStreamed(
     if (error === produceError) throw error;
     throw new ImageWriteError(path, `could not write TIFF: ${errorMessage(error)}`, { cause: error });
   }
-  return { path, format: 'tiff', bitDepth, warnings: carried.warnings };
+  return { path, format: 'tiff', bitDepth, warnings };
 }

@@ -98,8 +98,8 @@ function encoder(pipeline: Sharp, format: SharpFormat, options: WriteOptions, pi
 }
 
 /** Attaches ICC/EXIF/density from `meta`; returns what it had to leave out. */
-function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, format: SharpFormat): string[] {
-  const { icc, exif, density, warnings } = metadataToCarry(meta, bands, format);
+function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4): string[] {
+  const { icc, exif, density, warnings } = metadataToCarry(meta, bands);
   if (icc || exif) {
     pipeline.boolean(metadataCarrierPng(bands, icc, exif), 'or');
     if (icc) pipeline.keepIccProfile();
@@ -112,8 +112,7 @@ function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4, 
 /**
  * Encodes `raster` straight from its memory (no copy of the pixels) and writes it atomically. 16-bit rasters stay
  * 16-bit in png/tiff and are reduced to 8-bit elsewhere; alpha is kept except in jpg, where it is flattened on white.
- * Gray stays gray except in webp/avif, whose encoders store R = G = B. EXIF is not written to TIFF and
- * webp/avif have no density field. Problems with metadata are returned as warnings, never thrown.
+ * Gray stays gray except in webp/avif, whose encoders store R = G = B; webp/avif have no density field. Problems with metadata are returned as warnings, never thrown.
  */
 export async function writeImage(path: string, raster: Raster, options: WriteOptions): Promise<WriteResult> {
   const format = normalizeFormat(options.format);
@@ -136,7 +135,7 @@ export async function writeImage(path: string, raster: Raster, options: WriteOpt
   const pipeline = sharp(raster.data, { raw: { width, height, channels }, limitInputPixels: false });
   if (flatten) pipeline.flatten({ background: JPEG_ALPHA_BACKGROUND });
   let warnings: string[] = [];
-  if (options.meta && options.keepMetadata !== false) warnings = attachMetadata(pipeline, options.meta, bands, format);
+  if (options.meta && options.keepMetadata !== false) warnings = attachMetadata(pipeline, options.meta, bands);
   pipeline.toColourspace(gray ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
   encoder(pipeline, format, options, width * height);
 
