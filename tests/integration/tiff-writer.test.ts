@@ -247,6 +247,10 @@ describe('TIFF writer: LZW with the horizontal predictor', () => {
       // libtiff still reads it, pixels and all.
       const back = await sharp(out).raw().toBuffer();
       assert.ok(back.equals(bytesOf(pixels.data)));
+      // The encoder threads (a raster handed over, as the upscale command writes) get the metadata too.
+      const handed = out.replace('.tiff', '-handed.tiff');
+      await writeImage(handed, { ...pixels, data: Uint8Array.from(pixels.data) }, { format: 'tiff', meta, handOver: true });
+      assert.ok((await readFile(handed)).equals(await readFile(out)), 'the encoder thread writes the same file');
     }
   });
 
