@@ -5,7 +5,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const built = fileURLToPath(new URL('../dist/src-main/cli/main.js', import.meta.url));
-const sources = fileURLToPath(new URL('../src-main', import.meta.url));
+// The main process's sources and the contract they import: a change to either makes the build stale.
+const sources = ['../src-main', '../src-common'].map((dir) => fileURLToPath(new URL(dir, import.meta.url)));
 
 function newestMtime(path) {
   const stat = statSync(path);
@@ -15,7 +16,8 @@ function newestMtime(path) {
   return newest;
 }
 
-const useBuilt = existsSync(built) && (!existsSync(sources) || statSync(built).mtimeMs >= newestMtime(sources));
+const present = sources.filter((dir) => existsSync(dir));
+const useBuilt = existsSync(built) && (present.length === 0 || statSync(built).mtimeMs >= Math.max(...present.map(newestMtime)));
 if (useBuilt) {
   await import(pathToFileURL(built).href);
 } else {
