@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { Raster } from '../../src-main/engine/raster.js';
-import { OverwriteInputError, readImage, writeImage } from '../../src-main/engine/image-io.js';
+import { OverwriteInputError, readImage, readImageInfo, writeImage } from '../../src-main/engine/image-io.js';
 import { errorCodeOf } from '../../src-main/common/errors.js';
 import { lzwBound, lzwStrip } from '../../src-main/engine/image-io/lzw.js';
 import { SAMPLES } from '../paths.js';
@@ -252,6 +252,37 @@ describe('TIFF writer: LZW with the horizontal predictor', () => {
       await writeImage(handed, { ...pixels, data: Uint8Array.from(pixels.data) }, { format: 'tiff', meta, handOver: true });
       assert.ok((await readFile(handed)).equals(await readFile(out)), 'the encoder thread writes the same file');
     }
+  });
+
+  test('the EXIF of a TIFF input (which libvips does not report) reaches JPEG, PNG and TIFF outputs', async () => {
+    // A scan as scanners write it: a 16-bit TIFF with camera, date and GPS tags, written by ExifTool after libtiff.
+    const scan = join(dir, 'scan.tif');
+    const pixels = raster(24, 16, 3, new Uint16Array(24 * 16 * 3).map((_, i) => (i * 977) % 65536));
+    await sharp(bytesOf(pixels.data), { raw: { width: 24, height: 16, channels: 3 } }).toColourspace('rgb16').tiff({ compression: 'lzw' }).toFile(scan);
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-Make=Nikon', '-Model=Coolscan 5000', '-Copyright=Subpixel test',
+      '-DateTimeOriginal=1987:06:05 04:03:02', '-GPSLatitude=51.5', '-GPSLatitudeRef=N', scan]);
+    assert.equal((await sharp(scan).metadata()).exif, undefined, 'libvips reports no EXIF for TIFF');
+    assert.equal((await readImageInfo(scan)).hasExif, true);
+    const { raster: decoded, meta } = await readImage(scan);
+    assert.equal(decoded.bitDepth, 16);
+    assert.ok(meta.exif, 'EXIF read from the TIFF directories');
+    for (const format of ['jpg', 'png', 'tiff'] as const) {
+      const out = join(dir, `from-scan.${format}`);
+      const written = await writeImage(out, decoded, { format, meta });
+      assert.deepEqual(written.warnings, [], format);
+      const tags = JSON.parse(execFileSync('exiftool', ['-j', '-n', '-a', out]).toString())[0];
+      assert.equal(tags.Make, 'Nikon', format);
+      assert.equal(tags.Model, 'Coolscan 5000', format);
+      assert.equal(tags.Copyright, 'Subpixel test', format);
+      assert.equal(tags.DateTimeOriginal, '1987:06:05 04:03:02', format);
+      assert.equal(tags.GPSLatitudeRef, 'N', format);
+      assert.ok(Math.abs(Number(tags.GPSLatitude) - 51.5) < 1e-6, `${format}: ${tags.GPSLatitude}`);
+    }
+    // A TIFF without EXIF reads as one.
+    const plain = join(dir, 'plain.tif');
+    await writeImage(plain, raster(4, 4, 3, noise(48, 9)), { format: 'tiff' });
+    assert.equal((await readImageInfo(plain)).hasExif, false);
+    assert.equal((await readImage(plain)).meta.exif, undefined);
   });
 
   test('a malformed EXIF block is left out with a warning, and the TIFF is still whole', async () => {

@@ -1,40 +1,35 @@
 /**
- * An EXIF block (as sharp hands it over: a little TIFF file of its own, "Exif\0\0" first or not) taken apart into the
- * tags a TIFF output carries: IFD0's descriptive tags, the Exif IFD and the GPS IFD, each value re-encoded
- * little-endian (the byte order our TIFF writer uses), whatever order the camera wrote. Where a JPEG or PNG keeps the
- * block whole, a TIFF holds these as directories of its own file, so they are rewritten, not copied.
+ * EXIF as TIFF directories. An EXIF block (as sharp hands it over for JPEG, PNG, WebP and AVIF: a little TIFF file of
+ * its own, "Exif\0\0" first or not) and a TIFF file both keep EXIF as IFD0 tags plus an Exif IFD and a GPS IFD. Reading
+ * either gives the same directories, each value re-encoded little-endian whatever order the camera or scanner wrote;
+ * the TIFF writer lays them out as its own file's directories, and `exifBlock` turns a TIFF's into the block the
+ * other formats carry (libvips reports no EXIF for TIFF input).
  *
- * Left out on purpose: IFD0's layout tags (sizes, strips, compression, orientation, resolution: the output's own are
- * written), the thumbnail IFD, the MakerNote (vendors' private offsets into the old block would point nowhere), the
+ * Left out on purpose: IFD0's layout tags (sizes, strips, compression, orientation, resolution: an output writes its
+ * own), the thumbnail IFD, the MakerNote (vendors' private offsets into the old file would point nowhere), the
  * interoperability IFD, and the Exif tags that describe JPEG data only (components configuration, compressed bits per
  * pixel, pixel dimensions), which TIFF readers flag as not allowed there.
  */
-
-/** One TIFF directory entry, its value bytes little-endian. */
-export interface RawEntry {
-  tag: number;
-  type: number;
-  count: number;
-  bytes: Buffer;
-}
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ifdWithSubIfds, LONG, type Entry } from './tiff-ifd.js';
 
 export interface ExifDirectories {
   /** IFD0 tags that describe the picture (camera, date, author, copyright). */
-  ifd0: RawEntry[];
-  /** The Exif IFD (tag 34665 points to it), empty when the block has none. */
-  exif: RawEntry[];
-  /** The GPS IFD (tag 34853), empty when the block has none. */
-  gps: RawEntry[];
+  ifd0: Entry[];
+  /** The Exif IFD (tag 34665 points to it), empty when there is none. */
+  exif: Entry[];
+  /** The GPS IFD (tag 34853), empty when there is none. */
+  gps: Entry[];
 }
 
 export const EXIF_IFD_TAG = 34665;
 export const GPS_IFD_TAG = 34853;
-const LONG = 4;
 /** MakerNote, interoperability IFD; ComponentsConfiguration, CompressedBitsPerPixel, PixelX/YDimension (JPEG only). */
 const DROPPED_EXIF_TAGS = new Set([37500, 40965, 37121, 37122, 40962, 40963]);
-
 /** ImageDescription, Make, Model, Software, DateTime, Artist, HostComputer, Copyright, and Windows' XP title to subject. */
 const DESCRIPTIVE_IFD0_TAGS = new Set([270, 271, 272, 305, 306, 315, 316, 33432, 40091, 40092, 40093, 40094, 40095]);
+/** Directories are small; a count beyond this is a damaged file, not a picture's metadata. */
+const MAX_ENTRIES = 1000;
 
 /** Bytes per value of each TIFF field type, and the width of the units that swap with byte order. */
 const TYPES: Record<number, { size: number; unit: number }> = {
@@ -53,50 +48,52 @@ const TYPES: Record<number, { size: number; unit: number }> = {
   13: { size: 4, unit: 4 }, // IFD (an offset, as LONG)
 };
 
-/**
- * The directories of `block`, or undefined when the block is not a readable EXIF
- * structure (the caller warns and writes the image without it). Entries of unknown types are skipped.
- */
-export function exifDirectories(block: Buffer): ExifDirectories | undefined {
-  const base = block.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? 6 : 0;
-  const tiff = block.subarray(base);
-  if (tiff.length < 8) return undefined;
-  const order = tiff.subarray(0, 2).toString('latin1');
+/** `length` bytes at `offset` of a TIFF structure, or undefined past its end. */
+type ReadAt = (offset: number, length: number) => Buffer | undefined;
+
+/** The directories of a TIFF structure read through `read`, or undefined when it is not one (or is damaged). */
+function parseDirectories(read: ReadAt): ExifDirectories | undefined {
+  const header = read(0, 8);
+  if (!header) return undefined;
+  const order = header.subarray(0, 2).toString('latin1');
   if (order !== 'II' && order !== 'MM') return undefined;
   const little = order === 'II';
-  const u16 = (at: number): number => (little ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
-  const u32 = (at: number): number => (little ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
-  if (u16(2) !== 42) return undefined;
+  const u16 = (b: Buffer, at: number): number => (little ? b.readUInt16LE(at) : b.readUInt16BE(at));
+  const u32 = (b: Buffer, at: number): number => (little ? b.readUInt32LE(at) : b.readUInt32BE(at));
+  if (u16(header, 2) !== 42) return undefined; // 43 is BigTIFF, whose EXIF this does not read
 
-  const readIfd = (offset: number): RawEntry[] | undefined => {
-    if (offset < 8 || offset + 2 > tiff.length) return undefined;
-    const count = u16(offset);
-    if (offset + 2 + count * 12 > tiff.length) return undefined;
-    const entries: RawEntry[] = [];
+  const readIfd = (offset: number): Entry[] | undefined => {
+    const countBytes = offset >= 8 ? read(offset, 2) : undefined;
+    if (!countBytes) return undefined;
+    const count = u16(countBytes, 0);
+    const table = count <= MAX_ENTRIES ? read(offset + 2, count * 12) : undefined;
+    if (!table) return undefined;
+    const entries: Entry[] = [];
     for (let i = 0; i < count; i++) {
-      const at = offset + 2 + i * 12;
-      const type = TYPES[u16(at + 2)];
+      const at = i * 12;
+      const type = TYPES[u16(table, at + 2)];
       if (!type) continue;
-      const n = u32(at + 4);
+      const n = u32(table, at + 4);
       const size = n * type.size;
-      const valueAt = size <= 4 ? at + 8 : u32(at + 8);
-      if (valueAt + size > tiff.length) return undefined;
-      const bytes = Buffer.from(tiff.subarray(valueAt, valueAt + size));
+      const value = size <= 4 ? Buffer.from(table.subarray(at + 8, at + 8 + size)) : read(u32(table, at + 8), size);
+      if (!value) return undefined;
       if (!little && type.unit > 1) {
-        if (type.unit === 2) bytes.swap16();
-        else if (type.unit === 4) bytes.swap32();
-        else bytes.swap64();
+        if (type.unit === 2) value.swap16();
+        else if (type.unit === 4) value.swap32();
+        else value.swap64();
       }
-      entries.push({ tag: u16(at), type: u16(at + 2), count: n, bytes });
+      const typeCode = u16(table, at + 2);
+      // An IFD-typed offset is kept as the LONG it is, which every reader knows.
+      entries.push({ tag: u16(table, at), type: typeCode === 13 ? LONG : typeCode, values: value, count: n });
     }
     return entries;
   };
-  const pointer = (entries: RawEntry[], tag: number): number | undefined => {
-    const e = entries.find((x) => x.tag === tag && (x.type === LONG || x.type === 13) && x.count === 1);
-    return e?.bytes.readUInt32LE(0);
+  const pointer = (entries: Entry[], tag: number): number | undefined => {
+    const e = entries.find((x) => x.tag === tag && x.type === LONG && x.count === 1);
+    return e && (e.values as Buffer).readUInt32LE(0);
   };
 
-  const ifd0 = readIfd(u32(4));
+  const ifd0 = readIfd(u32(header, 4));
   if (!ifd0) return undefined;
   const exifAt = pointer(ifd0, EXIF_IFD_TAG);
   const gpsAt = pointer(ifd0, GPS_IFD_TAG);
@@ -108,4 +105,39 @@ export function exifDirectories(block: Buffer): ExifDirectories | undefined {
     exif: exif.filter((e) => !DROPPED_EXIF_TAGS.has(e.tag)),
     gps,
   };
+}
+
+/** The directories of an EXIF block, or undefined when the block is not a readable EXIF structure. */
+export function exifDirectories(block: Buffer): ExifDirectories | undefined {
+  const tiff = block.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? block.subarray(6) : block;
+  return parseDirectories((offset, length) => (offset + length <= tiff.length ? Buffer.from(tiff.subarray(offset, offset + length)) : undefined));
+}
+
+/**
+ * The EXIF of the TIFF file at `path` (read a directory at a time, however large the file), or undefined when it
+ * has none or its directories are damaged: its pixels can still be read, so a damaged EXIF is only left behind.
+ */
+export function exifDirectoriesOfTiff(path: string): ExifDirectories | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const directories = parseDirectories((offset, length) => {
+      if (offset + length > size) return undefined;
+      const out = Buffer.alloc(length);
+      return readSync(fd, out, 0, length, offset) === length ? out : undefined;
+    });
+    return directories && directories.ifd0.length + directories.exif.length + directories.gps.length > 0 ? directories : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** An EXIF block ("Exif\0\0" and a little-endian TIFF structure) holding `directories`, as sharp attaches EXIF. */
+export function exifBlock(directories: ExifDirectories): Buffer {
+  const header = Buffer.from([0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+  return Buffer.concat([
+    Buffer.from('Exif\0\0', 'latin1'),
+    header,
+    ifdWithSubIfds([...directories.ifd0], [[EXIF_IFD_TAG, [...directories.exif]], [GPS_IFD_TAG, [...directories.gps]]], 8),
+  ]);
 }

@@ -4,6 +4,7 @@ import type { Raster } from '../raster.js';
 import { ImageReadError, errorMessage } from './errors.js';
 import { normalizeFormat, READABLE_FORMATS, type ImageFormat } from '../../../src-common/formats.js';
 import { readHead, sniffFormat } from './sniff.js';
+import { exifBlock, exifDirectoriesOfTiff } from './exif-ifd.js';
 import type { DecodedImage, ImageInfo, ImageMeta, ReadOptions } from './types.js';
 
 /** sharp's own default limit (0x3FFF x 0x3FFF). */
@@ -102,6 +103,20 @@ async function readMetadata(path: string): Promise<Metadata> {
   }
 }
 
+/**
+ * The source's EXIF block: what sharp reports, or for a TIFF (whose EXIF libvips does not report) one built from its
+ * directories. A TIFF whose EXIF cannot be read still decodes; it only comes without EXIF.
+ */
+function exifOf(path: string, metadata: Metadata, format: ImageFormat): Buffer | undefined {
+  if (metadata.exif || format !== 'tiff') return metadata.exif;
+  try {
+    const directories = exifDirectoriesOfTiff(path);
+    return directories && exifBlock(directories);
+  } catch {
+    return undefined;
+  }
+}
+
 function uprightSize(metadata: Metadata): { width: number; height: number } {
   return { width: metadata.autoOrient.width, height: metadata.autoOrient.height };
 }
@@ -122,7 +137,7 @@ export async function readImageInfo(path: string, options: ReadOptions = {}): Pr
     orientation: metadata.orientation ?? 1,
     ...(metadata.density !== undefined && { density: metadata.density }),
     hasIcc: metadata.hasProfile && !plan.convertToRgb,
-    hasExif: metadata.exif !== undefined,
+    hasExif: exifOf(path, metadata, plan.format) !== undefined,
     pages: metadata.pages ?? 1,
   };
 }
@@ -193,13 +208,14 @@ export async function readImage(path: string, options: ReadOptions = {}): Promis
   }
   const samples = viaRgba ? packGrayAlpha(data) : toSamples(data, plan.bitDepth);
   const raster: Raster = { data: samples, width, height, channels: plan.channels, bitDepth: plan.bitDepth };
+  const exif = exifOf(path, metadata, plan.format);
   const meta: ImageMeta = {
     format: plan.format,
     bitDepth: plan.bitDepth,
     orientation: metadata.orientation ?? 1,
     ...(metadata.density !== undefined && { density: metadata.density }),
     ...(metadata.icc && !plan.convertToRgb && { icc: metadata.icc }),
-    ...(metadata.exif && { exif: metadata.exif }),
+    ...(exif && { exif }),
   };
   return { raster, format: plan.format, meta };
 }

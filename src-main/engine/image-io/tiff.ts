@@ -14,7 +14,8 @@ import { ImageWriteError, errorMessage } from './errors.js';
 import { lzwStrip } from './lzw.js';
 import type { WriteResult } from './write.js';
 import { metadataToCarry } from './carried-metadata.js';
-import { EXIF_IFD_TAG, exifDirectories, GPS_IFD_TAG, type ExifDirectories, type RawEntry } from './exif-ifd.js';
+import { EXIF_IFD_TAG, exifDirectories, GPS_IFD_TAG } from './exif-ifd.js';
+import { ifdBytes, ifdWithSubIfds, LONG, RATIONAL, SHORT, UNDEFINED, type Entry } from './tiff-ifd.js';
 import type { PngStreamHeader, PngStreamOptions, PushRows } from './png-stream.js';
 
 /**
@@ -25,66 +26,6 @@ import type { PngStreamHeader, PngStreamOptions, PushRows } from './png-stream.j
 const STRIP_BYTES = 256 * 1024;
 /** Classic TIFF offsets are 32-bit. */
 const MAX_OFFSET = 0xffffffff;
-
-const SHORT = 3;
-const LONG = 4;
-const RATIONAL = 5;
-const UNDEFINED = 7;
-
-interface Entry {
-  tag: number;
-  type: number;
-  /** Numbers (SHORT, LONG, RATIONAL as pairs) or the value's bytes, little-endian. */
-  values: number[] | Buffer;
-  /** How many values the bytes hold, where they are not single bytes. */
-  count?: number;
-}
-
-/** The IFD (entries sorted by tag) and its out-of-line values, laid out from file offset `at`. */
-function ifdBytes(entries: Entry[], at: number): Buffer {
-  entries.sort((a, b) => a.tag - b.tag);
-  const size = (e: Entry): number => (e.values instanceof Buffer ? e.values.length : e.values.length * (e.type === SHORT ? 2 : e.type === RATIONAL ? 8 : 4));
-  const head = 2 + entries.length * 12 + 4;
-  const extra = entries.reduce((sum, e) => sum + (size(e) > 4 ? size(e) + (size(e) % 2) : 0), 0);
-  const out = Buffer.alloc(head + extra);
-  out.writeUInt16LE(entries.length, 0);
-  let data = head;
-  entries.forEach((e, i) => {
-    const p = 2 + i * 12;
-    const bytes = size(e);
-    out.writeUInt16LE(e.tag, p);
-    out.writeUInt16LE(e.type, p + 2);
-    out.writeUInt32LE(e.values instanceof Buffer ? e.count ?? e.values.length : e.type === RATIONAL ? e.values.length / 2 : e.values.length, p + 4);
-    const target = bytes > 4 ? data : p + 8;
-    if (bytes > 4) out.writeUInt32LE(at + data, p + 8);
-    if (e.values instanceof Buffer) e.values.copy(out, target);
-    else e.values.forEach((v, k) => (e.type === SHORT ? out.writeUInt16LE(v, target + 2 * k) : out.writeUInt32LE(v, target + 4 * k)));
-    if (bytes > 4) data += bytes + (bytes % 2);
-  });
-  return out;
-}
-
-const asEntry = (e: RawEntry): Entry => ({ tag: e.tag, type: e.type, values: e.bytes, count: e.count });
-
-/**
- * IFD0 (`entries` and EXIF's descriptive tags) at file offset `at`, followed by the Exif and GPS IFDs it points to
- * (where EXIF has them).
- */
-function directoriesAt(entries: Entry[], exif: ExifDirectories | undefined, at: number): Buffer {
-  if (!exif) return ifdBytes(entries, at);
-  const subIfds = ([[EXIF_IFD_TAG, exif.exif], [GPS_IFD_TAG, exif.gps]] as const).filter(([, list]) => list.length > 0);
-  const pointers = subIfds.map(([tag]): Entry => ({ tag, type: LONG, values: [0] }));
-  const all = [...entries, ...exif.ifd0.map(asEntry), ...pointers];
-  // The pointers' values do not change IFD0's length: lay it out once to learn where the sub-IFDs start.
-  let next = at + ifdBytes(all, at).length;
-  const tails = subIfds.map(([, list], i) => {
-    pointers[i].values = [next];
-    const bytes = ifdBytes(list.map(asEntry), next);
-    next += bytes.length;
-    return bytes;
-  });
-  return Buffer.concat([ifdBytes(all, at), ...tails]);
-}
 
 /**
  * Whole rasters are encoded one at a time per thread, in the order they come. Taking turns strip by strip, several
@@ -193,7 +134,9 @@ export async function writeTiffStreamed(
         const resolution = carried.density === undefined ? [72, 1] : [Math.round(carried.density * 1000), 1000];
         entries.push({ tag: 282, type: RATIONAL, values: resolution }, { tag: 283, type: RATIONAL, values: resolution }, { tag: 296, type: SHORT, values: [2] });
         if (carried.icc) entries.push({ tag: 34675, type: UNDEFINED, values: carried.icc });
-        const ifds = directoriesAt(entries, exif, position);
+        const ifds = exif
+          ? ifdWithSubIfds([...entries, ...exif.ifd0], [[EXIF_IFD_TAG, exif.exif], [GPS_IFD_TAG, exif.gps]], position)
+          : ifdBytes(entries, position);
         if (position + ifds.length > MAX_OFFSET) throw new Error('the TIFF would pass 4 GB, the limit of classic TIFF; write PNG instead');
         await file.write(ifds, 0, ifds.length, position);
         const head = Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0]);
