@@ -278,6 +278,18 @@ describe('TIFF writer: LZW with the horizontal predictor', () => {
       assert.equal(tags.GPSLatitudeRef, 'N', format);
       assert.ok(Math.abs(Number(tags.GPSLatitude) - 51.5) < 1e-6, `${format}: ${tags.GPSLatitude}`);
     }
+    // Its Exif IFD pointer damaged: the pixels still read, without EXIF.
+    const damaged = join(dir, 'damaged.tif');
+    const bytes = await readFile(scan);
+    const ifd = bytes.readUInt32LE(4);
+    const entries = bytes.readUInt16LE(ifd);
+    const pointer = Array.from({ length: entries }, (_, i) => ifd + 2 + i * 12).find((at) => bytes.readUInt16LE(at) === 34665);
+    assert.ok(pointer !== undefined, 'the scan has an Exif IFD');
+    bytes.writeUInt32LE(0xfffffff0, pointer + 8);
+    await writeFile(damaged, bytes);
+    const fromDamaged = await readImage(damaged);
+    assert.equal(fromDamaged.meta.exif, undefined);
+    assert.ok(bytesOf(fromDamaged.raster.data).equals(bytesOf(decoded.data)));
     // A TIFF without EXIF reads as one.
     const plain = join(dir, 'plain.tif');
     await writeImage(plain, raster(4, 4, 3, noise(48, 9)), { format: 'tiff' });

@@ -30,6 +30,8 @@ const DROPPED_EXIF_TAGS = new Set([37500, 40965, 37121, 37122, 40962, 40963]);
 const DESCRIPTIVE_IFD0_TAGS = new Set([270, 271, 272, 305, 306, 315, 316, 33432, 40091, 40092, 40093, 40094, 40095]);
 /** Directories are small; a count beyond this is a damaged file, not a picture's metadata. */
 const MAX_ENTRIES = 1000;
+/** A value larger than this (a damaged count, or a tag no picture description needs) is skipped, not read. */
+const MAX_VALUE_BYTES = 1 << 20;
 
 /** Bytes per value of each TIFF field type, and the width of the units that swap with byte order. */
 const TYPES: Record<number, { size: number; unit: number }> = {
@@ -62,7 +64,8 @@ function parseDirectories(read: ReadAt): ExifDirectories | undefined {
   const u32 = (b: Buffer, at: number): number => (little ? b.readUInt32LE(at) : b.readUInt32BE(at));
   if (u16(header, 2) !== 42) return undefined; // 43 is BigTIFF, whose EXIF this does not read
 
-  const readIfd = (offset: number): Entry[] | undefined => {
+  // Only the values of the tags kept are read: IFD0 of a large TIFF also lists every strip.
+  const readIfd = (offset: number, keep: (tag: number) => boolean): Entry[] | undefined => {
     const countBytes = offset >= 8 ? read(offset, 2) : undefined;
     if (!countBytes) return undefined;
     const count = u16(countBytes, 0);
@@ -72,9 +75,10 @@ function parseDirectories(read: ReadAt): ExifDirectories | undefined {
     for (let i = 0; i < count; i++) {
       const at = i * 12;
       const type = TYPES[u16(table, at + 2)];
-      if (!type) continue;
+      if (!type || !keep(u16(table, at))) continue;
       const n = u32(table, at + 4);
       const size = n * type.size;
+      if (size > MAX_VALUE_BYTES) continue;
       const value = size <= 4 ? Buffer.from(table.subarray(at + 8, at + 8 + size)) : read(u32(table, at + 8), size);
       if (!value) return undefined;
       if (!little && type.unit > 1) {
@@ -93,18 +97,14 @@ function parseDirectories(read: ReadAt): ExifDirectories | undefined {
     return e && (e.values as Buffer).readUInt32LE(0);
   };
 
-  const ifd0 = readIfd(u32(header, 4));
+  const ifd0 = readIfd(u32(header, 4), (tag) => DESCRIPTIVE_IFD0_TAGS.has(tag) || tag === EXIF_IFD_TAG || tag === GPS_IFD_TAG);
   if (!ifd0) return undefined;
   const exifAt = pointer(ifd0, EXIF_IFD_TAG);
   const gpsAt = pointer(ifd0, GPS_IFD_TAG);
-  const exif = exifAt === undefined ? [] : readIfd(exifAt);
-  const gps = gpsAt === undefined ? [] : readIfd(gpsAt);
+  const exif = exifAt === undefined ? [] : readIfd(exifAt, (tag) => !DROPPED_EXIF_TAGS.has(tag));
+  const gps = gpsAt === undefined ? [] : readIfd(gpsAt, () => true);
   if (!exif || !gps) return undefined;
-  return {
-    ifd0: ifd0.filter((e) => DESCRIPTIVE_IFD0_TAGS.has(e.tag)),
-    exif: exif.filter((e) => !DROPPED_EXIF_TAGS.has(e.tag)),
-    gps,
-  };
+  return { ifd0: ifd0.filter((e) => DESCRIPTIVE_IFD0_TAGS.has(e.tag)), exif, gps };
 }
 
 /** The directories of an EXIF block, or undefined when the block is not a readable EXIF structure. */
