@@ -4,7 +4,6 @@
  */
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from '../../common/atomic-write.js';
 import { ModelLoadError } from './errors.js';
 import { macsPerPixel, parameterCount, type ArchitectureSpec, type Scale } from './spec.js';
@@ -88,6 +87,9 @@ export async function removeManifestEntry(root: string, id: string): Promise<Man
  */
 async function updateManifest(root: string, change: (entries: ManifestEntry[]) => ManifestEntry[]): Promise<ManifestEntry[]> {
   await mkdir(root, { recursive: true });
+  // Loaded here, not with the module: every upscale reads the manifest, only trainings and model changes write it,
+  // and loading the lock library (with graceful-fs) took about 30 ms of each command's start.
+  const { default: lockfile } = await import('proper-lockfile');
   const release = await lockfile.lock(join(root, MANIFEST_JSON), {
     realpath: false, stale: 10_000, retries: { retries: 300, minTimeout: 5, maxTimeout: 100 },
   });
