@@ -28,7 +28,7 @@ async function tinyModel(dir: string, scale: 2 | 4): Promise<string> {
   return path;
 }
 
-/** A crop of the sample as a PNG with `channels` and `bitDepth`, a density, EXIF and (colour only) an ICC profile. */
+/** A crop of the sample as a PNG with `channels` and `bitDepth`, a density, EXIF, XMP and (colour only) an ICC profile. */
 async function samplePng(path: string, channels: 1 | 2 | 3 | 4, bitDepth: 8 | 16): Promise<void> {
   const [width, height] = [210, 150];
   const gray = channels <= 2;
@@ -46,7 +46,8 @@ async function samplePng(path: string, channels: 1 | 2 | 3 | 4, bitDepth: 8 | 16
   }
   let img = sharp(pixels, { raw: { width, height, channels } })
     .toColourspace(gray ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb')
-    .png().withDensity(300).withExif({ IFD0: { Copyright: 'Subpixel test', Orientation: '1' } });
+    .png().withDensity(300).withExif({ IFD0: { Copyright: 'Subpixel test', Orientation: '1' } })
+    .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Label="Subpixel label"/></rdf:RDF></x:xmpmeta>');
   if (!gray) img = img.withIccProfile('p3');
   await img.toFile(path);
   const written = await readImage(path);
@@ -120,6 +121,9 @@ describe('streamed PNG and TIFF output', () => {
         assert.equal(Boolean(mb.icc), channels >= 3);
         assert.ok(mb.icc === undefined || mb.icc.equals(ma.icc!));
         assert.equal(mb.format, format);
+        // XMP: libvips writes it into whole PNGs, our writers into streamed PNGs and every TIFF.
+        assert.match(mb.xmp?.toString('utf8') ?? '', /Subpixel label/);
+        assert.ok(mb.xmp?.equals(ma.xmp!), 'the streamed file carries the same XMP');
         if (format === 'png') {
           assert.equal(encoding(streamed), 'png filters 4');
           assert.notEqual(encoding(whole), encoding(streamed));

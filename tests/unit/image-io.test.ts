@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
+import { xmpWithUprightOrientation } from '../../src-main/engine/image-io/xmp.js';
 import type { Raster } from '../../src-main/engine/raster.js';
 import {
   ImageReadError,
@@ -297,6 +298,31 @@ describe('orientation and metadata', () => {
       const again = await readImage(out);
       assert.deepEqual([again.raster.width, again.raster.height], [16, 32], format);
     }
+  });
+
+  test('XMP (ratings, keywords) reaches every format, its orientation set upright like EXIF', async () => {
+    const xmp = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+      + 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+      + 'xmlns:tiff="http://ns.adobe.com/tiff/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="4" tiff:Orientation="6">'
+      + '<dc:subject><rdf:Bag><rdf:li>Subpixel keyword</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>';
+    const path = at('with-xmp.jpg');
+    await sharp(Buffer.alloc(32 * 16 * 3, 90), { raw: { width: 32, height: 16, channels: 3 } })
+      .withMetadata({ orientation: 6 }).withXmp(xmp).jpeg({ quality: 95 }).toFile(path);
+    const { raster, meta } = await readImage(path);
+    assert.ok(meta.xmp?.toString('utf8').includes('Subpixel keyword'), 'XMP read');
+    assert.deepEqual([raster.width, raster.height], [16, 32], 'decoded upright');
+    for (const format of ['jpg', 'png', 'webp', 'avif', 'tiff'] as const) {
+      const out = at(`xmp-out.${format}`);
+      await writeImage(out, raster, { format, meta });
+      const written = (await sharp(out).metadata()).xmp?.toString('utf8') ?? '';
+      assert.ok(written.includes('Subpixel keyword') && written.includes('xmp:Rating="4"'), `${format} keeps the XMP`);
+      assert.ok(written.includes('tiff:Orientation="1"') && !written.includes('tiff:Orientation="6"'), `${format}: XMP orientation upright`);
+    }
+    // The element form Adobe's tools also write.
+    assert.equal(xmpWithUprightOrientation(Buffer.from('<tiff:Orientation> 8 </tiff:Orientation>')).toString(), '<tiff:Orientation>1</tiff:Orientation>');
+    // Not carried when metadata is not kept.
+    await writeImage(at('xmp-stripped.png'), raster, { format: 'png', meta, keepMetadata: false });
+    assert.equal((await sharp(at('xmp-stripped.png')).metadata()).xmp, undefined);
   });
 
   test('ICC profile: pixels stay in its encoding and the profile survives read → write', async () => {

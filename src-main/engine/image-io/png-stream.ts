@@ -84,13 +84,15 @@ function idatChunker(): Transform {
   });
 }
 
-/** The chunks before the pixels: IHDR, then iCCP, eXIf and pHYs where the metadata has them. */
+/** The chunks before the pixels: IHDR, then iCCP, eXIf, iTXt (XMP) and pHYs where the metadata has them. */
 function headerChunks(header: PngStreamHeader, options: PngStreamOptions): { chunks: Buffer[]; warnings: string[] } {
   const chunks = [PNG_SIGNATURE, pngIhdr(header.width, header.height, header.bitDepth, PNG_COLOUR_TYPE[header.channels])];
   if (!options.meta || options.keepMetadata === false) return { chunks, warnings: [] };
-  const { icc, exif, density, warnings } = metadataToCarry(options.meta, header.channels);
+  const { icc, exif, xmp, density, warnings } = metadataToCarry(options.meta, header.channels);
   if (icc) chunks.push(pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(icc)])));
   if (exif) chunks.push(pngChunk('eXIf', exifForPng(exif)));
+  // XMP's own PNG home: an uncompressed international text chunk under Adobe's keyword.
+  if (xmp) chunks.push(pngChunk('iTXt', Buffer.concat([Buffer.from('XML:com.adobe.xmp\0\0\0\0\0', 'latin1'), xmp])));
   if (density !== undefined) {
     // Pixels per metre, rounded as libvips rounds it (so both paths state the same density).
     const perMetre = Math.round((density / 25.4) * 1000);

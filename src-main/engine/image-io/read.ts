@@ -216,6 +216,7 @@ export async function readImage(path: string, options: ReadOptions = {}): Promis
     ...(metadata.density !== undefined && { density: metadata.density }),
     ...(metadata.icc && !plan.convertToRgb && { icc: metadata.icc }),
     ...(exif && { exif }),
+    ...(metadata.xmp && { xmp: metadata.xmp }),
   };
   return { raster, format: plan.format, meta };
 }

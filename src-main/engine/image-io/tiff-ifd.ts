@@ -3,6 +3,7 @@
  * (itself a small TIFF) is built from directories read elsewhere.
  */
 
+export const BYTE = 1;
 export const SHORT = 3;
 export const LONG = 4;
 export const RATIONAL = 5;

@@ -14,7 +14,7 @@ port.on('message', (request: TiffRequest) => {
   const { id, path, width, height, channels, bitDepth, data, meta, keepMetadata } = request;
   writeTiff(path, { width, height, channels, bitDepth, data }, {
     keepMetadata,
-    meta: meta && { ...meta, icc: asBuffer(meta.icc), exif: asBuffer(meta.exif) },
+    meta: meta && { ...meta, icc: asBuffer(meta.icc), exif: asBuffer(meta.exif), xmp: asBuffer(meta.xmp) },
   }).then(
     (result) => send({ id, result }),
     (error: unknown) => send({ id, error: serializeError(error) }),

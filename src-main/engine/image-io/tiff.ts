@@ -2,7 +2,7 @@
  * Subpixel's TIFF writer, for whole rasters and for outputs written band by band as their rows arrive (too large to
  * hold whole; see png-stream.ts for the PNG twin). Classic little-endian TIFF: the strips first, each LZW-compressed
  * with the horizontal predictor (lzw.ts), then the IFD that lists them, then the Exif and GPS IFDs; ICC profile,
- * density and EXIF carried (exif-ifd.ts); written atomically. LZW is what every TIFF reader decodes, and what OpenCV
+ * density, EXIF (exif-ifd.ts) and XMP carried; written atomically. LZW is what every TIFF reader decodes, and what OpenCV
  * and libvips write.
  */
 import { open, type FileHandle } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { lzwStrip } from './lzw.js';
 import type { WriteResult } from './write.js';
 import { metadataToCarry } from './carried-metadata.js';
 import { EXIF_IFD_TAG, exifDirectories, GPS_IFD_TAG } from './exif-ifd.js';
-import { ifdBytes, ifdWithSubIfds, LONG, RATIONAL, SHORT, UNDEFINED, type Entry } from './tiff-ifd.js';
+import { BYTE, ifdBytes, ifdWithSubIfds, LONG, RATIONAL, SHORT, UNDEFINED, type Entry } from './tiff-ifd.js';
 import type { PngStreamHeader, PngStreamOptions, PushRows } from './png-stream.js';
 
 /**
@@ -134,6 +134,7 @@ export async function writeTiffStreamed(
         const resolution = carried.density === undefined ? [72, 1] : [Math.round(carried.density * 1000), 1000];
         entries.push({ tag: 282, type: RATIONAL, values: resolution }, { tag: 283, type: RATIONAL, values: resolution }, { tag: 296, type: SHORT, values: [2] });
         if (carried.icc) entries.push({ tag: 34675, type: UNDEFINED, values: carried.icc });
+        if (carried.xmp) entries.push({ tag: 700, type: BYTE, values: carried.xmp });
         const ifds = exif
           ? ifdWithSubIfds([...entries, ...exif.ifd0], [[EXIF_IFD_TAG, exif.exif], [GPS_IFD_TAG, exif.gps]], position)
           : ifdBytes(entries, position);

@@ -15,6 +15,8 @@ export interface ImageMeta {
   icc?: Buffer;
   /** Raw EXIF block as sharp reports it (with the "Exif\0\0" prefix). */
   exif?: Buffer;
+  /** The XMP packet (UTF-8 XML) as sharp reports it. */
+  xmp?: Buffer;
 }
 
 export interface DecodedImage {

@@ -97,14 +97,15 @@ function encoder(pipeline: Sharp, format: SharpFormat, options: WriteOptions, pi
   }
 }
 
-/** Attaches ICC/EXIF/density from `meta`; returns what it had to leave out. */
+/** Attaches ICC/EXIF/XMP/density from `meta`; returns what it had to leave out. */
 function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4): string[] {
-  const { icc, exif, density, warnings } = metadataToCarry(meta, bands);
+  const { icc, exif, xmp, density, warnings } = metadataToCarry(meta, bands);
   if (icc || exif) {
     pipeline.boolean(metadataCarrierPng(bands, icc, exif), 'or');
     if (icc) pipeline.keepIccProfile();
     if (exif) pipeline.keepExif();
   }
+  if (xmp) pipeline.withXmp(xmp.toString('utf8'));
   if (density !== undefined) pipeline.withDensity(density);
   return warnings;
 }
