@@ -34,7 +34,9 @@ const localUpscale = name === 'upscale' && !process.argv.some((a) => a === '--re
 const engine = localUpscale ? (await import('../workers/engine-client.js')).createEngineClient() : undefined;
 engine?.warm();
 try {
-  const loaders = name && modules[name] ? [modules[name]] : Object.values(modules);
+  // The version needs no command: printing it should not load them all (about a second), as help does.
+  const versionOnly = requested === '--version' || requested === '-V';
+  const loaders = versionOnly ? [] : name && modules[name] ? [modules[name]] : Object.values(modules);
   for (const load of loaders) (await load())(program, engine);
   await program.parseAsync(process.argv);
 } catch (error) {

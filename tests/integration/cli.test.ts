@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,6 +30,15 @@ describe('subpixel CLI', () => {
     copyFileSync(join(SAMPLES, 'LICENSES.md'), join(inputs, 'notes.md'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--version and -V print the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await subpixel([flag], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    }
+  });
 
   it('upscales a folder recursively, keeps sub-folders, reports the bad file and exits non-zero', async () => {
     const out = join(dir, 'out');
