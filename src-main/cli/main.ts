@@ -29,7 +29,8 @@ const program = new Command()
 const requested = process.argv[2];
 const name = requested ? aliases[requested] ?? requested : undefined;
 // A local `upscale` runs on the engine's worker thread: starting it before the command's own modules load lets the
-// two load side by side on two cores (about 0.1 s of every run, which a folder of frames pays once).
+// two load side by side on two cores (about 0.1 s of every run, which a folder of frames pays once). Not for a run
+// on a worker pool (--redis) or for help, which upscale nothing here.
 const localUpscale = name === 'upscale' && !process.argv.some((a) => a === '--redis' || a.startsWith('--redis=') || a === '--help' || a === '-h');
 const engine = localUpscale ? (await import('../workers/engine-client.js')).createEngineClient() : undefined;
 engine?.warm();
