@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,26 @@ describe('subpixel CLI', () => {
     const doc2 = JSON.parse(second.stdout) as { done: unknown[]; skipped: Array<{ input: string }> };
     assert.equal(doc2.done.length, 0);
     assert.deepEqual(doc2.skipped.map((s) => s.input), [join(inputs, 'cat.png')]);
+  });
+
+  it('a scanned TIFF keeps its EXIF and XMP through upscale, to JPEG and to TIFF', async () => {
+    const scan = join(dir, 'scan', 'frame.tif');
+    mkdirSync(join(dir, 'scan'), { recursive: true });
+    await sharp(join(SAMPLES, 'camera.png')).resize(40, 30).withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+      + 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+      + 'xmp:Label="Reel 3"/></rdf:RDF></x:xmpmeta>').tiff().toFile(scan);
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-Make=Nikon', '-DateTimeOriginal=1987:06:05 04:03:02', scan]);
+    for (const format of ['jpg', 'tiff']) {
+      const out = join(dir, `scan-out-${format}`);
+      const r = await subpixel(['upscale', scan, '-o', out, '-s', '2', '-m', model, '--format', format, '--json'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const written = join(out, `frame_x2.${format}`);
+      const tags = JSON.parse(execFileSync('exiftool', ['-j', '-a', written]).toString())[0] as Record<string, unknown>;
+      assert.equal(tags.Make, 'Nikon', format);
+      assert.equal(tags.DateTimeOriginal, '1987:06:05 04:03:02', format);
+      assert.equal(tags.Label, 'Reel 3', format);
+      assert.deepEqual([tags.ImageWidth, tags.ImageHeight], [80, 60], format);
+    }
   });
 
   it('never writes over an input', async () => {
