@@ -3,8 +3,9 @@
  * respect to each training parameter at the given weights, so the trainer and the benchmark treat them alike:
  *   - 'tfjs': TF.js autodiff in this thread (forward-conv gradients, conv.ts);
  *   - 'tfjs-workers': the same in data-parallel worker threads (parallel.ts);
- *   - 'onnx': onnxruntime computes the gradients of the deployed convs (ort-gradients.ts); the chain rule back to
- *     the re-parameterised branches runs on plain arrays (collapse.ts).
+ *   - 'onnx': onnxruntime computes the gradients of the deployed convs (ort-gradients.ts; with several threads, on
+ *     shards of the batch in worker threads, ort-gradient-pool.ts); the chain rule back to the re-parameterised
+ *     branches runs on plain arrays (collapse.ts).
  */
 import { tf } from '../engine/backends/tfjs/tf.js';
 import type { ArchitectureSpec } from '../engine/models/spec.js';
@@ -14,6 +15,7 @@ import type { Batch } from './data.js';
 import { lossValue, type LossName } from './losses.js';
 import { createNet, disposeNet, forwardMaps, initialTrainWeights, netLayers, paramShapes, type NetKind, type TrainWeights } from './nets.js';
 import { createOrtGradients } from './ort-gradients.js';
+import { createOrtGradientPool } from './ort-gradient-pool.js';
 import { createGradientPool } from './parallel.js';
 
 export interface GradientSource {
@@ -45,7 +47,8 @@ export async function createGradientSource(
   options: { workers?: number; prefer?: TrainingBackendPreference } = {},
 ): Promise<GradientSource> {
   if (backend.name === 'onnxruntime') {
-    const ort = await createOrtGradients(spec, loss, backend.threads);
+    // Several threads: one single-threaded session each, on shards of the batch (ort-gradient-pool.ts says why).
+    const ort = backend.threads > 1 ? await createOrtGradientPool(spec, loss, backend.threads) : await createOrtGradients(spec, loss, 1);
     return {
       async compute(weights, batch) {
         const { loss: value, grads } = await ort.compute(deployedConvs(weights), batch);

@@ -4,7 +4,9 @@ import { architectureFor, type ArchName } from '../../src-main/training/architec
 import { initTrainingBackend } from '../../src-main/training/backend.js';
 import { createGradientSource, tfjsGradientSource } from '../../src-main/training/gradients.js';
 import type { LossName } from '../../src-main/training/losses.js';
-import { collapse } from '../../src-main/training/collapse.js';
+import { collapse, deployedConvs } from '../../src-main/training/collapse.js';
+import { createOrtGradients } from '../../src-main/training/ort-gradients.js';
+import { createOrtGradientPool } from '../../src-main/training/ort-gradient-pool.js';
 import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind } from '../../src-main/training/nets.js';
 import { createRng } from '../../src-main/training/rng.js';
 import type { Activation, Scale } from '../../src-main/engine/models/spec.js';
@@ -58,3 +60,41 @@ for (const [arch, scale, kind, loss, widths, activation] of cases) {
     }
   });
 }
+
+test('with several threads the batch is split over worker sessions: the same gradients as one session, uneven shards included; a failure comes back', async () => {
+  const spec = architectureFor('efficient', 3, 1, [16, 16, 16], undefined, 'leakyrelu');
+  const layers = deployedConvs(initialTrainWeights(spec, 'reparam', 5));
+  const rng = createRng(9);
+  const n = 5; // three workers: shards of 2, 2 and 1
+  const patch = 11;
+  const batch = {
+    n, patch,
+    input: Float32Array.from({ length: n * patch * patch }, () => rng.next()),
+    target: Float32Array.from({ length: n * patch * patch * 9 }, () => rng.next() - 0.5),
+  };
+  const single = await createOrtGradients(spec, 'l1', 1);
+  const pool = await createOrtGradientPool(spec, 'l1', 3);
+  try {
+    const a = await single.compute(layers, batch);
+    const b = await pool.compute(layers, batch);
+    assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * Math.abs(a.loss), `loss ${a.loss} vs ${b.loss}`);
+    a.grads.forEach((g, i) => {
+      for (const part of ['kernel', 'bias', 'alpha'] as const) {
+        const x = g[part];
+        const y = b.grads[i][part];
+        if (!x || !y) { assert.equal(x, y, `layer ${i} ${part}`); continue; }
+        const scale = Math.max(...x.map(Math.abs));
+        const worst = Math.max(...x.map((v, j) => Math.abs(v - y[j])));
+        assert.ok(worst <= 1e-5 * scale + 1e-12, `layer ${i} ${part} differs by ${worst} (scale ${scale})`);
+      }
+    });
+    // A layer of the wrong shape fails in the worker, and the failure reaches the caller.
+    const broken = layers.map((l, i) => (i === 1 ? { ...l, kernel: l.kernel.subarray(0, 10) } : l));
+    await assert.rejects(pool.compute(broken, batch));
+    // The pool still serves the next batch.
+    assert.equal((await pool.compute(layers, batch)).loss, b.loss);
+  } finally {
+    await single.close();
+    await pool.close();
+  }
+});
