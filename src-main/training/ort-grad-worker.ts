@@ -21,8 +21,8 @@ const gradients = await createOrtGradients(init.spec, init.loss, init.threads);
 
 port.on('message', (request: OrtGradRequest) => {
   if ('close' in request) {
-    // Released here and left to end on its own: terminating a thread whose onnxruntime objects are still alive can
-    // abort the process once a call has failed in it.
+    // Released here and left to end on its own: terminating a thread while onnxruntime works in it aborted the
+    // whole process (a Napi::Error thrown during teardown).
     void gradients.close().finally(() => port.close());
     return;
   }
