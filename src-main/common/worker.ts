@@ -17,3 +17,22 @@ export function startWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(tsPath).href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
 }
+
+/**
+ * Starts `count` workers of one module with the same `workerData` and waits until each has said it is ready (its first
+ * message); if any fails to start, all are terminated and the error is thrown.
+ */
+export async function startReadyWorkers(moduleUrl: URL, count: number, workerData: unknown): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < count; i++) workers.push(startWorker(moduleUrl, { workerData }));
+    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.once('error', reject);
+      w.once('message', () => { w.off('error', reject); resolve(); });
+    })));
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
+  return workers;
+}

@@ -9,7 +9,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { deserializeError } from '../common/errors.js';
-import { startWorker } from '../common/worker.js';
+import { startReadyWorkers } from '../common/worker.js';
 import type { ArchitectureSpec } from '../engine/models/spec.js';
 import type { ConvArrays } from './collapse.js';
 import type { Batch } from './data.js';
@@ -23,17 +23,7 @@ export const MAX_GRADIENT_WORKERS = 8;
 export async function createOrtGradientPool(spec: ArchitectureSpec, loss: LossName, threads: number): Promise<OrtGradients> {
   const size = Math.max(1, Math.min(MAX_GRADIENT_WORKERS, threads));
   const init: OrtGradWorkerInit = { spec, loss, threads: Math.max(1, Math.floor(threads / size)) };
-  const workers: Worker[] = [];
-  try {
-    for (let i = 0; i < size; i++) workers.push(startWorker(new URL('./ort-grad-worker.js', import.meta.url), { workerData: init }));
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('error', reject);
-      w.once('message', () => { w.off('error', reject); resolve(); });
-    })));
-  } catch (error) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw error;
-  }
+  const workers = await startReadyWorkers(new URL('./ort-grad-worker.js', import.meta.url), size, init);
   // A worker that died (its 'error' event) answers nothing more: every later batch fails at once with its error.
   let broken: Error | undefined;
   for (const w of workers) w.on('error', (error) => { broken ??= error; });

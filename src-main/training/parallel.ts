@@ -4,7 +4,7 @@
  * average equals the full batch's mean-loss gradient.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../common/worker.js';
+import { startReadyWorkers } from '../common/worker.js';
 import type { Batch } from './data.js';
 import type { GradReply, GradRequest, GradWorkerInit } from './grad-worker.js';
 
@@ -16,17 +16,7 @@ export interface GradientPool {
 }
 
 export async function createGradientPool(size: number, init: GradWorkerInit): Promise<GradientPool> {
-  const workers: Worker[] = [];
-  try {
-    for (let i = 0; i < size; i++) workers.push(startWorker(new URL('./grad-worker.js', import.meta.url), { workerData: init }));
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('error', reject);
-      w.once('message', () => { w.off('error', reject); resolve(); });
-    })));
-  } catch (err) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw err;
-  }
+  const workers = await startReadyWorkers(new URL('./grad-worker.js', import.meta.url), size, init);
   const ask = (w: Worker, req: GradRequest): Promise<GradReply> => new Promise((resolve, reject) => {
     const onError = (err: Error): void => { w.off('message', onMessage); reject(err); };
     const onMessage = (reply: GradReply): void => { w.off('error', onError); resolve(reply); };
