@@ -41,6 +41,7 @@ export async function createOrtGradientPool(spec: ArchitectureSpec, loss: LossNa
   const s2c = spec.scale * spec.scale * spec.channels;
   return {
     async compute(layers, batch) {
+      if (broken) throw broken;
       const { n, patch } = batch;
       const shards = Math.min(size, n);
       const inPer = patch * patch * spec.channels;
@@ -56,7 +57,6 @@ export async function createOrtGradientPool(spec: ArchitectureSpec, loss: LossNa
         start += count;
         return part;
       });
-      if (broken) throw broken;
       // Every shard's answer is awaited, failed or not, so that no reply is left to a later batch's listener.
       const settled = await Promise.allSettled(parts.map((part, k) => ask(workers[k], { layers, batch: part }, [part.input.buffer as ArrayBuffer, part.target.buffer as ArrayBuffer])));
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

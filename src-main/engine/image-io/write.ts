@@ -113,7 +113,8 @@ function attachMetadata(pipeline: Sharp, meta: ImageMeta, bands: 1 | 2 | 3 | 4):
 /**
  * Encodes `raster` straight from its memory (no copy of the pixels) and writes it atomically. 16-bit rasters stay
  * 16-bit in png/tiff and are reduced to 8-bit elsewhere; alpha is kept except in jpg, where it is flattened on white.
- * Gray stays gray except in webp/avif, whose encoders store R = G = B; webp/avif have no density field. Problems with metadata are returned as warnings, never thrown.
+ * Gray stays gray except in webp/avif, whose encoders store R = G = B; webp/avif have no density field. Problems with
+ * metadata are returned as warnings, never thrown.
  */
 export async function writeImage(path: string, raster: Raster, options: WriteOptions): Promise<WriteResult> {
   const format = normalizeFormat(options.format);
