@@ -11,7 +11,7 @@
  */
 import { throwIfAborted } from '../common/errors.js';
 import type { ArchitectureSpec } from './models/spec.js';
-import { receptiveRadius } from './models/spec.js';
+import { receptiveRadius, unshuffleOf } from './models/spec.js';
 import type { InferenceSession, PixelSession } from './backends/types.js';
 import type { Plane, Raster } from './raster.js';
 import { maxValue } from './raster.js';
@@ -216,7 +216,7 @@ async function runTiles(
     const tile = queue.shift()!;
     const edge = Math.max(tile.width, tile.height);
     if (edge > run.limit) {
-      const parts = splitTile(tile, halo, raster.width, raster.height);
+      const parts = splitTile(tile, halo, raster.width, raster.height, unshuffleOf(spec));
       queue.unshift(...parts);
       run.tilesTotal += parts.length - 1;
       continue;
@@ -243,7 +243,7 @@ function startRun(raster: Raster, spec: ArchitectureSpec, options: RasterUpscale
   // is longer (a 480x270 frame at x3 and x4). One call instead of two recomputes no halo and lets ORT write the output
   // raster itself: 14–16 % faster per frame on 2 threads.
   if (!given && width * height <= (limit + 2 * halo) ** 2) limit = Math.max(width, height);
-  const tiles = planTiles(width, height, limit, halo);
+  const tiles = planTiles(width, height, limit, halo, unshuffleOf(spec));
   return { run: { limit, tilesDone: 0, tilesTotal: tiles.length }, tiles, halo };
 }
 
@@ -306,7 +306,7 @@ export async function inferTiled(
   const { scale, channels } = spec;
   const halo = receptiveRadius(spec);
   const out = new Float32Array(width * scale * height * scale * channels);
-  const tiles = planTiles(width, height, tileSize && tileSize > 0 ? tileSize : tileSizeForBudget(spec), halo);
+  const tiles = planTiles(width, height, tileSize && tileSize > 0 ? tileSize : tileSizeForBudget(spec), halo, unshuffleOf(spec));
   // One tile is the whole image: the session writes the output itself.
   if (tiles.length === 1 && tiles[0].inWidth === width && tiles[0].inHeight === height) return session.run(input, height, width, out);
   for (const tile of tiles) {

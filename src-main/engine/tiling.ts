@@ -1,5 +1,5 @@
 import type { ArchitectureSpec } from './models/spec.js';
-import { receptiveRadius } from './models/spec.js';
+import { receptiveRadius, unshuffleOf } from './models/spec.js';
 
 /**
  * A rectangle of the LR image that one inference call produces output for (`x, y, width, height`),
@@ -21,13 +21,16 @@ export interface Tile {
   inHeight: number;
 }
 
-export function planTiles(imageWidth: number, imageHeight: number, tileSize: number, halo: number): Tile[] {
+export function planTiles(imageWidth: number, imageHeight: number, tileSize: number, haloAtLeast: number, align = 1): Tile[] {
   if (imageWidth < 1 || imageHeight < 1) throw new Error(`cannot tile an empty image (${imageWidth}x${imageHeight})`);
   const size = Math.max(1, Math.floor(tileSize));
+  // A network on 2x2 blocks (pixel unshuffle) needs every tile's haloed input to start on the image's block grid.
+  const onGrid = (n: number): number => Math.ceil(n / align) * align;
+  const halo = onGrid(haloAtLeast);
   // Even tiles (1920 at 1024 → 2 × 960, not 1024 + 896; 1080 → 2 × 540, not 1024 + 56): thin leftover strips
   // cost a whole call each and waste most of their work on halo.
-  const tileWidth = Math.ceil(imageWidth / Math.ceil(imageWidth / size));
-  const tileHeight = Math.ceil(imageHeight / Math.ceil(imageHeight / size));
+  const tileWidth = onGrid(Math.ceil(imageWidth / Math.ceil(imageWidth / size)));
+  const tileHeight = onGrid(Math.ceil(imageHeight / Math.ceil(imageHeight / size)));
   const tiles: Tile[] = [];
   for (let y = 0; y < imageHeight; y += tileHeight) {
     for (let x = 0; x < imageWidth; x += tileWidth) {
@@ -51,12 +54,14 @@ export function planTiles(imageWidth: number, imageHeight: number, tileSize: num
  * every backend.
  */
 export function bytesPerTilePixel(spec: ArchitectureSpec): number {
-  const maps = [spec.channels, ...spec.widths, spec.scale * spec.scale * spec.channels];
+  // with pixel unshuffle the convs' maps hold one value per channel for each 2x2 block of LR pixels
+  const blocks = unshuffleOf(spec) ** 2;
+  const maps = [spec.channels * blocks, ...spec.widths, spec.scale * spec.scale * spec.channels * blocks];
   let widestPair = 0;
   let widestIm2col = 0;
   for (let i = 0; i + 1 < maps.length; i++) {
-    widestPair = Math.max(widestPair, maps[i] + maps[i + 1]);
-    widestIm2col = Math.max(widestIm2col, spec.kernels[i] * spec.kernels[i] * maps[i]);
+    widestPair = Math.max(widestPair, (maps[i] + maps[i + 1]) / blocks);
+    widestIm2col = Math.max(widestIm2col, (spec.kernels[i] * spec.kernels[i] * maps[i]) / blocks);
   }
   const phases = spec.scale * spec.scale;
   const rasterChannels = 4;
@@ -84,9 +89,10 @@ export function isOutOfMemory(error: unknown): boolean {
 }
 
 /** Splits a tile into up to four tiles of half the edge, each with its own halo recomputed. */
-export function splitTile(tile: Tile, halo: number, imageWidth: number, imageHeight: number): Tile[] {
+export function splitTile(tile: Tile, haloAtLeast: number, imageWidth: number, imageHeight: number, align = 1): Tile[] {
   const half = Math.max(1, Math.ceil(Math.max(tile.width, tile.height) / 2));
-  return planTiles(tile.width, tile.height, half, 0).map((t) => {
+  const halo = Math.ceil(haloAtLeast / align) * align;
+  return planTiles(tile.width, tile.height, half, 0, align).map((t) => {
     const x = tile.x + t.x;
     const y = tile.y + t.y;
     const inX = Math.max(0, x - halo);

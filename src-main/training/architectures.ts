@@ -16,15 +16,15 @@ export const MAX_MACS_PER_PIXEL = 25_000;
 
 /**
  * `widths` gives another depth/width of 'efficient' (all 3x3 convs), `skip` its residual skip (nearest by default),
- * within the same MAC budget; `activation` its hidden activation (PReLU by default; Relu is the one ONNX Runtime fuses
+ * `unshuffle` runs its convs at half size (spec.ts), within the same MAC budget; `activation` its hidden activation (PReLU by default; Relu is the one ONNX Runtime fuses
  * into its blocked CPU convs, see models/TRAINING.md).
  */
-export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[], skip?: SkipKind, activation: Activation = 'prelu'): ArchitectureSpec {
-  if ((widths || skip || activation !== 'prelu') && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths, skips or activations`);
+export function architectureFor(arch: ArchName, scale: Scale, channels: 1 | 3 = 1, widths?: number[], skip?: SkipKind, activation: Activation = 'prelu', unshuffle?: 2): ArchitectureSpec {
+  if ((widths || skip || unshuffle || activation !== 'prelu') && arch !== 'efficient') throw new Error(`only 'efficient' takes other widths, skips, unshuffles or activations`);
   const efficientWidths = widths ?? [32, 32, 32];
   const spec: ArchitectureSpec = arch === 'espcn'
     ? { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false }
-    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation, residual: true, ...(skip && skip !== 'nearest' ? { skip } : {}) };
+    : { name: 'efficient', scale, channels, widths: efficientWidths, kernels: efficientWidths.map(() => 3).concat(3), activation, residual: true, ...(skip && skip !== 'nearest' ? { skip } : {}), ...(unshuffle ? { unshuffle } : {}) };
   if (channels === 1 && macsPerPixel(spec) > MAX_MACS_PER_PIXEL) {
     throw new Error(`${arch} x${scale} costs ${macsPerPixel(spec)} MACs per LR pixel, over the ${MAX_MACS_PER_PIXEL} budget`);
   }

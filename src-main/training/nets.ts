@@ -4,8 +4,8 @@
  * describes (identity for 'plain' nets, branch collapse for 'reparam' nets).
  */
 import { tf } from '../engine/backends/tfjs/tf.js';
-import { convShapes, skipOf, slopeCount, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
-import { bicubicSkipMaps } from '../engine/models/layers.js';
+import { convShapes, skipOf, slopeCount, unshuffleOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
+import { bicubicSkipMaps, shuffleMaps, unshuffleMaps } from '../engine/models/layers.js';
 import { trainableConv2d } from './conv.js';
 import { collapseLayer, reparamParamShapes, type LayerParams } from './reparam.js';
 import { createRng, type Rng } from './rng.js';
@@ -168,7 +168,8 @@ export function netLayers(net: TrainableNet): LayerTensors[] {
  * Training compares this with space-to-depth targets, which needs neither op in the graph.
  */
 export function forwardMaps(spec: ArchitectureSpec, layers: LayerTensors[], x: tf.Tensor4D): tf.Tensor4D {
-  let h = x;
+  const unshuffled = unshuffleOf(spec) === 2;
+  let h = unshuffled ? unshuffleMaps(x) : x;
   layers.forEach((l, i) => {
     h = trainableConv2d(h, l.kernel, l.bias);
     if (i < layers.length - 1) {
@@ -177,7 +178,7 @@ export function forwardMaps(spec: ArchitectureSpec, layers: LayerTensors[], x: t
       else h = tf.prelu(h, l.alpha as unknown as tf.Tensor4D);
     }
   });
-  return h;
+  return unshuffled ? shuffleMaps(h, x.shape[1], x.shape[2]) : h;
 }
 
 /**

@@ -12,8 +12,8 @@
 import type * as Ort from 'onnxruntime-node';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { loadOrt } from '../engine/backends/onnx/index.js';
-import { encodeModel, FLOAT, hwioToOihw, int, int64Tensor, ints, tensorType } from '../engine/backends/onnx/proto.js';
-import { convShapes, slopeCount, validateSpec, type ArchitectureSpec } from '../engine/models/spec.js';
+import { encodeModel, FLOAT, hwioToOihw, int, int64Tensor, ints, str, tensorType } from '../engine/backends/onnx/proto.js';
+import { convShapes, slopeCount, unshuffleOf, validateSpec, type ArchitectureSpec } from '../engine/models/spec.js';
 import type { ConvArrays } from './collapse.js';
 import type { Batch } from './data.js';
 import { CHARBONNIER_EPS, type LossName } from './losses.js';
@@ -63,7 +63,9 @@ export function buildGradientModel(spec: ArchitectureSpec, loss: LossName): Uint
   const outputs: OnnxTypes.IValueInfoProto[] = [{ name: 'loss', type: tensorType([]) }];
   const pre: string[] = [];
   const post: string[] = [];
-  let h = 'x';
+  // Pixel unshuffle (patches are even): the convs run on x space-to-depth by 2 and their maps go back by depth-to-space.
+  const unshuffled = unshuffleOf(spec) === 2;
+  let h = unshuffled ? g.op('SpaceToDepth', ['x'], [int('blocksize', 2)]) : 'x';
   shapes.forEach(({ k, inChannels, outChannels }, i) => {
     const p = (k - 1) / 2;
     inputs.push({ name: `w${i}`, type: tensorType([outChannels, inChannels, k, k]) }, { name: `b${i}`, type: tensorType([outChannels]) });
@@ -81,6 +83,7 @@ export function buildGradientModel(spec: ArchitectureSpec, loss: LossName): Uint
     } else h = z;
   });
 
+  if (unshuffled) h = g.op('DepthToSpace', [h], [int('blocksize', 2), str('mode', 'DCR')]);
   const diff = g.op('Sub', [h, 'target']);
   const invCount = g.op('Reciprocal', [g.op('Cast', [g.op('Size', [diff])], [int('to', FLOAT)])]);
   let dOut: string;
@@ -98,7 +101,8 @@ export function buildGradientModel(spec: ArchitectureSpec, loss: LossName): Uint
   g.op('ReduceMean', [perValue], [int('keepdims', 0)], 'loss');
 
   const batchChannelsFlat = (t: string, channels: number): string => g.op('Reshape', [t, g.ints([0, channels, -1])]);
-  let dz = dOut;
+  // depth-to-space only moves values: its gradient is the inverse move
+  let dz = unshuffled ? g.op('SpaceToDepth', [dOut], [int('blocksize', 2)]) : dOut;
   for (let i = shapes.length - 1; i >= 0; i--) {
     const { k, inChannels, outChannels } = shapes[i];
     const p = (k - 1) / 2;

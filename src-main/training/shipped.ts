@@ -57,23 +57,29 @@ const program = new Command()
   .option('--augment-scales <list>', 'also train on HR images downscaled by these factors, e.g. 0.9,0.8,0.7,0.6',
     (v) => v.split(',').map(Number))
   .option('--round-lr', 'train on the rounded LR Y, as the benchmark protocol feeds it')
+  .option('--unshuffle <n>', "'efficient': run the convs on 2x2 blocks of LR pixels (pixel unshuffle; 2 is the only factor)", (v) => Number(v))
   .option('--from <id[:stage]>', "start from another model's final weights (e.g. efficient-x4, efficient-x2:ms), same architecture, fresh schedule")
   .option('--publish', 'train nothing: export and score the checkpoint this command names (main run or --stage) and publish it again')
   .option('--clean-share <p>', "share of patches left clean under a degraded preset, 0–1 (default: the preset's)", (v) => Number(v))
   .option('--degradation <preset>', `LR degradation preset: ${DEGRADATION_PRESETS.join(', ')} (default clean; a stage keeps its main run's)`)
   .parse();
-const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string; cleanShare?: number; publish?: boolean }>();
+const opts = program.opts<{ scale: Scale; arch: ArchName; steps: number; patch: number; batch: number; lr: number; checkpointEvery: number; id?: string; modelsRoot?: string; seed: number; threads: number; stage?: string; loss: LossName; augmentScales?: number[]; widths?: number[]; skip?: SkipKind; roundLr?: boolean; activation: Activation; degradation?: string; from?: string; cleanShare?: number; publish?: boolean; unshuffle?: number }>();
 if (opts.degradation !== undefined && !(DEGRADATION_PRESETS as readonly string[]).includes(opts.degradation)) {
   throw new Error(`--degradation must be one of ${DEGRADATION_PRESETS.join(', ')}, got "${opts.degradation}"`);
 }
 const requestedPreset = opts.degradation as DegradationPreset | undefined;
+function unshuffleOption(value: number | undefined): 2 | undefined {
+  if (value === undefined || value === 1) return undefined;
+  if (value !== 2) throw new Error(`--unshuffle must be 2, got ${value}`);
+  return 2;
+}
 
 const id = opts.id ?? (requestedPreset && !isCleanPreset(requestedPreset) ? `${opts.arch}-${requestedPreset}-x${opts.scale}` : `${opts.arch}-x${opts.scale}`);
 const modelsRoot = opts.modelsRoot ? resolve(opts.modelsRoot) : shippedModelsDir();
 const modelDir = join(modelsRoot, id);
 const mainCheckpointDir = join(modelDir, 'checkpoint');
 const checkpointDir = opts.stage ? join(modelDir, `checkpoint-${opts.stage}`) : mainCheckpointDir;
-const requestedSpec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip, opts.activation), name: opts.arch };
+const requestedSpec = { ...architectureFor(opts.arch, opts.scale, 1, opts.widths, opts.skip, opts.activation, unshuffleOption(opts.unshuffle)), name: opts.arch };
 // A stage continues from the main run's final weights with its own loss and a fresh (short) cosine schedule;
 // patch and batch size stay the main run's unless given.
 const mainRun = opts.stage ? await loadCheckpoint(mainCheckpointDir) : undefined;

@@ -3,7 +3,7 @@
  * learning rate, optional EMA of the deployed convs, periodic validation and checkpoints, cancellation through an
  * AbortSignal (a checkpoint is written before returning). The state is plain arrays, so checkpoints are exact.
  */
-import { skipOf, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
+import { skipOf, unshuffleOf, type ArchitectureSpec, type ModelWeights } from '../engine/models/spec.js';
 import { adamStep, createAdam } from './adam.js';
 import { initTrainingBackend, type TrainingBackendInfo, type TrainingBackendOptions } from './backend.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
@@ -135,6 +135,9 @@ export function dataOptionsOf(c: TrainConfig, onWarning?: (message: string) => v
 function checkConfig(c: TrainConfig): void {
   if (!Number.isInteger(c.steps) || c.steps < 1) throw new Error(`steps must be a positive integer, got ${c.steps}`);
   if (c.batchSize < 1 || c.patchSize < 8) throw new Error('batch size must be ≥ 1 and patch size ≥ 8');
+  if (c.patchSize % unshuffleOf(c.spec) !== 0) {
+    throw new Error(`patch size must be even for this model (its convs run on 2x2 blocks of pixels), got ${c.patchSize}`);
+  }
   if (!LOSS_NAMES.includes(c.loss)) throw new Error(`unknown loss "${c.loss}" (expected ${LOSS_NAMES.join(', ')})`);
   if (c.ema < 0 || c.ema >= 1) throw new Error('ema decay must be in [0, 1)');
   checkDegradation(c.degradation);

@@ -46,7 +46,9 @@ describe('tiled upscaling equals whole-image upscaling', () => {
   const bicubicSkip: ArchitectureSpec = { name: 'test-bicubic-skip', scale: 4, channels: 1, widths: [8], kernels: [1, 1], activation: 'prelu', residual: true, skip: 'bicubic' };
   // the shipped family's shape: Y, nearest skip, a fused activation
   const yNearest: ArchitectureSpec = { name: 'test-y-nearest', scale: 4, channels: 1, widths: [8, 8], kernels: [3, 3, 3], activation: 'leakyrelu', residual: true };
-  const specs: ArchitectureSpec[] = [classicEspcn(3), rgbPrelu, bicubicSkip, yNearest];
+  // pixel unshuffle: tiles must start on the whole image's 2x2 grid, odd edges included
+  const yUnshuffled: ArchitectureSpec = { ...yNearest, name: 'test-y-unshuffled', scale: 3, unshuffle: 2 };
+  const specs: ArchitectureSpec[] = [classicEspcn(3), rgbPrelu, bicubicSkip, yNearest, yUnshuffled];
   before(async () => {
     for (const spec of specs) {
       const weights = randomWeights(spec, 7);

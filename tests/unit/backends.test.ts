@@ -15,10 +15,23 @@ import type { InferenceSession } from '../../src-main/engine/backends/types.js';
 import { classicEspcn, randomWeights, skipOf, type ArchitectureSpec, type ModelWeights } from '../../src-main/engine/models/spec.js';
 
 /** Straightforward forward pass (loops, no tricks) to check both backends against. */
-function referenceForward(weights: ModelWeights, input: Float32Array, height: number, width: number): Float32Array {
+function referenceForward(weights: ModelWeights, input: Float32Array, lrHeight: number, lrWidth: number): Float32Array {
   const { spec } = weights;
-  let x = input;
-  let channels: number = spec.channels;
+  // Pixel unshuffle: LR pixel (y, x) of channel c goes to block (y >> 1, x >> 1), channel ((y & 1)·2 + (x & 1))·C + c;
+  // an odd last row or column is repeated.
+  const u = spec.unshuffle ?? 1;
+  const height = Math.ceil(lrHeight / u);
+  const width = Math.ceil(lrWidth / u);
+  let channels: number = spec.channels * u * u;
+  let x = new Float32Array(height * width * channels);
+  for (let y = 0; y < height * u; y++) {
+    for (let xx = 0; xx < width * u; xx++) {
+      for (let c = 0; c < spec.channels; c++) {
+        const from = (Math.min(y, lrHeight - 1) * lrWidth + Math.min(xx, lrWidth - 1)) * spec.channels + c;
+        x[(Math.floor(y / u) * width + Math.floor(xx / u)) * channels + ((y % u) * u + (xx % u)) * spec.channels + c] = input[from];
+      }
+    }
+  }
   weights.convs.forEach((conv, layer) => {
     const out = new Float32Array(height * width * conv.outChannels);
     const ry = Math.floor(conv.kh / 2);
@@ -50,6 +63,24 @@ function referenceForward(weights: ModelWeights, input: Float32Array, height: nu
     x = out;
     channels = conv.outChannels;
   });
+  if (u > 1) {
+    // back to LR size: block channel ((by·2 + bx)·s² + phase)·… is LR pixel (2y + by, 2x + bx)
+    const perPixel = channels / (u * u);
+    const maps = new Float32Array(lrHeight * lrWidth * perPixel);
+    for (let y = 0; y < lrHeight; y++) {
+      for (let xx = 0; xx < lrWidth; xx++) {
+        for (let m = 0; m < perPixel; m++) {
+          maps[(y * lrWidth + xx) * perPixel + m] = x[(Math.floor(y / u) * width + Math.floor(xx / u)) * channels + ((y % u) * u + (xx % u)) * perPixel + m];
+        }
+      }
+    }
+    x = maps;
+    channels = perPixel;
+  }
+  return depthToSpaceWithSkip(spec, x, channels, input, lrHeight, lrWidth);
+}
+
+function depthToSpaceWithSkip(spec: ArchitectureSpec, x: Float32Array, channels: number, input: Float32Array, height: number, width: number): Float32Array {
   const s = spec.scale;
   const c = spec.channels;
   const sr = new Float32Array(height * s * width * s * c);
@@ -113,12 +144,14 @@ const bicubicY: ArchitectureSpec = {
 const specs: ArchitectureSpec[] = [
   classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, { ...classicEspcn(3, 3), activation: 'relu', residual: true },
   bicubicY, { ...preluRgb, scale: 3, skip: 'bicubic' }, { ...bicubicY, activation: 'leakyrelu', skip: 'nearest' },
+  // pixel unshuffle: a Y net with the nearest skip, and an RGB one with PReLU and the bicubic skip
+  { ...bicubicY, scale: 3, activation: 'leakyrelu', skip: undefined, unshuffle: 2 }, { ...preluRgb, skip: 'bicubic', unshuffle: 2 },
 ];
-const sizes: Array<[number, number]> = [[17, 23], [1, 9], [9, 1]];
+const sizes: Array<[number, number]> = [[17, 23], [1, 9], [9, 1], [6, 8]];
 
 describe('ONNX and TF.js backends agree with a reference forward pass', () => {
   for (const spec of specs) {
-    const label = `${spec.name} x${spec.scale} C${spec.channels} ${spec.activation} skip ${skipOf(spec)} [${spec.widths}]`;
+    const label = `${spec.name} x${spec.scale} C${spec.channels} ${spec.activation} skip ${skipOf(spec)} [${spec.widths}]${spec.unshuffle ? ' unshuffled' : ''}`;
     it(label, async () => {
       const weights = randomWeights(spec, 42);
       // Non-zero biases and PReLU slopes that differ per channel, so mixed-up channels cannot go unnoticed.

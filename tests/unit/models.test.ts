@@ -24,6 +24,9 @@ const bicubicY: ArchitectureSpec = {
   name: 'efficient', scale: 4, channels: 1, widths: [8, 8], kernels: [3, 3, 3], activation: 'prelu', residual: true, skip: 'bicubic',
 };
 
+/** A Y net whose convs run on 2x2 blocks of LR pixels. */
+const unshuffledY: ArchitectureSpec = { ...bicubicY, scale: 3, activation: 'leakyrelu', skip: 'nearest', unshuffle: 2 };
+
 function assertBitIdentical(a: ModelWeights, b: ModelWeights): void {
   assert.deepEqual(b.spec, a.spec);
   assert.equal(b.convs.length, a.convs.length);
@@ -57,7 +60,7 @@ after(() => { rmSync(root, { recursive: true, force: true }); });
 
 describe('TF.js layers model', () => {
   it('puts weights in and reads the same bits back out, for every layer kind', () => {
-    for (const spec of [classicEspcn(2), classicEspcn(4, 3), preluRgb, { ...classicEspcn(3), activation: 'relu' as const }, bicubicY, { ...bicubicY, activation: 'leakyrelu' as const }]) {
+    for (const spec of [classicEspcn(2), classicEspcn(4, 3), preluRgb, { ...classicEspcn(3), activation: 'relu' as const }, bicubicY, { ...bicubicY, activation: 'leakyrelu' as const }, unshuffledY]) {
       const weights = randomWeights(spec, 11);
       weights.convs.forEach((c, i) => { c.bias = c.bias.map((_, j) => (i + 1) * 0.01 * (j - 3)); });
       const model = buildLayersModel(weights);
@@ -87,7 +90,7 @@ describe('TF.js layers model', () => {
 
 describe('model store', () => {
   it('save → load is bit-identical, with metadata and provenance kept', async () => {
-    for (const [i, spec] of [classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, bicubicY].entries()) {
+    for (const [i, spec] of [classicEspcn(2), classicEspcn(3), classicEspcn(4), preluRgb, bicubicY, unshuffledY].entries()) {
       const weights = randomWeights(spec, 100 + i);
       const dir = join(root, 'roundtrip', `m${i}`);
       await saveModel(dir, weights, { id: `m${i}`, description: 'test', training: { datasets: ['t91'], steps: 10, seed: 100 + i } });
@@ -101,7 +104,7 @@ describe('model store', () => {
   });
 
   it('writes real TF.js layers format: tf.loadLayersModel reads it and predicts like the original', async () => {
-    for (const spec of [preluRgb, bicubicY, { ...bicubicY, activation: 'leakyrelu' as const }]) {
+    for (const spec of [preluRgb, bicubicY, { ...bicubicY, activation: 'leakyrelu' as const }, unshuffledY]) {
       const weights = randomWeights(spec, 5);
       const dir = join(root, 'tfjs-format', spec.name);
       await saveModel(dir, weights, { id: 'tfjs-format' });

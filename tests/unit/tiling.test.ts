@@ -24,6 +24,20 @@ describe('planTiles', () => {
     });
   }
 
+  it('on a 2x2 grid (pixel unshuffle) every haloed input starts on the grid, also after a split', () => {
+    for (const [w, h, size, halo] of [[101, 37, 16, 5], [65, 63, 7, 6], [1, 9, 3, 3]] as const) {
+      const tiles = planTiles(w, h, size, halo, 2);
+      assert.ok(coverage(w, h, tiles).every((n) => n === 1));
+      const parts = tiles.flatMap((t) => splitTile(t, halo, w, h, 2));
+      assert.ok(coverage(w, h, parts).every((n) => n === 1));
+      for (const t of [...tiles, ...parts]) {
+        assert.equal(t.inX % 2, 0, `${w}x${h}: tile at ${t.x},${t.y} reads from column ${t.inX}`);
+        assert.equal(t.inY % 2, 0, `${w}x${h}: tile at ${t.x},${t.y} reads from row ${t.inY}`);
+        assert.ok(t.x - t.inX >= Math.min(halo, t.x) && t.inX + t.inWidth >= Math.min(w, t.x + t.width + halo));
+      }
+    }
+  });
+
   it('rejects an empty image', () => {
     assert.throws(() => planTiles(0, 10, 8, 2), /empty image/);
   });

@@ -11,21 +11,23 @@ import { initialTrainWeights, paramShapes, trainWeightsFromModel, type NetKind }
 import { createRng } from '../../src-main/training/rng.js';
 import type { Activation, Scale } from '../../src-main/engine/models/spec.js';
 
-const cases: Array<[ArchName, Scale, NetKind, LossName, number[]?, Activation?]> = [
+const cases: Array<[ArchName, Scale, NetKind, LossName, number[]?, Activation?, 2?]> = [
   ['efficient', 4, 'reparam', 'l1'],
   ['efficient', 4, 'reparam', 'l1', [16, 16, 16, 16], 'relu'],
   ['efficient', 3, 'reparam', 'l1', [16, 16, 16, 16], 'leakyrelu'],
   ['efficient', 3, 'reparam', 'l1', [24, 24, 24, 24, 24]],
+  ['efficient', 4, 'reparam', 'l1', [32, 32, 32], 'leakyrelu', 2],
+  ['efficient', 3, 'plain', 'l2', [16, 16], 'prelu', 2],
   ['efficient', 2, 'plain', 'charbonnier'],
   ['espcn', 3, 'plain', 'l2'],
   ['espcn', 2, 'plain', 'l1'],
 ];
 
-for (const [arch, scale, kind, loss, widths, activation] of cases) {
-  test(`onnxruntime gradients equal TF.js autodiff: ${arch}${widths ? ` ${widths.join('-')}` : ''}${activation ? ` ${activation}` : ''} x${scale} (${kind}, ${loss})`, async () => {
+for (const [arch, scale, kind, loss, widths, activation, unshuffle] of cases) {
+  test(`onnxruntime gradients equal TF.js autodiff: ${arch}${widths ? ` ${widths.join('-')}` : ''}${activation ? ` ${activation}` : ''}${unshuffle ? ' unshuffled' : ''} x${scale} (${kind}, ${loss})`, async () => {
     const backend = await initTrainingBackend({ prefer: 'onnx', threads: 2 });
     assert.equal(backend.name, 'onnxruntime');
-    const spec = architectureFor(arch, scale, 1, widths, undefined, activation);
+    const spec = architectureFor(arch, scale, 1, widths, undefined, activation, unshuffle);
     // start from weights with PReLU slopes away from their init and a trained-looking spread
     const start = initialTrainWeights(spec, kind, 7);
     for (const [name, t] of Object.entries(start.tensors)) if (name.endsWith('alpha')) t.data.fill(0.1);
@@ -33,7 +35,7 @@ for (const [arch, scale, kind, loss, widths, activation] of cases) {
     const names = paramShapes(spec, kind).map(([name]) => name);
     const rng = createRng(3);
     const n = 3;
-    const patch = 13;
+    const patch = unshuffle ? 14 : 13; // an unshuffled net trains on whole 2x2 blocks
     const batch = {
       n, patch,
       input: Float32Array.from({ length: n * patch * patch }, () => rng.next()),

@@ -7,7 +7,8 @@ import { branchwiseConv, type LayerParams } from '../../src-main/training/repara
 import { collapse } from '../../src-main/training/collapse.js';
 import { forwardImage, initialTrainWeights, transferTrainWeights, type TrainWeights } from '../../src-main/training/nets.js';
 import { createRng } from '../../src-main/training/rng.js';
-import { macsPerPixel, validateSpec, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
+import { convShapes, macsPerPixel, receptiveRadius, validateSpec, type ModelWeights, type Scale } from '../../src-main/engine/models/spec.js';
+import { shuffleMaps, unshuffleMaps } from '../../src-main/engine/models/layers.js';
 
 /** Training weights with every branch clearly non-zero (the initial edge scales are tiny). */
 function busyWeights(scale: Scale, seed: number): TrainWeights {
@@ -20,7 +21,7 @@ function busyWeights(scale: Scale, seed: number): TrainWeights {
 function branchwiseImage(w: TrainWeights, x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const layers = w.spec.widths.length + 1;
-    let h = x;
+    let h = w.spec.unshuffle ? unshuffleMaps(x) : x;
     for (let i = 0; i < layers; i++) {
       const p: LayerParams = {};
       for (const [name, t] of Object.entries(w.tensors)) {
@@ -29,6 +30,7 @@ function branchwiseImage(w: TrainWeights, x: tf.Tensor4D): tf.Tensor4D {
       h = branchwiseConv(h, p);
       if (i < layers - 1) h = tf.prelu(h, p.alpha as unknown as tf.Tensor4D);
     }
+    if (w.spec.unshuffle) h = shuffleMaps(h, x.shape[1], x.shape[2]);
     h = tf.add(h, tf.tile(x, [1, 1, 1, w.spec.scale ** 2])) as tf.Tensor4D;
     return tf.depthToSpace(h, w.spec.scale, 'NHWC');
   });
@@ -119,6 +121,22 @@ test('efficient at another depth: all 3x3, collapses exactly, and the MAC budget
   assertSameOutput(branchwiseImage(w, x).dataSync(), plainImage(collapse(w), x).dataSync(), '6x24');
   assert.throws(() => architectureFor('efficient', 4, 1, [40, 40, 40]), /over the 25000 budget/);
   assert.throws(() => architectureFor('espcn', 4, 1, [24, 24]), /only 'efficient'/);
+});
+
+test('pixel unshuffle: convs on 2x2 blocks count a quarter of their MACs, reach whole blocks, and collapse exactly', async () => {
+  await tf.setBackend('wasm');
+  const spec = architectureFor('efficient', 4, 1, [32, 32, 32, 32, 32, 32, 32, 32, 32], undefined, 'leakyrelu', 2);
+  assert.deepEqual(convShapes(spec).map((c) => [c.inChannels, c.outChannels]), [[4, 32], ...Array(8).fill([32, 32]), [32, 64]]);
+  assert.equal(macsPerPixel(spec), (4 * 32 + 8 * 32 * 32 + 32 * 64) * 9 / 4);
+  // ten 3x3 convs reach ten blocks; a pixel's block one more pixel on one side: 21, rounded up to whole blocks
+  assert.equal(receptiveRadius(spec), 22);
+  assert.throws(() => architectureFor('efficient', 4, 1, [32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32], undefined, 'leakyrelu', 2), /over the 25000 budget/);
+  assert.throws(() => validateSpec({ ...spec, unshuffle: 3 as 2 }), /unshuffle must be 2/);
+  const w = initialTrainWeights({ ...spec, widths: [8, 8], kernels: [3, 3, 3] }, 'reparam', 3);
+  const rng = createRng(12);
+  for (const t of Object.values(w.tensors)) for (let i = 0; i < t.data.length; i++) t.data[i] += rng.normal() * 0.2;
+  const x = tf.tensor4d(Float32Array.from({ length: 13 * 11 }, () => rng.next()), [1, 13, 11, 1]);
+  assertSameOutput(branchwiseImage(w, x).dataSync(), plainImage(collapse(w), x).dataSync(), 'unshuffled');
 });
 
 test('a net of another scale starts from the body of a trained one: every layer but the last copied, the last fresh', () => {

@@ -132,6 +132,20 @@ test('with a bicubic skip the network learns only what bicubic misses, and valid
   assert.ok(outcome.val.psnr > bicubic.psnr + 0.3, `bicubic ${bicubic.psnr.toFixed(2)} dB, trained ${outcome.val.psnr.toFixed(2)} dB`);
 });
 
+test('a net on 2x2 blocks (pixel unshuffle) trains on onnxruntime and deploys unshuffled; an odd patch is refused', async () => {
+  const spec = architectureFor('efficient', 2, 1, [16, 16], undefined, 'leakyrelu', 2);
+  await assert.rejects(train({ config: { ...config, spec, patchSize: 23 }, data }), /patch size must be even for this model/);
+  const initial = await scoreModel(collapse(initialTrainWeights(spec, 'reparam', config.seed)), data.val);
+  const outcome = await train({
+    config: { ...config, spec, steps: 120, valEvery: 120, checkpointEvery: 0, ema: 0, batchSize: 8, patchSize: 24 },
+    backend: { prefer: 'onnx' },
+  });
+  assert.ok(initial && outcome.val);
+  assert.ok(outcome.val.psnr > initial.psnr + 8, `validation ${initial.psnr.toFixed(2)} → ${outcome.val.psnr.toFixed(2)} dB`);
+  assert.equal(outcome.weights.spec.unshuffle, 2);
+  assert.deepEqual(outcome.weights.convs.map((c) => c.inChannels), [4, 16, 16]);
+});
+
 test('losses and schedules', async () => {
   await tf.setBackend('wasm');
   const p = tf.tensor([0, 1, 3]);

@@ -3,7 +3,7 @@
  * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space) so weights can be found again by name.
  */
 import { tf } from '../backends/tfjs/tf.js';
-import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, slopeCount, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
+import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, slopeCount, unshuffleOf, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
 import { bicubicSkipKernel } from './bicubic-skip.js';
 import { checkWeightShapes } from './check.js';
 
@@ -40,6 +40,66 @@ export class DepthToSpace extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(DepthToSpace);
+
+/**
+ * Pixel unshuffle by 2 (ArchitectureSpec.unshuffle), NHWC: an odd last row or column repeated, then space-to-depth,
+ * channel (by·2 + bx)·C + c, the order DepthToSpace (DCR) undoes. Made of reshapes and a transpose: TF.js has no
+ * space-to-depth op.
+ */
+export function unshuffleMaps(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    let even = x;
+    if (w % 2) even = tf.concat([even, tf.slice(even, [0, 0, w - 1, 0], [-1, -1, 1, -1])], 2);
+    if (h % 2) even = tf.concat([even, tf.slice(even, [0, h - 1, 0, 0], [-1, 1, -1, -1])], 1);
+    const h2 = (h + 1) >> 1;
+    const w2 = (w + 1) >> 1;
+    const blocks = tf.transpose(tf.reshape(even, [n, h2, 2, w2, 2, c]), [0, 1, 3, 2, 4, 5]);
+    return tf.reshape(blocks, [n, h2, w2, 4 * c]) as tf.Tensor4D;
+  });
+}
+
+/** Undoes unshuffleMaps on maps [N, ⌈H/2⌉, ⌈W/2⌉, 4·C]: depth-to-space by 2 (DCR), cut to H x W. */
+export function shuffleMaps(maps: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    // reshapes and a transpose, which TF.js can differentiate (training's forward runs this too)
+    const [n, h2, w2, c4] = maps.shape;
+    const c = c4 / 4;
+    const full = tf.reshape(tf.transpose(tf.reshape(maps, [n, h2, w2, 2, 2, c]), [0, 1, 3, 2, 4, 5]), [n, 2 * h2, 2 * w2, c]) as tf.Tensor4D;
+    return full.shape[1] === height && full.shape[2] === width ? full : tf.slice(full, [0, 0, 0, 0], [-1, height, width, -1]);
+  });
+}
+
+/** unshuffleMaps as a layer without weights. */
+export class Unshuffle extends tf.layers.Layer {
+  static className = 'SubpixelUnshuffle';
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [n, h, w, c] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [n, h == null ? null : Math.ceil(h / 2), w == null ? null : Math.ceil(w / 2), c == null ? null : 4 * c];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return unshuffleMaps((Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D);
+  }
+}
+tf.serialization.registerClass(Unshuffle);
+
+/** shuffleMaps as a layer: inputs [maps, the network's input], whose size the output takes. */
+export class Shuffle extends tf.layers.Layer {
+  static className = 'SubpixelShuffle';
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [[n, , , c], [, h, w]] = inputShape as tf.Shape[];
+    return [n, h, w, c == null ? null : c / 4];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const [maps, input] = inputs as tf.Tensor4D[];
+    return shuffleMaps(maps, input.shape[1], input.shape[2]);
+  }
+}
+tf.serialization.registerClass(Shuffle);
 
 /** `x` with its outer `r` rows and columns repeated outwards (TF.js pads only with constants or mirrors). */
 function edgePad(x: tf.Tensor4D, r: number): tf.Tensor4D {
@@ -122,7 +182,8 @@ export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel
   validateSpec(spec);
   const shapes = convShapes(spec);
   const input = tf.input({ shape: [null, null, spec.channels], name: 'lr' });
-  let x = input;
+  const unshuffled = unshuffleOf(spec) === 2;
+  let x = unshuffled ? new Unshuffle({ name: 'unshuffle' }).apply(input) as tf.SymbolicTensor : input;
   shapes.forEach(({ k, outChannels }, i) => {
     const hidden = i < spec.widths.length;
     const learned = hidden && slopeCount(spec, i) > 0;
@@ -136,6 +197,7 @@ export function buildLayersModelFromSpec(spec: ArchitectureSpec): tf.LayersModel
       x = tf.layers.prelu({ name: preluLayerName(i), sharedAxes }).apply(x) as tf.SymbolicTensor;
     }
   });
+  if (unshuffled) x = new Shuffle({ name: 'shuffle' }).apply([x, input]) as tf.SymbolicTensor;
   const skipKind = skipOf(spec);
   if (skipKind !== 'none') {
     // DCR order puts sub-pixel (by, bx) of channel c at depth (by·s + bx)·C + c: the nearest skip repeats the whole

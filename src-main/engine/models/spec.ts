@@ -36,6 +36,14 @@ export interface ArchitectureSpec {
    * only what bicubic misses.
    */
   skip?: SkipKind;
+  /**
+   * Pixel unshuffle. 2: the convs run on the input rearranged space-to-depth by 2 (each 2x2 block of LR pixels becomes
+   * 4·C channels at half size; an odd last row or column is repeated first), and their 4·s²·C output maps are
+   * rearranged back (depth-to-space, DCR) into the s²·C maps at LR size that the rest of the network takes. At the
+   * same MACs per LR pixel each conv is twice as wide, which ONNX Runtime's CPU convs run much nearer their peak
+   * (models/TRAINING.md). Absent: 1, the convs run at LR size.
+   */
+  unshuffle?: 2;
 }
 
 export type SkipKind = 'nearest' | 'bicubic';
@@ -71,10 +79,16 @@ export function classicEspcn(scale: Scale, channels: 1 | 3 = 1): ArchitectureSpe
   return { name: 'espcn', scale, channels, widths: [64, 32], kernels: [5, 3, 3], activation: 'tanh', residual: false };
 }
 
-/** Channel counts of each conv as [in, out] pairs. */
+/** The pixel-unshuffle factor of a spec: 1 when its convs run at LR size. */
+export function unshuffleOf(spec: ArchitectureSpec): 1 | 2 {
+  return spec.unshuffle ?? 1;
+}
+
+/** Channel counts of each conv as [in, out] pairs (with pixel unshuffle, of the half-size maps). */
 export function convShapes(spec: ArchitectureSpec): Array<{ k: number; inChannels: number; outChannels: number }> {
-  const outs = [...spec.widths, spec.scale * spec.scale * spec.channels];
-  let inChannels: number = spec.channels;
+  const blocks = unshuffleOf(spec) ** 2;
+  const outs = [...spec.widths, spec.scale * spec.scale * spec.channels * blocks];
+  let inChannels: number = spec.channels * blocks;
   return outs.map((outChannels, i) => {
     const shape = { k: spec.kernels[i], inChannels, outChannels };
     inChannels = outChannels;
@@ -88,7 +102,9 @@ export function convShapes(spec: ArchitectureSpec): Array<{ k: number; inChannel
  */
 export function macsPerPixel(spec: ArchitectureSpec): number {
   const skip = skipOf(spec) === 'bicubic' ? 25 * spec.scale * spec.scale * spec.channels : 0;
-  return convShapes(spec).reduce((sum, c) => sum + c.k * c.k * c.inChannels * c.outChannels, skip);
+  // with pixel unshuffle each conv runs once per 2x2 block of LR pixels
+  const convs = convShapes(spec).reduce((sum, c) => sum + c.k * c.k * c.inChannels * c.outChannels, 0) / unshuffleOf(spec) ** 2;
+  return convs + skip;
 }
 
 /** How many learned slopes follow conv `layer`: one per channel for PReLU, one for LeakyRelu, none otherwise. */
@@ -103,10 +119,14 @@ export function parameterCount(spec: ArchitectureSpec): number {
 
 /**
  * How many LR pixels one output pixel depends on in each direction:
- * the halo a tile needs so that tiled inference equals whole-image inference.
+ * the halo a tile needs so that tiled inference equals whole-image inference. With pixel unshuffle each conv reaches
+ * a 2x2 block further, and a pixel's block reaches one more pixel on one side; rounded up to whole blocks, so that a
+ * tile's haloed input starts on the whole image's block grid (tiles then equal whole-image inference).
  */
 export function receptiveRadius(spec: ArchitectureSpec): number {
-  const convs = spec.kernels.reduce((r, k) => r + Math.floor(k / 2), 0);
+  const u = unshuffleOf(spec);
+  const reach = spec.kernels.reduce((r, k) => r + Math.floor(k / 2), 0);
+  const convs = u === 1 ? reach : u * (reach + 1);
   return skipOf(spec) === 'bicubic' ? Math.max(convs, BICUBIC_SKIP_RADIUS) : convs;
 }
 
@@ -118,6 +138,7 @@ export function validateSpec(spec: ArchitectureSpec): void {
   }
   if (spec.kernels.some((k) => k < 1 || k % 2 === 0)) throw new Error('kernel sizes must be odd and positive');
   if (!ACTIVATIONS.includes(spec.activation)) throw new Error(`unknown activation ${spec.activation}`);
+  if (spec.unshuffle !== undefined && spec.unshuffle !== 2) throw new Error(`unshuffle must be 2 when given, got ${spec.unshuffle}`);
   if (spec.skip !== undefined) {
     if (!SKIP_KINDS.includes(spec.skip)) throw new Error(`unknown skip ${spec.skip}`);
     if (!spec.residual) throw new Error('a skip kind needs residual: true');

@@ -6,7 +6,7 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { encodeModel, float, FLOAT, floatTensor, hwioToOihw, int, int64Tensor, ints, sampleTensor, str, tensorType, UINT16, UINT8 } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
-import { BICUBIC_SKIP_RADIUS, skipOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../../models/spec.js';
+import { BICUBIC_SKIP_RADIUS, skipOf, unshuffleOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../../models/spec.js';
 import { bicubicPhaseKernel, bicubicSkipKernel } from '../../models/bicubic-skip.js';
 import { BT601 } from '../../color.js';
 
@@ -27,12 +27,38 @@ export interface NetworkOptions {
   outputShift?: number;
 }
 
+/**
+ * Pixel unshuffle of NCHW `input` by 2 (ArchitectureSpec.unshuffle): an odd last row or column repeated, then
+ * space-to-depth, whose channel order (by·2 + bx)·C + c is the one DepthToSpace DCR undoes.
+ */
+function appendUnshuffle(input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
+  initializers.push(int64Tensor('unshuffle.hw', [2, 3]), int64Tensor('unshuffle.two', [2]), int64Tensor('unshuffle.zeros', [0, 0, 0, 0, 0, 0]));
+  const add = (opType: string, inputs: string[], output: string, attribute: OnnxTypes.IAttributeProto[] = []): string => {
+    nodes.push({ opType, input: inputs, output: [output], name: output, attribute });
+    return output;
+  };
+  const hw = add('Gather', [add('Shape', [input], 'unshuffle_shape'), 'unshuffle.hw'], 'unshuffle_size');
+  const odd = add('Mod', [hw, 'unshuffle.two'], 'unshuffle_odd');
+  const pads = add('Concat', ['unshuffle.zeros', odd], 'unshuffle_pads', [int('axis', 0)]);
+  const even = add('Pad', [input, pads], 'unshuffle_even', [str('mode', 'edge')]);
+  return add('SpaceToDepth', [even], 'unshuffled', [int('blocksize', 2)]);
+}
+
+/** Undoes appendUnshuffle on the last conv's maps: depth-to-space by 2, cut to the size of `input`. */
+function appendShuffle(maps: string, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
+  initializers.push(int64Tensor('shuffle.starts', [0, 0]), int64Tensor('shuffle.axes', [2, 3]));
+  nodes.push({ opType: 'DepthToSpace', input: [maps], output: ['shuffled'], name: 'shuffled', attribute: [int('blocksize', 2), str('mode', 'DCR')] });
+  nodes.push({ opType: 'Slice', input: ['shuffled', 'shuffle.starts', 'unshuffle_size', 'shuffle.axes'], output: ['shuffled_lr'], name: 'shuffled_lr' });
+  return 'shuffled_lr';
+}
+
 /** Appends the network (convs, activations, skip, then depth-to-space unless `phasesOnly`) reading NCHW tensor `input`; returns its NCHW output. */
 function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[], options: NetworkOptions = {}): string {
   const { spec } = weights;
   const s = spec.scale;
   const last = weights.convs.length - 1;
-  let x = input;
+  const unshuffled = unshuffleOf(spec) === 2;
+  let x = unshuffled ? appendUnshuffle(input, nodes, initializers) : input;
   weights.convs.forEach((conv, i) => {
     const w = `conv_${i}.weight`;
     const b = `conv_${i}.bias`;
@@ -65,6 +91,7 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
+  if (unshuffled) x = appendShuffle(x, input, nodes, initializers);
   const skipKind = options.phasesOnly && skipOf(spec) === 'nearest' ? 'none' : skipOf(spec);
   if (skipKind === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
