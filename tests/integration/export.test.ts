@@ -27,6 +27,8 @@ describe('subpixel export', () => {
     { id: 'prelu-nearest-x2', spec: { ...architectureFor('efficient', 2), name: 'efficient' } },
     { id: 'prelu-bicubic-x4', spec: { ...architectureFor('efficient', 4, 1, [16, 16, 16], 'bicubic'), name: 'efficient' } },
     { id: 'tanh-rgb-x3', spec: classicEspcn(3, 3) },
+    // on 2x2 blocks: the exported graph itself takes odd sizes
+    { id: 'leaky-unshuffled-x3', spec: { ...architectureFor('efficient', 3, 1, [16, 16], undefined, 'leakyrelu', 2), name: 'efficient' } },
   ];
 
   before(async () => {

@@ -6,7 +6,7 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { encodeModel, float, FLOAT, floatTensor, hwioToOihw, int, int64Tensor, ints, sampleTensor, str, tensorType, UINT16, UINT8 } from './proto.js';
 import { checkWeightShapes } from '../../models/check.js';
-import { BICUBIC_SKIP_RADIUS, skipOf, unshuffleOf, validateSpec, type ArchitectureSpec, type ModelWeights } from '../../models/spec.js';
+import { BICUBIC_SKIP_RADIUS, skipOf, unshuffleOf, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from '../../models/spec.js';
 import { bicubicPhaseKernel, bicubicSkipKernel } from '../../models/bicubic-skip.js';
 import { BT601 } from '../../color.js';
 
@@ -25,31 +25,79 @@ export interface NetworkOptions {
   output?: string;
   /** Added to every output map (in the last conv's bias: the skip is added after it and is not shifted). */
   outputShift?: number;
+  /**
+   * An unshuffled net takes inputs of any size (an odd last row or column repeated inside the graph, the output cut
+   * back). Without it, its input's height and width must be even: the engine's sessions pad odd tiles themselves
+   * (evenInput), so that the usual even tile pays for no pad and no cut.
+   */
+  anySize?: boolean;
 }
 
 /**
- * Pixel unshuffle of NCHW `input` by 2 (ArchitectureSpec.unshuffle): an odd last row or column repeated, then
- * space-to-depth, whose channel order (by·2 + bx)·C + c is the one DepthToSpace DCR undoes.
+ * Pixel unshuffle of NCHW `input` by 2 (ArchitectureSpec.unshuffle): space-to-depth, whose channel order
+ * (by·2 + bx)·C + c is the one DepthToSpace DCR undoes. With `anySize`, an odd last row or column is repeated first
+ * (the graph then takes any size); otherwise the input's height and width must be even (the sessions pad).
  */
-function appendUnshuffle(input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
-  initializers.push(int64Tensor('unshuffle.hw', [2, 3]), int64Tensor('unshuffle.two', [2]), int64Tensor('unshuffle.zeros', [0, 0, 0, 0, 0, 0]));
-  const add = (opType: string, inputs: string[], output: string, attribute: OnnxTypes.IAttributeProto[] = []): string => {
-    nodes.push({ opType, input: inputs, output: [output], name: output, attribute });
-    return output;
-  };
-  const hw = add('Gather', [add('Shape', [input], 'unshuffle_shape'), 'unshuffle.hw'], 'unshuffle_size');
-  const odd = add('Mod', [hw, 'unshuffle.two'], 'unshuffle_odd');
-  const pads = add('Concat', ['unshuffle.zeros', odd], 'unshuffle_pads', [int('axis', 0)]);
-  const even = add('Pad', [input, pads], 'unshuffle_even', [str('mode', 'edge')]);
-  return add('SpaceToDepth', [even], 'unshuffled', [int('blocksize', 2)]);
+function appendUnshuffle(input: string, anySize: boolean, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
+  let even = input;
+  if (anySize) {
+    initializers.push(int64Tensor('unshuffle.hw', [2, 3]), int64Tensor('unshuffle.two', [2]), int64Tensor('unshuffle.zeros', [0, 0, 0, 0, 0, 0]));
+    const hw = addNode(nodes, 'Gather', [addNode(nodes, 'Shape', [input], 'unshuffle_shape'), 'unshuffle.hw'], 'unshuffle_size');
+    const odd = addNode(nodes, 'Mod', [hw, 'unshuffle.two'], 'unshuffle_odd');
+    const pads = addNode(nodes, 'Concat', ['unshuffle.zeros', odd], 'unshuffle_pads', [int('axis', 0)]);
+    even = addNode(nodes, 'Pad', [input, pads], 'unshuffle_even', [str('mode', 'edge')]);
+  }
+  return addNode(nodes, 'SpaceToDepth', [even], 'unshuffled', [int('blocksize', 2)]);
 }
 
-/** Undoes appendUnshuffle on the last conv's maps: depth-to-space by 2, cut to the size of `input`. */
-function appendShuffle(maps: string, input: string, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
+/** Undoes appendUnshuffle on the last conv's maps: depth-to-space by 2 (with `anySize`, cut to the input's size). */
+function appendShuffle(maps: string, anySize: boolean, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
+  const shuffled = addNode(nodes, 'DepthToSpace', [maps], 'shuffled', [int('blocksize', 2), str('mode', 'DCR')]);
+  if (!anySize) return shuffled;
   initializers.push(int64Tensor('shuffle.starts', [0, 0]), int64Tensor('shuffle.axes', [2, 3]));
-  nodes.push({ opType: 'DepthToSpace', input: [maps], output: ['shuffled'], name: 'shuffled', attribute: [int('blocksize', 2), str('mode', 'DCR')] });
-  nodes.push({ opType: 'Slice', input: ['shuffled', 'shuffle.starts', 'unshuffle_size', 'shuffle.axes'], output: ['shuffled_lr'], name: 'shuffled_lr' });
-  return 'shuffled_lr';
+  return addNode(nodes, 'Slice', [shuffled, 'shuffle.starts', 'unshuffle_size', 'shuffle.axes'], 'shuffled_lr');
+}
+
+/**
+ * The output conv of an unshuffled net reordered for one DepthToSpace by 2·s: its channel for block pixel (by, bx),
+ * phase (py, px) and channel c moves from ((by·2 + bx)·s² + py·s + px)·C + c (depth-to-space by 2, then by s) to
+ * ((by·s + py)·2s + bx·s + px)·C + c, so that the two rearrangements and the nearest skip between them become one
+ * pass over the output instead of four.
+ */
+function permuteForOneDepthToSpace(conv: ConvWeights, s: number, c: number): ConvWeights {
+  const to = new Int32Array(conv.outChannels);
+  for (let by = 0; by < 2; by++) for (let bx = 0; bx < 2; bx++) for (let py = 0; py < s; py++) for (let px = 0; px < s; px++) {
+    for (let ch = 0; ch < c; ch++) to[((by * 2 + bx) * s * s + py * s + px) * c + ch] = ((by * s + py) * 2 * s + bx * s + px) * c + ch;
+  }
+  const kernel = new Float32Array(conv.kernel.length);
+  const bias = new Float32Array(conv.bias.length);
+  const o = conv.outChannels;
+  for (let from = 0; from < o; from++) {
+    bias[to[from]] = conv.bias[from];
+    for (let i = 0; i < conv.kernel.length / o; i++) kernel[i * o + to[from]] = conv.kernel[i * o + from];
+  }
+  return { ...conv, kernel, bias };
+}
+
+/**
+ * The nearest skip of an unshuffled net in the order of permuteForOneDepthToSpace: unshuffled input channel
+ * (by·2 + bx)·C + c repeated for every phase, [N, 4·s²·C, H/2, W/2]. Made as a 1x1 conv of zeros and ones (exact,
+ * 4·s²·C MACs per block): ORT then lays it out like the net's convs and adds it inside the output conv, where an
+ * Expand and an Add took two passes over the output maps.
+ */
+function appendBlockSkip(unshuffled: string, s: number, c: number, nodes: OnnxTypes.INodeProto[], initializers: OnnxTypes.ITensorProto[]): string {
+  const out = 4 * s * s * c;
+  const repeat = new Float32Array(out * 4 * c);
+  for (let by = 0; by < 2; by++) for (let bx = 0; bx < 2; bx++) for (let py = 0; py < s; py++) for (let px = 0; px < s; px++) {
+    for (let ch = 0; ch < c; ch++) repeat[(((by * s + py) * 2 * s + bx * s + px) * c + ch) * 4 * c + (by * 2 + bx) * c + ch] = 1;
+  }
+  initializers.push(floatTensor('skip.weight', [out, 4 * c, 1, 1], repeat));
+  return addNode(nodes, 'Conv', [unshuffled, 'skip.weight'], 'skip', [ints('kernel_shape', [1, 1])]);
+}
+
+function addNode(nodes: OnnxTypes.INodeProto[], opType: string, input: string[], output: string, attribute: OnnxTypes.IAttributeProto[] = []): string {
+  nodes.push({ opType, input, output: [output], name: output, attribute });
+  return output;
 }
 
 /** Appends the network (convs, activations, skip, then depth-to-space unless `phasesOnly`) reading NCHW tensor `input`; returns its NCHW output. */
@@ -58,8 +106,13 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
   const s = spec.scale;
   const last = weights.convs.length - 1;
   const unshuffled = unshuffleOf(spec) === 2;
-  let x = unshuffled ? appendUnshuffle(input, nodes, initializers) : input;
-  weights.convs.forEach((conv, i) => {
+  const anySize = options.anySize ?? false;
+  const oneDepthToSpace = unshuffled && !anySize && !options.phasesOnly && skipOf(spec) === 'nearest';
+  let x = unshuffled ? appendUnshuffle(input, anySize, nodes, initializers) : input;
+  // (made before the convs: ORT adds a tensor inside a conv only when it is computed first)
+  const blockSkip = oneDepthToSpace ? appendBlockSkip(x, s, spec.channels, nodes, initializers) : undefined;
+  const convs = oneDepthToSpace ? [...weights.convs.slice(0, last), permuteForOneDepthToSpace(weights.convs[last], s, spec.channels)] : weights.convs;
+  convs.forEach((conv, i) => {
     const w = `conv_${i}.weight`;
     const b = `conv_${i}.bias`;
     const shift = i === last ? options.outputShift ?? 0 : 0;
@@ -91,7 +144,11 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
-  if (unshuffled) x = appendShuffle(x, input, nodes, initializers);
+  if (oneDepthToSpace) {
+    const withSkip = addNode(nodes, 'Add', [x, blockSkip!], 'with_skip');
+    return addNode(nodes, 'DepthToSpace', [withSkip], options.output ?? 'sr_nchw', [int('blocksize', 2 * s), str('mode', 'DCR')]);
+  }
+  if (unshuffled) x = appendShuffle(x, anySize, nodes, initializers);
   const skipKind = options.phasesOnly && skipOf(spec) === 'nearest' ? 'none' : skipOf(spec);
   if (skipKind === 'nearest') {
     // DCR depth index is (by·s + bx)·C + c, so tiling the C input channels s² times is the nearest-neighbour skip.
@@ -163,7 +220,7 @@ export function buildExportOnnxModel(weights: ModelWeights): Uint8Array {
   checkWeightShapes(weights);
   const nodes: OnnxTypes.INodeProto[] = [];
   const initializers: OnnxTypes.ITensorProto[] = [];
-  const sr = appendNetwork(weights, EXPORT_INPUT, nodes, initializers);
+  const sr = appendNetwork(weights, EXPORT_INPUT, nodes, initializers, { anySize: true });
   nodes.push({ opType: 'Identity', input: [sr], output: [EXPORT_OUTPUT], name: 'output' });
   return encodeModel(spec.name, `${spec.name} x${spec.scale}, ${spec.channels === 1 ? 'Y (BT.601 studio range, 0-1)' : 'RGB 0-1'} NCHW`, nodes, initializers,
     [{ name: EXPORT_INPUT, type: tensorType(['N', spec.channels, 'H', 'W']) }],

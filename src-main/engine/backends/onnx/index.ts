@@ -8,12 +8,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import type { ModelWeights, Scale } from '../../models/spec.js';
+import { unshuffleOf, type ModelWeights, type Scale } from '../../models/spec.js';
 import type { Backend, BackendStatus, InferenceSession, PixelSession, SessionOptions } from '../types.js';
 import {
   buildOnnxModel, buildPixelsOnnxModel, CHROMA_OUTPUT, hasPhaseMapLayout, ONNX_INPUT, ONNX_OUTPUT, onnxInputDims, PHASES_OUTPUT,
   phaseMapRgb8, PIXELS_INPUT, PIXELS_OUTPUT, SKIP_OUTPUT,
 } from './graph.js';
+import { cropTopLeft, isOddSize, padToEven } from './even-size.js';
 import { withAssembleTile } from './kernels/assemble.js';
 
 type OrtModule = typeof Ort;
@@ -70,6 +71,8 @@ class OrtSession implements InferenceSession {
     private readonly session: Ort.InferenceSession,
     private readonly channels: number,
     private readonly scale: number,
+    /** The graph takes only even sizes (a net on 2x2 blocks): odd inputs are padded here and the output cut back. */
+    private readonly evenOnly: boolean,
     readonly device: string,
     readonly fallbackReason?: string,
   ) {}
@@ -79,6 +82,11 @@ class OrtSession implements InferenceSession {
     if (input.length !== expected) throw new Error(`input has ${input.length} values, ${height}x${width}x${this.channels} needs ${expected}`);
     const outputLength = expected * this.scale * this.scale;
     if (into && into.length !== outputLength) throw new Error(`output buffer has ${into.length} values, ${height * this.scale}x${width * this.scale}x${this.channels} needs ${outputLength}`);
+    if (this.evenOnly && isOddSize(height, width)) {
+      const even = padToEven(input, height, width, this.channels);
+      const out = await this.run(even.data, even.height, even.width);
+      return cropTopLeft(out, even.width * this.scale, this.channels, height * this.scale, width * this.scale, into);
+    }
     const tensor = new this.ort.Tensor('float32', input, onnxInputDims(this.channels, height, width));
     // A pre-allocated output is bound as ORT's own: the graph's last node writes the caller's buffer. (onnxruntime-node
     // up to 1.31 still hands back a copy of it as the result's data, which is dropped here.)
@@ -126,7 +134,7 @@ async function createOrtSession(ort: OrtModule, bytes: Uint8Array, options: Sess
 export async function createOnnxSession(weights: ModelWeights, options: SessionOptions = {}): Promise<InferenceSession> {
   const ort = await loadOrt();
   const { session, device, fallbackReason } = await createOrtSession(ort, buildOnnxModel(weights), options);
-  return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, device, fallbackReason);
+  return new OrtSession(ort, session, weights.spec.channels, weights.spec.scale, unshuffleOf(weights.spec) === 2, device, fallbackReason);
 }
 
 /**
@@ -136,6 +144,7 @@ export async function createOnnxSession(weights: ModelWeights, options: SessionO
 export async function createOnnxPixelSession(weights: ModelWeights, rasterChannels: 1 | 2 | 3 | 4, options: SessionOptions = {}): Promise<PixelSession> {
   const ort = await loadOrt();
   const scale = weights.spec.scale;
+  const evenOnly = unshuffleOf(weights.spec) === 2;
   // On CPU, 8-bit RGB through a Y model with the nearest skip (most photos and film frames) ends in the WebAssembly
   // output stage: the graph stops at its phase maps, which ORT writes into the kernel's memory. A GPU keeps the whole
   // graph, whose output is what comes back from the device.
@@ -153,7 +162,7 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
   };
   // The first session is made now, so that a model ORT rejects fails here and the device is known.
   const { device } = await sessionFor(8);
-  return {
+  const pixels: PixelSession = {
     backend: 'onnx',
     device,
     async run<T extends Uint8Array | Uint16Array>(samples: T, height: number, width: number, into?: T): Promise<T> {
@@ -165,6 +174,11 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       const outLength = samples.length * scale * scale;
       if (into && (into.length !== outLength || (into instanceof Uint16Array) !== wide)) {
         throw new Error(`output buffer holds ${into.length} ${into.constructor.name} samples, needs ${outLength} ${type}`);
+      }
+      if (evenOnly && isOddSize(height, width)) {
+        const even = padToEven(samples, height, width, rasterChannels);
+        const out = await pixels.run(even.data, even.height, even.width);
+        return cropTopLeft(out, even.width * scale, rasterChannels, height * scale, width * scale, into);
       }
       const { session } = await sessionFor(wide ? 16 : 8);
       if (!wide && phaseMaps(8)) {
@@ -192,6 +206,7 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       for (const m of made) if (m.status === 'fulfilled') await m.value.session.release();
     },
   };
+  return pixels;
 }
 
 const RGB8 = phaseMapRgb8();
