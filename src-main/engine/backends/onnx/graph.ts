@@ -31,6 +31,11 @@ export interface NetworkOptions {
    * (evenInput), so that the usual even tile pays for no pad and no cut.
    */
   anySize?: boolean;
+  /**
+   * With `phasesOnly`, an unshuffled net stops at its 4·s²·C maps at half size, in the order of one depth-to-space by
+   * 2s (permuteForOneDepthToSpace), for the output stage to read as they are (kernels/assemble.c, `blocks`).
+   */
+  blockPhases?: boolean;
 }
 
 /**
@@ -108,10 +113,11 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
   const unshuffled = unshuffleOf(spec) === 2;
   const anySize = options.anySize ?? false;
   const oneDepthToSpace = unshuffled && !anySize && !options.phasesOnly && skipOf(spec) === 'nearest';
+  const blockPhases = unshuffled && options.phasesOnly === true && options.blockPhases === true;
   let x = unshuffled ? appendUnshuffle(input, anySize, nodes, initializers) : input;
   // (made before the convs: ORT adds a tensor inside a conv only when it is computed first)
   const blockSkip = oneDepthToSpace ? appendBlockSkip(x, s, spec.channels, nodes, initializers) : undefined;
-  const convs = oneDepthToSpace ? [...weights.convs.slice(0, last), permuteForOneDepthToSpace(weights.convs[last], s, spec.channels)] : weights.convs;
+  const convs = oneDepthToSpace || blockPhases ? [...weights.convs.slice(0, last), permuteForOneDepthToSpace(weights.convs[last], s, spec.channels)] : weights.convs;
   convs.forEach((conv, i) => {
     const w = `conv_${i}.weight`;
     const b = `conv_${i}.bias`;
@@ -144,6 +150,7 @@ function appendNetwork(weights: ModelWeights, input: string, nodes: OnnxTypes.IN
       x = a;
     }
   });
+  if (blockPhases) return x;
   if (oneDepthToSpace) {
     const withSkip = addNode(nodes, 'Add', [x, blockSkip!], 'with_skip');
     return addNode(nodes, 'DepthToSpace', [withSkip], options.output ?? 'sr_nchw', [int('blocksize', 2 * s), str('mode', 'DCR')]);
@@ -344,7 +351,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     // Y and chroma leave their stages centred (Y − 16, Cb − 128, Cr − 128, on the 0..1 scale), so the map to output
     // samples is linear with no bias: one batched MatMul.
     modelInput = colour ? slice('y', ycc, 0, 1) : ycc;
-    main = appendNetwork(weights, modelInput, nodes, initializers, { phasesOnly: true, outputShift: -offset[0] });
+    main = appendNetwork(weights, modelInput, nodes, initializers, { phasesOnly: true, outputShift: -offset[0], blockPhases: layout === 'phase maps' });
     if (colour) resampled.push(slice('chroma', ycc, 1, 3));
   } else {
     const unit = node('Mul', [colourIn, constant('unit_scale', [], [1 / max])], 'colour_unit');
@@ -362,7 +369,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
     return encodeModel(`${spec.name}-phase-maps`, `${spec.name} x${s}, 3-channel 8-bit pixels to phase maps`, nodes, initializers,
       [{ name: PIXELS_INPUT, type: tensorType([1, 'H', 'W', rasterChannels], sampleType) }],
       [
-        { name: PHASES_OUTPUT, type: tensorType([1, phases, 'H', 'W']) },
+        { name: PHASES_OUTPUT, type: tensorType(unshuffleOf(spec) === 2 ? [1, 4 * phases, 'H2', 'W2'] : [1, phases, 'H', 'W']) },
         { name: SKIP_OUTPUT, type: tensorType([1, 1, 'H', 'W']) },
         { name: CHROMA_OUTPUT, type: tensorType([1, 2, 'H', 'W']) },
       ], PIXELS_OPSET);

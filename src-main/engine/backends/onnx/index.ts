@@ -183,7 +183,7 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
       const { session } = await sessionFor(wide ? 16 : 8);
       if (!wide && phaseMaps(8)) {
         const out = (into ?? new Uint8Array(outLength)) as T;
-        await assembleInto(ort, session, scale, samples as Uint8Array, height, width, out as Uint8Array);
+        await assembleInto(ort, session, scale, evenOnly, samples as Uint8Array, height, width, out as Uint8Array);
         return out;
       }
       const input = new ort.Tensor(type, samples, [1, height, width, rasterChannels]);
@@ -211,13 +211,14 @@ export async function createOnnxPixelSession(weights: ModelWeights, rasterChanne
 
 const RGB8 = phaseMapRgb8();
 
-/** An 8-bit RGB tile through a phase-map graph and the WebAssembly output stage, into `out`. */
-function assembleInto(ort: OrtModule, session: Ort.InferenceSession, scale: Scale, samples: Uint8Array, height: number, width: number,
-  out: Uint8Array): Promise<void> {
+/** An 8-bit RGB tile through a phase-map graph and the WebAssembly output stage, into `out` (`blocks`: a net on 2x2 blocks). */
+function assembleInto(ort: OrtModule, session: Ort.InferenceSession, scale: Scale, blocks: boolean, samples: Uint8Array, height: number,
+  width: number, out: Uint8Array): Promise<void> {
   return withAssembleTile(scale, height, width, RGB8.matrix, RGB8.bias, async (tile) => {
     const input = new ort.Tensor('uint8', samples, [1, height, width, 3]);
+    const phaseDims = blocks ? [1, 4 * scale * scale, height / 2, width / 2] : [1, scale * scale, height, width];
     const outputs = {
-      [PHASES_OUTPUT]: new ort.Tensor('float32', tile.phases, [1, scale * scale, height, width]),
+      [PHASES_OUTPUT]: new ort.Tensor('float32', tile.phases, phaseDims),
       [SKIP_OUTPUT]: new ort.Tensor('float32', tile.skip, [1, 1, height, width]),
       [CHROMA_OUTPUT]: new ort.Tensor('float32', tile.chroma, [1, 2, height, width]),
     };
@@ -229,7 +230,7 @@ function assembleInto(ort: OrtModule, session: Ort.InferenceSession, scale: Scal
       input.dispose();
       for (const t of Object.values(outputs)) t.dispose();
     }
-  });
+  }, blocks);
 }
 
 export async function probeOnnx(): Promise<BackendStatus[]> {

@@ -2,6 +2,7 @@
  * The output stage of the fused pixel graph for its commonest cases, 8-bit RGB through a Y model at x2, x3 and x4, in
  * WebAssembly SIMD. In: the network's s² phase maps and its input Y (the nearest skip), and Cb and Cr, all float planes
  * at LR size as ONNX Runtime leaves them (NCHW, 0..1 scale). Out: the interleaved 8-bit RGB raster, (sH) × (sW) × 3.
+ * (A net on 2x2 blocks hands its phases over at half size: `blocks` in assemble below.)
  * One pass where the graph would upscale the chroma to 2·s² phase maps, reorder, concatenate and transpose them,
  * multiply and quantise, each a pass over tensors the size of the output.
  *
@@ -119,11 +120,17 @@ static inline __attribute__((always_inline)) void store_pixels(int s, const v128
  * The whole stage at x`s` (a constant in each export below, so that every loop over phases unrolls). taps: s phases ×
  * 5 weights (LR offsets −2..2); matrix: 3 × 3 (rows R, G, B; columns Y', Cb, Cr); bias: 3; scratch: 2 × (width +
  * 2·MARGIN) floats.
+ *
+ * `blocks` (a net on 2x2 blocks of LR pixels, even height and width): the phases come as 4·s² maps at half size, map
+ * (by·s + py)·2s + bx·s + px holding phase (py, px) of LR pixel (2·y2 + by, 2·x2 + bx), the order one depth-to-space
+ * by 2s would read; four LR columns are then two columns of two maps, interleaved.
  */
-static inline __attribute__((always_inline)) void assemble(int s, const float *phases, const float *skip, const float *chroma,
+static inline __attribute__((always_inline)) void assemble(int s, int blocks, const float *phases, const float *skip, const float *chroma,
                                                            int height, int width, const float *taps, const float *matrix,
                                                            const float *bias, float *scratch, uint8_t *out) {
   const size_t plane = (size_t)height * width;
+  const int half_width = width / 2;
+  const size_t block_plane = (size_t)(height / 2) * half_width;
   const size_t row_out = (size_t)width * s * 3;
   const int stride = width + 2 * MARGIN;
   float *vcb = scratch + MARGIN;
@@ -139,7 +146,10 @@ static inline __attribute__((always_inline)) void assemble(int s, const float *p
       vertical(chroma + plane, height, width, y, taps + py * 5, vcr);
       uint8_t *o = out + (size_t)(y * s + py) * row_out;
       const size_t at = (size_t)y * width;
-      const float *Y = phases + (size_t)(py * s) * plane + at;
+      /* maps of column phase 0: bx = 0 at Y, bx = 1 at Y + s maps (blocks); px adds px maps either way */
+      const size_t map = blocks ? block_plane : plane;
+      const float *Y = blocks ? phases + (size_t)(((y & 1) * s + py) * 2 * s) * block_plane + (size_t)(y >> 1) * half_width
+                              : phases + (size_t)(py * s) * plane + at;
       const float *S = skip + at;
       int x = 0;
       for (; x + 4 <= width; x += 4) {
@@ -155,7 +165,14 @@ static inline __attribute__((always_inline)) void assemble(int s, const float *p
             r[px] = g[px] = bl[px] = wasm_i32x4_splat(0);
             continue;
           }
-          v128_t yv = wasm_f32x4_add(wasm_v128_load(Y + px * plane + x), sk);
+          v128_t ph;
+          if (blocks) {
+            const float *even = Y + px * map + (x >> 1);
+            ph = wasm_i32x4_shuffle(wasm_v128_load64_zero(even), wasm_v128_load64_zero(even + s * map), 0, 4, 1, 5);
+          } else {
+            ph = wasm_v128_load(Y + px * map + x);
+          }
+          v128_t yv = wasm_f32x4_add(ph, sk);
           v128_t cb = horizontal(lcb, wx[px]);
           v128_t cr = horizontal(lcr, wx[px]);
           r[px] = channel(yv, cb, cr, m, b[0]);
@@ -168,7 +185,7 @@ static inline __attribute__((always_inline)) void assemble(int s, const float *p
       for (; x < width; x++) {
         for (int px = 0; px < s; px++, o += 3) {
           const float *w = taps + px * 5;
-          float yv = Y[px * plane + x] + S[x];
+          float yv = (blocks ? Y[((x & 1) * s + px) * map + (x >> 1)] : Y[px * map + x]) + S[x];
           float cb = 0, cr = 0;
           for (int k = 0; k < 5; k++) {
             cb += vcb[x + k - 2] * w[k];
@@ -185,7 +202,12 @@ static inline __attribute__((always_inline)) void assemble(int s, const float *p
   __attribute__((export_name("assemble_rgb8_x" #s))) void assemble_rgb8_x##s(                                         \
       const float *phases, const float *skip, const float *chroma, int height, int width, const float *taps,        \
       const float *matrix, const float *bias, float *scratch, uint8_t *out) {                                       \
-    assemble(s, phases, skip, chroma, height, width, taps, matrix, bias, scratch, out);                            \
+    assemble(s, 0, phases, skip, chroma, height, width, taps, matrix, bias, scratch, out);                         \
+  }                                                                                                                 \
+  __attribute__((export_name("assemble_blocks_rgb8_x" #s))) void assemble_blocks_rgb8_x##s(                         \
+      const float *phases, const float *skip, const float *chroma, int height, int width, const float *taps,        \
+      const float *matrix, const float *bias, float *scratch, uint8_t *out) {                                       \
+    assemble(s, 1, phases, skip, chroma, height, width, taps, matrix, bias, scratch, out);                         \
   }
 
 EXPORT_SCALE(2)

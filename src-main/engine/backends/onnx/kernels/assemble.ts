@@ -14,6 +14,9 @@ interface KernelExports {
   assemble_rgb8_x2: Assemble;
   assemble_rgb8_x3: Assemble;
   assemble_rgb8_x4: Assemble;
+  assemble_blocks_rgb8_x2: Assemble;
+  assemble_blocks_rgb8_x3: Assemble;
+  assemble_blocks_rgb8_x4: Assemble;
 }
 
 type Assemble = (phases: number, skip: number, chroma: number, height: number, width: number, taps: number, matrix: number,
@@ -29,7 +32,10 @@ const MARGIN = 4;
 
 /** One tile's buffers in the kernel's memory: fill the maps (ONNX Runtime writes them), then `run` fills `output`. */
 export interface AssembleTile {
-  /** s² network phase maps, H × W each (map py·s + px). */
+  /**
+   * s² network phase maps, H × W each (map py·s + px); for a net on 2x2 blocks, 4·s² maps of H/2 × W/2 (map
+   * (by·s + py)·2s + bx·s + px: phase (py, px) of LR pixel (2y + by, 2x + bx)).
+   */
   phases: Float32Array;
   /** The network's input Y (the nearest skip), H × W. */
   skip: Float32Array;
@@ -51,11 +57,12 @@ const tileLock = createMutex();
  * until `use` settles.
  */
 export function withAssembleTile<T>(scale: Scale, height: number, width: number, matrix: ArrayLike<number>,
-  bias: ArrayLike<number>, use: (tile: AssembleTile) => Promise<T>): Promise<T> {
-  return tileLock.run(() => use(tileBuffers(scale, height, width, matrix, bias)));
+  bias: ArrayLike<number>, use: (tile: AssembleTile) => Promise<T>, blocks = false): Promise<T> {
+  if (blocks && (height % 2 || width % 2)) return Promise.reject(new Error(`phase maps on 2x2 blocks need an even tile, got ${width}x${height}`));
+  return tileLock.run(() => use(tileBuffers(scale, height, width, matrix, bias, blocks)));
 }
 
-function tileBuffers(scale: Scale, height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>): AssembleTile {
+function tileBuffers(scale: Scale, height: number, width: number, matrix: ArrayLike<number>, bias: ArrayLike<number>, blocks: boolean): AssembleTile {
   const { exports, base } = load();
   const plane = height * width;
   const phases = scale * scale;
@@ -87,7 +94,7 @@ function tileBuffers(scale: Scale, height: number, width: number, matrix: ArrayL
     skip: new Float32Array(buffer, at.skip, plane),
     chroma: new Float32Array(buffer, at.chroma, 2 * plane),
     output: new Uint8Array(buffer, at.output, phases * plane * 3),
-    run: () => exports[`assemble_rgb8_x${scale}`](at.phases, at.skip, at.chroma, height, width, at.taps, at.matrix, at.bias, at.scratch,
+    run: () => exports[blocks ? `assemble_blocks_rgb8_x${scale}` as const : `assemble_rgb8_x${scale}` as const](at.phases, at.skip, at.chroma, height, width, at.taps, at.matrix, at.bias, at.scratch,
       at.output),
   };
 }
