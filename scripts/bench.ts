@@ -29,7 +29,7 @@ import { createEngineClient } from '../src-main/workers/engine-client.js';
 import { findFfmpeg } from '../src-main/video/ffmpeg.js';
 import { mapLimit } from '../src-main/jobs/expand.js';
 import { cornerOnly, createMatMul } from './bench/matmul.js';
-import { createConvLayers } from './bench/conv-layers.js';
+import { createBlockNetwork, createConvLayers } from './bench/conv-layers.js';
 import { measurePoolThroughput } from './bench/cluster-pool.js';
 import { findOpenCvPython, OPENCV_INSTALL_HINT, runFolderPeer, startFramePeer, timeProcess } from './bench/opencv-peer.js';
 import type { Raster } from '../src-main/engine/raster.js';
@@ -208,7 +208,8 @@ async function videoRow(): Promise<void> {
  * engine a third low). The target judges the network's compute against the MatMul's, both with their outputs kept
  * inside ORT (cornerOnly: the binding's copy of a large output into fresh memory is no part of either); the engine's
  * own call, its 1920x1080 output handed back, is the row after it. Beside them, ORT's conv kernel alone on 16- and
- * 32-wide layers (bench/conv-layers.ts): the bound a 16-wide network's ratio meets on this machine.
+ * 32-wide layers (bench/conv-layers.ts): the bound a 16-wide network's ratio meets on this machine; and a net of the
+ * same budget on 2x2 blocks, whose convs are all 32 wide.
  */
 async function engineAgainstCeiling(model: { weights: ModelWeights }) {
   const spec = model.weights.spec;
@@ -221,8 +222,9 @@ async function engineAgainstCeiling(model: { weights: ModelWeights }) {
   const session = await createOnnxSession(model.weights, { threads });
   const compute = await ort.InferenceSession.create(cornerOnly(buildOnnxModel(model.weights)), ortSessionOptions(['cpu'], threads));
   const computeInput = new ort.Tensor('float32', frame, onnxInputDims(spec.channels, frameH, frameW));
-  // ORT's conv kernel alone on the shipped nets' layer shape (16 wide) and on 32 wide: the bound the network's ratio meets.
-  const layers = [await createConvLayers(16, frameW, frameH, threads), await createConvLayers(32, frameW, frameH, threads)];
+  // ORT's conv kernel alone on the shipped nets' layer shape (16 wide) and on 32 wide: the bound the network's ratio
+  // meets; and a whole net on 2x2 blocks, all 32 wide.
+  const layers = [await createConvLayers(16, frameW, frameH, threads), await createConvLayers(32, frameW, frameH, threads), await createBlockNetwork(frameW, frameH, threads)];
   const [matMulMs, computeMs, onnxMs, ...layerMs] = await timeInTurns([
     matMul.run,
     () => compute.run({ [ONNX_INPUT]: computeInput }),

@@ -11,6 +11,8 @@
 import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../../src-main/engine/backends/onnx/index.js';
 import { encodeModel, float, floatTensor, ints, tensorType } from '../../src-main/engine/backends/onnx/proto.js';
+import { buildOnnxModel, ONNX_INPUT, onnxInputDims } from '../../src-main/engine/backends/onnx/graph.js';
+import { macsPerPixel, randomWeights, type ArchitectureSpec } from '../../src-main/engine/models/spec.js';
 import { cornerOnly } from './matmul.js';
 
 const LAYERS = 4;
@@ -42,6 +44,27 @@ export async function createConvLayers(width: number, frameW: number, frameH: nu
     label: `${LAYERS} convs 3x3 ${width}→${width}`,
     run: () => session.run({ x }),
     gmacs: (ms) => (LAYERS * frameW * frameH * width * width * 9) / (ms / 1000) / 1e9,
+    release: () => session.release(),
+  };
+}
+
+/**
+ * A network of the shipped nets' MAC budget whose convs all have 32 outputs or more: the x4 net on 2x2 blocks of LR
+ * pixels (ArchitectureSpec.unshuffle; ten 3x3 convs of 32, 23 328 MACs per LR pixel) with random weights, its graph
+ * built as the engine builds it, its output cut to one corner like the ceiling's. What the layer shape buys here,
+ * timed beside the shipped network; its quality is a training question (models/TRAINING.md).
+ */
+export async function createBlockNetwork(frameW: number, frameH: number, threads: number): Promise<{
+  label: string; run: () => Promise<unknown>; gmacs: (ms: number) => number; release: () => Promise<void>;
+}> {
+  const widths = Array<number>(9).fill(32);
+  const spec: ArchitectureSpec = { name: 'efficient', scale: 4, channels: 1, widths, kernels: [...widths.map(() => 3), 3], activation: 'leakyrelu', residual: true, unshuffle: 2 };
+  const session = await ort.InferenceSession.create(cornerOnly(buildOnnxModel(randomWeights(spec, 1))), ortSessionOptions(['cpu'], threads));
+  const x = new ort.Tensor('float32', new Float32Array(frameH * frameW).map((_, i) => (i % 251) / 251), onnxInputDims(1, frameH, frameW));
+  return {
+    label: `x4 net on 2x2 blocks, ten 3x3 convs of 32 (${macsPerPixel(spec)} MAC/px, random weights)`,
+    run: () => session.run({ [ONNX_INPUT]: x }),
+    gmacs: (ms) => (frameW * frameH * macsPerPixel(spec)) / (ms / 1000) / 1e9,
     release: () => session.release(),
   };
 }
