@@ -89,7 +89,7 @@ interface TrainCliOptions {
   hrFolders?: string[]; scale?: Scale; arch: ArchName; steps?: number; resume?: string; out?: string; json?: boolean; valFolder?: string;
   patchSize: number; batchSize: number; learningRate: number; loss: LossName; seed: number; checkpointEvery: number; valEvery: number; ema: number;
   degradation: DegradationPreset; workers: number; backend: BackendName; threads?: number; widths?: number[]; skip: SkipKind;
-  activation: EfficientActivation;
+  activation: EfficientActivation; blocks?: boolean;
 }
 
 interface FineTuneCliOptions {
@@ -119,6 +119,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--skip <kind>', `residual skip of 'efficient': ${SKIP_KINDS.join(' | ')}`, oneOf('--skip', SKIP_KINDS), 'nearest')
     .option('--widths <list>', "hidden widths of 'efficient', e.g. 16,16,16,16,16,16,16,16 as the shipped models (default 32,32,32; all 3x3 convs)", widthsOption)
     .option('--activation <name>', `hidden activation of 'efficient': ${EFFICIENT_ACTIVATIONS.join(' | ')} (leakyrelu: one learned slope per layer, as the shipped models, and the fastest to run)`, oneOf('--activation', EFFICIENT_ACTIVATIONS), 'leakyrelu')
+    .option('--blocks', "'efficient' on 2x2 blocks of pixels (pixel unshuffle): each conv twice as wide at the same MACs, which runs nearer the CPU's peak; needs an even --patch")
     .option('--steps <n>', 'training steps (with --resume: the new total)', intOption('--steps'))
     .option('--resume <checkpoint>', 'checkpoint folder to continue from (its settings are reused)')
     .option('--out <dir>', 'model folder to write (default: <user models folder>/<arch>-x<scale>-<time>)')
@@ -145,7 +146,7 @@ export function registerTrainCommands(program: Command): void {
         if (!o.hrFolders?.length) throw new Error('--hr-folders <dir…> is required (or --resume <checkpoint>)');
         if (!o.scale) throw new Error('-s, --scale is required');
         const efficient = o.arch === 'efficient';
-        const spec = architectureFor(o.arch, o.scale, 1, o.widths, efficient ? o.skip : undefined, efficient ? o.activation : undefined);
+        const spec = architectureFor(o.arch, o.scale, 1, o.widths, efficient ? o.skip : undefined, efficient ? o.activation : undefined, o.blocks ? 2 : undefined);
         config = {
           ...DEFAULT_CONFIG, spec, kind: usesReparam(spec) ? 'reparam' : 'plain', hrFolders: o.hrFolders.map((d) => resolve(d)),
           ...(o.valFolder ? { valFolder: resolve(o.valFolder) } : {}), steps: o.steps ?? DEFAULT_CONFIG.steps, patchSize: o.patchSize, batchSize: o.batchSize,

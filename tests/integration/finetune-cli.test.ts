@@ -65,7 +65,7 @@ test('train --json prints one JSON document and writes a loadable model', async 
   assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'checkpoint', 'checkpoint.json')));
 });
 
-test('train --widths --skip trains a deeper efficient network with a bicubic skip (LeakyRelu unless --activation says otherwise); widths over the MAC budget are refused', async () => {
+test('train --widths --skip trains a deeper efficient network with a bicubic skip (LeakyRelu unless --activation says otherwise), --blocks one on 2x2 blocks; widths over the MAC budget are refused', async () => {
   const out = join(dir, 'deep');
   const r = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--widths', '8,8,8,8', '--skip', 'bicubic', '--steps', '4', '--patch', '16', '--batch', '4', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -83,6 +83,13 @@ test('train --widths --skip trains a deeper efficient network with a bicubic ski
   const badSkip = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--skip', 'lanczos', '--steps', '2']);
   assert.notEqual(badSkip.code, 0);
   assert.match(badSkip.stderr, /--skip/);
+  const blocks = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--widths', '16,16', '--blocks', '--steps', '2', '--patch', '16', '--batch', '4', '--out', join(dir, 'blocks'), '--json']);
+  assert.equal(blocks.code, 0, blocks.stderr);
+  const blockSpec = (await loadModel(join(dir, 'blocks'))).weights.spec;
+  assert.equal(blockSpec.unshuffle, 2);
+  const oddPatch = await run(['train', '--hr', join(dir, 'hr'), '-s', '2', '--blocks', '--steps', '2', '--patch', '17', '--batch', '4', '--out', join(dir, 'odd')]);
+  assert.notEqual(oddPatch.code, 0);
+  assert.match(oddPatch.stderr, /patch size must be even for this model/);
   const over = await run(['train', '--hr', join(dir, 'hr'), '-s', '4', '--widths', '64,64,64', '--steps', '2']);
   assert.notEqual(over.code, 0);
   assert.match(over.stderr, /over the 25000 budget/);

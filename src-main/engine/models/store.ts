@@ -308,7 +308,7 @@ function weightsFromManifest(spec: ArchitectureSpec, specs: io.WeightsManifestEn
 }
 
 export function describeSpec(spec: ArchitectureSpec): string {
-  return `${spec.name} x${spec.scale} ${spec.channels === 1 ? 'Y' : 'RGB'} widths [${spec.widths.join(',')}] kernels [${spec.kernels.join(',')}] ${spec.activation}${spec.residual ? ` +${spec.skip ?? 'nearest'} skip` : ''}`;
+  return `${spec.name} x${spec.scale} ${spec.channels === 1 ? 'Y' : 'RGB'} widths [${spec.widths.join(',')}] kernels [${spec.kernels.join(',')}] ${spec.activation}${spec.residual ? ` +${spec.skip ?? 'nearest'} skip` : ''}${spec.unshuffle ? ' on 2x2 blocks' : ''}`;
 }
 
 /** Reads one model directory into plain weights (no TF.js involved). */
