@@ -47,68 +47,46 @@ function compare(a: Uint8Array, b: Uint8Array): { differing: number; worst: numb
 }
 
 describe('the WebAssembly output stage (x2, x3 and x4, 8-bit RGB, Y models)', () => {
-  for (const s of [2, 3, 4] as const) it(`x${s}: assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even`, async () => {
+  /** Fills a tile with random maps in the layout under test (`blocks` or not), runs the kernel, compares with a plain reference. */
+  async function checkAgainstReference(s: 2 | 3 | 4, height: number, width: number, blocks: boolean, seed: number): Promise<void> {
     const matrix = rgbOutputMatrix(255);
     const bias = [0.7, -3.1, 12.4];
-    // tails (widths not a multiple of 4), one-pixel tiles, and a plain case
-    for (const [height, width] of [[1, 1], [3, 5], [7, 13], [2, 8], [9, 33]]) {
-      const plane = height * width;
-      await withAssembleTile(s, height, width, matrix, bias, async (tile) => {
-        tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, 1, -0.3, 0.6); });
-        tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, 2, 0.06, 0.92); });
-        tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, 3, 0.06, 0.94); });
-        const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, s);
-        const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, s);
-        const expected = new Uint8Array(s * s * plane * 3);
-        for (let oy = 0; oy < height * s; oy++) {
-          for (let ox = 0; ox < width * s; ox++) {
-            const at = Math.floor(oy / s) * width + Math.floor(ox / s);
-            const y = tile.phases[((oy % s) * s + (ox % s)) * plane + at] + tile.skip[at];
-            const o = oy * width * s + ox;
-            for (let c = 0; c < 3; c++) {
-              expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
-            }
+    const plane = height * width;
+    // s² maps of H x W (map (oy mod s)·s + ox mod s); on 2x2 blocks 4·s² maps of H/2 x W/2, map (oy mod 2s)·2s + ox mod 2s
+    const phaseAt = (oy: number, ox: number): number => (blocks
+      ? ((oy % (2 * s)) * 2 * s + (ox % (2 * s))) * (plane / 4) + Math.floor(oy / (2 * s)) * (width / 2) + Math.floor(ox / (2 * s))
+      : ((oy % s) * s + (ox % s)) * plane + Math.floor(oy / s) * width + Math.floor(ox / s));
+    await withAssembleTile(s, height, width, matrix, bias, async (tile) => {
+      tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, seed, -0.3, 0.6); });
+      tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, seed + 1, 0.06, 0.92); });
+      tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, seed + 2, 0.06, 0.94); });
+      const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, s);
+      const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, s);
+      const expected = new Uint8Array(s * s * plane * 3);
+      for (let oy = 0; oy < height * s; oy++) {
+        for (let ox = 0; ox < width * s; ox++) {
+          const y = tile.phases[phaseAt(oy, ox)] + tile.skip[Math.floor(oy / s) * width + Math.floor(ox / s)];
+          const o = oy * width * s + ox;
+          for (let c = 0; c < 3; c++) {
+            expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
           }
         }
-        tile.run();
-        const { differing, worst } = compare(tile.output, expected);
-        // float sums in another order may land a rare tie one level apart
-        assert.ok(worst <= 1 && differing <= Math.max(2, expected.length * 1e-3), `${height}x${width}: ${differing} samples differ, by up to ${worst}`);
-      });
-    }
+      }
+      tile.run();
+      const { differing, worst } = compare(tile.output, expected);
+      // float sums in another order may land a rare tie one level apart
+      assert.ok(worst <= 1 && differing <= Math.max(2, expected.length * 1e-3), `${height}x${width}: ${differing} samples differ, by up to ${worst}`);
+    }, blocks);
+  }
+
+  for (const s of [2, 3, 4] as const) it(`x${s}: assembles random phase maps as a plain reference does: bicubic chroma with repeated edges, rounding half to even`, async () => {
+    // tails (widths not a multiple of 4), one-pixel tiles, and a plain case
+    for (const [height, width] of [[1, 1], [3, 5], [7, 13], [2, 8], [9, 33]]) await checkAgainstReference(s, height, width, false, 1);
   });
 
   for (const s of [2, 3, 4] as const) it(`x${s}: reads the half-size maps of a net on 2x2 blocks as their depth-to-space by 2s would`, async () => {
-    const matrix = rgbOutputMatrix(255);
-    const bias = [0.7, -3.1, 12.4];
-    for (const [height, width] of [[2, 2], [4, 6], [6, 10], [8, 34]]) {
-      const plane = height * width;
-      const blockPlane = plane / 4;
-      await withAssembleTile(s, height, width, matrix, bias, async (tile) => {
-        tile.phases.forEach((_, i) => { tile.phases[i] = noise(i, 4, -0.3, 0.6); });
-        tile.skip.forEach((_, i) => { tile.skip[i] = noise(i, 5, 0.06, 0.92); });
-        tile.chroma.forEach((_, i) => { tile.chroma[i] = noise(i, 6, 0.06, 0.94); });
-        const cb = bicubicSkipPlane({ data: tile.chroma.slice(0, plane), width, height }, s);
-        const cr = bicubicSkipPlane({ data: tile.chroma.slice(plane), width, height }, s);
-        const expected = new Uint8Array(s * s * plane * 3);
-        for (let oy = 0; oy < height * s; oy++) {
-          for (let ox = 0; ox < width * s; ox++) {
-            // HR pixel (oy, ox) is block (oy / 2s, ox / 2s), map (oy mod 2s)·2s + (ox mod 2s)
-            const map = (oy % (2 * s)) * 2 * s + (ox % (2 * s));
-            const y = tile.phases[map * blockPlane + Math.floor(oy / (2 * s)) * (width / 2) + Math.floor(ox / (2 * s))]
-              + tile.skip[Math.floor(oy / s) * width + Math.floor(ox / s)];
-            const o = oy * width * s + ox;
-            for (let c = 0; c < 3; c++) {
-              expected[o * 3 + c] = quantize(matrix[c * 3] * y + matrix[c * 3 + 1] * cb.data[o] + matrix[c * 3 + 2] * cr.data[o] + bias[c]);
-            }
-          }
-        }
-        tile.run();
-        const { differing, worst } = compare(tile.output, expected);
-        assert.ok(worst <= 1 && differing <= Math.max(2, expected.length * 1e-3), `${height}x${width}: ${differing} samples differ, by up to ${worst}`);
-      }, true);
-    }
-    await assert.rejects(withAssembleTile(s, 3, 4, matrix, bias, async () => undefined, true), /need an even tile, got 4x3/);
+    for (const [height, width] of [[2, 2], [4, 6], [6, 10], [8, 34]]) await checkAgainstReference(s, height, width, true, 4);
+    await assert.rejects(withAssembleTile(s, 3, 4, rgbOutputMatrix(255), [0, 0, 0], async () => undefined, true), /need an even tile, got 4x3/);
   });
 
   it('is used for 8-bit RGB through Y models with the nearest skip, and only there', async () => {
