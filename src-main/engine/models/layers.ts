@@ -1,6 +1,7 @@
 /**
  * The ESPCN family as a TF.js LayersModel, built from (and read back into) plain ModelWeights.
- * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space) so weights can be found again by name.
+ * Layer names are fixed (conv_<i>, prelu_<i>, skip, add_skip, depth_to_space; unshuffle and shuffle for a net on 2x2
+ * blocks) so weights can be found again by name.
  */
 import { tf } from '../backends/tfjs/tf.js';
 import { BICUBIC_SKIP_RADIUS, convShapes, skipOf, slopeCount, unshuffleOf, validateSpec, type ArchitectureSpec, type ConvWeights, type ModelWeights } from './spec.js';
