@@ -12,7 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { ortSessionOptions } from '../../src-main/engine/backends/onnx/index.js';
 import { encodeModel, float, floatTensor, ints, tensorType } from '../../src-main/engine/backends/onnx/proto.js';
 import { buildOnnxModel, ONNX_INPUT, onnxInputDims } from '../../src-main/engine/backends/onnx/graph.js';
-import { macsPerPixel, randomWeights, type ArchitectureSpec } from '../../src-main/engine/models/spec.js';
+import { macsPerPixel, randomWeights } from '../../src-main/engine/models/spec.js';
+import { architectureFor } from '../../src-main/training/architectures.js';
 import { cornerOnly } from './matmul.js';
 
 const LAYERS = 4;
@@ -57,8 +58,7 @@ export async function createConvLayers(width: number, frameW: number, frameH: nu
 export async function createBlockNetwork(frameW: number, frameH: number, threads: number): Promise<{
   label: string; run: () => Promise<unknown>; gmacs: (ms: number) => number; release: () => Promise<void>;
 }> {
-  const widths = Array<number>(9).fill(32);
-  const spec: ArchitectureSpec = { name: 'efficient', scale: 4, channels: 1, widths, kernels: [...widths.map(() => 3), 3], activation: 'leakyrelu', residual: true, unshuffle: 2 };
+  const spec = architectureFor('efficient', 4, 1, Array<number>(9).fill(32), undefined, 'leakyrelu', 2);
   const session = await ort.InferenceSession.create(cornerOnly(buildOnnxModel(randomWeights(spec, 1))), ortSessionOptions(['cpu'], threads));
   const x = new ort.Tensor('float32', new Float32Array(frameH * frameW).map((_, i) => (i % 251) / 251), onnxInputDims(1, frameH, frameW));
   return {

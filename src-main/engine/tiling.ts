@@ -21,11 +21,15 @@ export interface Tile {
   inHeight: number;
 }
 
+/** A network on 2x2 blocks (pixel unshuffle) needs every tile's haloed input to start on the image's block grid. */
+function roundUpTo(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
+}
+
 export function planTiles(imageWidth: number, imageHeight: number, tileSize: number, haloAtLeast: number, align = 1): Tile[] {
   if (imageWidth < 1 || imageHeight < 1) throw new Error(`cannot tile an empty image (${imageWidth}x${imageHeight})`);
   const size = Math.max(1, Math.floor(tileSize));
-  // A network on 2x2 blocks (pixel unshuffle) needs every tile's haloed input to start on the image's block grid.
-  const onGrid = (n: number): number => Math.ceil(n / align) * align;
+  const onGrid = (n: number): number => roundUpTo(n, align);
   const halo = onGrid(haloAtLeast);
   // Even tiles (1920 at 1024 → 2 × 960, not 1024 + 896; 1080 → 2 × 540, not 1024 + 56): thin leftover strips
   // cost a whole call each and waste most of their work on halo.
@@ -91,7 +95,7 @@ export function isOutOfMemory(error: unknown): boolean {
 /** Splits a tile into up to four tiles of half the edge, each with its own halo recomputed. */
 export function splitTile(tile: Tile, haloAtLeast: number, imageWidth: number, imageHeight: number, align = 1): Tile[] {
   const half = Math.max(1, Math.ceil(Math.max(tile.width, tile.height) / 2));
-  const halo = Math.ceil(haloAtLeast / align) * align;
+  const halo = roundUpTo(haloAtLeast, align);
   return planTiles(tile.width, tile.height, half, 0, align).map((t) => {
     const x = tile.x + t.x;
     const y = tile.y + t.y;

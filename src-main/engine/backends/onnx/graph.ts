@@ -313,10 +313,7 @@ export function buildPixelsOnnxModel(weights: ModelWeights, rasterChannels: 1 | 
   const hasAlpha = rasterChannels === 2 || rasterChannels === 4;
   const nodes: OnnxTypes.INodeProto[] = [];
   const initializers: OnnxTypes.ITensorProto[] = [];
-  const node = (opType: string, input: string[], output: string, attribute: OnnxTypes.IAttributeProto[] = []): string => {
-    nodes.push({ opType, input, output: [output], name: output, attribute });
-    return output;
-  };
+  const node = (opType: string, input: string[], output: string, attribute: OnnxTypes.IAttributeProto[] = []): string => addNode(nodes, opType, input, output, attribute);
   const constant = (name: string, dims: number[], values: ArrayLike<number>): string => {
     initializers.push(floatTensor(name, dims, Float32Array.from(values)));
     return name;
